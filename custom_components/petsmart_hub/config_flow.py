@@ -1,0 +1,317 @@
+"""Config flow: choose a vendor, then sign in to its cloud."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import hashlib
+from typing import Any
+
+import voluptuous as vol
+from yarl import URL
+
+from homeassistant.config_entries import (
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .const import (
+    CONF_ADVANCED,
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    CONF_VENDOR,
+    DEFAULT_FEED_AMOUNT,
+    DEFAULT_PLAY_DURATION,
+    DEFAULT_PUMP_DURATION,
+    DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SLOW_SCAN_INTERVAL,
+    DOMAIN,
+    IMPLEMENTED_VENDORS,
+    LOGGER,
+    MAX_SCAN_INTERVAL,
+    MAX_SLOW_SCAN_INTERVAL,
+    MIN_SCAN_INTERVAL,
+    MIN_SLOW_SCAN_INTERVAL,
+    ONENATA_DEFAULT_BASE_URL,
+    OPT_FEED_AMOUNT,
+    OPT_PLAY_DURATION,
+    OPT_PUMP_DURATION,
+    OPT_SCAN_INTERVAL,
+    OPT_SLOW_SCAN_INTERVAL,
+    VENDOR_ONENATA,
+)
+from .vendors import ACCOUNT_FACTORIES
+from .vendors.base import AuthError, CannotConnectError, RateLimitError, VendorError
+
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+#: Title and default API URL of each vendor.
+VENDOR_TITLES = {VENDOR_ONENATA: "OneNata"}
+DEFAULT_BASE_URLS = {VENDOR_ONENATA: ONENATA_DEFAULT_BASE_URL}
+
+
+def account_unique_id(vendor: str, api_key: str) -> str:
+    """A stable id of an account that does not reveal its key."""
+    digest = hashlib.sha256(f"{vendor}:{api_key}".encode()).hexdigest()
+    return f"{vendor}_{digest[:32]}"
+
+
+def _credentials_schema(vendor: str, defaults: Mapping[str, Any]) -> vol.Schema:
+    """API key, and the base URL folded away under an advanced section."""
+    return vol.Schema(
+        {
+            vol.Required(
+                CONF_API_KEY, default=defaults.get(CONF_API_KEY, "")
+            ): _PASSWORD,
+            vol.Required(CONF_ADVANCED): section(
+                vol.Schema(
+                    {
+                        vol.Required(
+                            CONF_BASE_URL,
+                            default=defaults.get(
+                                CONF_BASE_URL, DEFAULT_BASE_URLS[vendor]
+                            ),
+                        ): _URL
+                    }
+                ),
+                {"collapsed": True},
+            ),
+        }
+    )
+
+
+class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a vendor account."""
+
+    VERSION = 1
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Let the user pick a vendor (only the implemented ones are offered)."""
+        return self.async_show_menu(
+            step_id="user", menu_options=list(IMPLEMENTED_VENDORS)
+        )
+
+    async def async_step_onenata(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Sign in to OneNata with an API key."""
+        return await self._async_credentials_step(VENDOR_ONENATA, user_input)
+
+    async def _async_credentials_step(
+        self, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(vendor, user_input)
+            if not errors:
+                await self.async_set_unique_id(
+                    account_unique_id(vendor, data[CONF_API_KEY])
+                )
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(title=VENDOR_TITLES[vendor], data=data)
+        return self.async_show_form(
+            step_id=vendor,
+            data_schema=_credentials_schema(vendor, _flatten(user_input)),
+            errors=errors,
+        )
+
+    async def _async_validate(
+        self,
+        vendor: str,
+        user_input: Mapping[str, Any],
+        *,
+        known: set[str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """Try the credentials against the cloud; return entry data and form errors."""
+        data = {CONF_VENDOR: vendor, **_flatten(user_input)}
+        data[CONF_API_KEY] = str(data.get(CONF_API_KEY, "")).strip()
+        data[CONF_BASE_URL] = str(
+            data.get(CONF_BASE_URL) or DEFAULT_BASE_URLS[vendor]
+        ).strip()
+        if not data[CONF_API_KEY]:
+            return data, {CONF_API_KEY: "invalid_auth"}
+        url = URL(data[CONF_BASE_URL])
+        if url.scheme not in ("http", "https") or not url.host:
+            return data, {"base": "invalid_url"}
+        account = ACCOUNT_FACTORIES[vendor](async_get_clientsession(self.hass), data)
+        try:
+            devices = await account.async_get_devices()
+        except AuthError:
+            return data, {"base": "invalid_auth"}
+        except (CannotConnectError, RateLimitError):
+            return data, {"base": "cannot_connect"}
+        except VendorError as err:
+            LOGGER.debug("Unexpected answer while validating %s: %s", vendor, err)
+            return data, {"base": "invalid_response"}
+        except Exception:  # noqa: BLE001 - anything else is shown as "unknown"
+            LOGGER.exception("Unexpected error while validating a %s account", vendor)
+            return data, {"base": "unknown"}
+        if known and not known & {device.id for device in devices}:
+            return data, {"base": "wrong_account"}
+        return data, {}
+
+    def _known_device_ids(self, entry: ConfigEntry) -> set[str]:
+        """Vendor ids of the devices an entry already has in the registry."""
+        prefix = f"{entry.data[CONF_VENDOR]}_"
+        return {
+            identifier.removeprefix(prefix)
+            for device in dr.async_entries_for_config_entry(
+                dr.async_get(self.hass), entry.entry_id
+            )
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        }
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """The cloud rejected the key: ask for a new one."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new key of the same account; nothing is deleted."""
+        entry = self._get_reauth_entry()
+        vendor = entry.data[CONF_VENDOR]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(
+                vendor,
+                {**user_input, CONF_BASE_URL: entry.data.get(CONF_BASE_URL)},
+                known=self._known_device_ids(entry),
+            )
+            if not errors:
+                return await self._async_update_entry(entry, data)
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD}),
+            description_placeholders={"vendor": VENDOR_TITLES[vendor]},
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the key or the API URL of an account."""
+        entry = self._get_reconfigure_entry()
+        vendor = entry.data[CONF_VENDOR]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data, errors = await self._async_validate(
+                vendor, user_input, known=self._known_device_ids(entry)
+            )
+            if not errors:
+                return await self._async_update_entry(entry, data)
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_credentials_schema(vendor, _flatten(user_input) or entry.data),
+            description_placeholders={"vendor": VENDOR_TITLES[vendor]},
+            errors=errors,
+        )
+
+    async def _async_update_entry(
+        self, entry: ConfigEntry, data: dict[str, Any]
+    ) -> ConfigFlowResult:
+        """Store new credentials (and the id derived from them), then reload."""
+        unique_id = account_unique_id(data[CONF_VENDOR], data[CONF_API_KEY])
+        if unique_id != entry.unique_id:
+            await self.async_set_unique_id(unique_id)
+            self._abort_if_unique_id_configured()
+        return self.async_update_reload_and_abort(
+            entry,
+            unique_id=unique_id,
+            data_updates=data,
+            reason=(
+                "reconfigure_successful"
+                if self.source == SOURCE_RECONFIGURE
+                else "reauth_successful"
+            ),
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PetSmartHubOptionsFlow:
+        """Polling and default amounts/durations."""
+        return PetSmartHubOptionsFlow()
+
+
+def _flatten(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Lift the advanced section's fields to the top level."""
+    if not user_input:
+        return {}
+    flat = {key: value for key, value in user_input.items() if key != CONF_ADVANCED}
+    flat.update(user_input.get(CONF_ADVANCED) or {})
+    return flat
+
+
+def _number(low: int, high: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low,
+            max=high,
+            step=1,
+            mode=NumberSelectorMode.BOX,
+            unit_of_measurement=unit,
+        )
+    )
+
+
+#: option -> (default, min, max, unit)
+OPTION_FIELDS: dict[str, tuple[int, int, int, str]] = {
+    OPT_SCAN_INTERVAL: (
+        DEFAULT_SCAN_INTERVAL,
+        MIN_SCAN_INTERVAL,
+        MAX_SCAN_INTERVAL,
+        "s",
+    ),
+    OPT_SLOW_SCAN_INTERVAL: (
+        DEFAULT_SLOW_SCAN_INTERVAL,
+        MIN_SLOW_SCAN_INTERVAL,
+        MAX_SLOW_SCAN_INTERVAL,
+        "min",
+    ),
+    OPT_FEED_AMOUNT: (DEFAULT_FEED_AMOUNT, 1, 500, "g"),
+    OPT_PUMP_DURATION: (DEFAULT_PUMP_DURATION, 1, 1440, "min"),
+    OPT_PLAY_DURATION: (DEFAULT_PLAY_DURATION, 10, 3600, "s"),
+}
+
+
+class PetSmartHubOptionsFlow(OptionsFlow):
+    """Options of an account."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show and store the options."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={key: int(value) for key, value in user_input.items()}
+            )
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(key, default=options.get(key, default)): _number(
+                    low, high, unit
+                )
+                for key, (default, low, high, unit) in OPTION_FIELDS.items()
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

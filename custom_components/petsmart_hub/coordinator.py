@@ -1,0 +1,264 @@
+"""The account coordinator: one per config entry, whatever the vendor."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Mapping
+from datetime import datetime, timedelta
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    DEFAULT_SCAN_INTERVAL,
+    DEFAULT_SLOW_SCAN_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    MAX_CONCURRENT_REQUESTS,
+    OPT_SCAN_INTERVAL,
+    OPT_SLOW_SCAN_INTERVAL,
+    STREAM_REFRESH_MARGIN,
+)
+from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
+from .vendors.base import (
+    AuthError,
+    BadResponseError,
+    RateLimitError,
+    RequestRejectedError,
+    VendorAccount,
+    VendorError,
+)
+
+type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
+
+
+def error_translation_key(err: VendorError) -> str:
+    """Name the translated message that explains a vendor error."""
+    if isinstance(err, AuthError):
+        return "auth_failed"
+    if isinstance(err, RateLimitError):
+        return "rate_limited"
+    if isinstance(err, BadResponseError):
+        return "bad_response"
+    if isinstance(err, RequestRejectedError):
+        return "request_rejected"
+    return "cannot_connect"
+
+
+class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
+    """Polls one vendor account: a fast tier every tick, a slow tier less often."""
+
+    config_entry: PetSmartHubConfigEntry
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PetSmartHubConfigEntry,
+        account: VendorAccount,
+    ) -> None:
+        """Set the polling intervals from the entry's options."""
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} {entry.title}",
+            update_interval=timedelta(
+                seconds=entry.options.get(OPT_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
+            ),
+        )
+        self.account = account
+        self.slow_interval = timedelta(
+            minutes=entry.options.get(
+                OPT_SLOW_SCAN_INTERVAL, DEFAULT_SLOW_SCAN_INTERVAL
+            )
+        )
+        self.data = HubData()
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        #: monotonic time at which each device's slow tier is next due
+        self._slow_due: dict[str, float] = {}
+        self._streams: dict[str, StreamInfo] = {}
+
+    def device_identifier(self, device_id: str) -> str:
+        """Identifier of a device in the device registry (unique across vendors)."""
+        return f"{self.account.vendor}_{device_id}"
+
+    def device(self, device_id: str) -> Device:
+        """Return a known device."""
+        return self.data.devices[device_id]
+
+    async def _async_update_data(self) -> HubData:
+        """Refresh the inventory, then every device concurrently."""
+        try:
+            inventory = await self.account.async_get_devices()
+        except AuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except VendorError as err:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key=error_translation_key(err),
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+        devices: dict[str, Device] = {}
+        for fresh in inventory:
+            known = self.data.devices.get(fresh.id)
+            if known is None or known.kind is not fresh.kind:
+                devices[fresh.id] = fresh
+                continue
+            known.name = fresh.name
+            known.model = fresh.model
+            known.serial = fresh.serial
+            known.firmware = fresh.firmware or known.firmware
+            devices[fresh.id] = known
+
+        now = time.monotonic()
+        results = await asyncio.gather(
+            *(
+                self._async_refresh_one(
+                    device, slow=self._slow_due.get(device.id, 0) <= now
+                )
+                for device in devices.values()
+            )
+        )
+        failed = {device_id for device_id, ok in results if not ok}
+        self._forget_vanished(set(devices))
+        return HubData(devices=devices, failed=failed)
+
+    async def _async_refresh_one(
+        self, device: Device, *, slow: bool
+    ) -> tuple[str, bool]:
+        """Refresh one device; a failure only marks that device failed."""
+        try:
+            async with self._limit:
+                await self.account.async_refresh_device(device, slow=slow)
+        except AuthError as err:
+            raise ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except VendorError as err:
+            LOGGER.debug("Refreshing %s (%s) failed: %s", device.name, device.id, err)
+            return device.id, False
+        if slow:
+            self._slow_due[device.id] = (
+                time.monotonic() + self.slow_interval.total_seconds()
+            )
+        return device.id, True
+
+    def _forget_vanished(self, present: set[str]) -> None:
+        """Detach devices the account no longer has from this entry."""
+        vanished = set(self.data.devices) - present
+        if not vanished:
+            return
+        registry = dr.async_get(self.hass)
+        for device_id in vanished:
+            self._slow_due.pop(device_id, None)
+            self._streams.pop(device_id, None)
+            entry = registry.async_get_device(
+                identifiers={(DOMAIN, self.device_identifier(device_id))}
+            )
+            if entry is not None:
+                LOGGER.info("Device %s left the account; removing it", entry.name)
+                registry.async_update_device(
+                    entry.id, remove_config_entry_id=self.config_entry.entry_id
+                )
+
+    async def async_refresh_device(self, device_id: str) -> None:
+        """Refresh one device (both tiers) after a command and notify entities."""
+        device = self.device(device_id)
+        _, ok = await self._async_refresh_one(device, slow=True)
+        failed = set(self.data.failed)
+        if ok:
+            failed.discard(device_id)
+        else:
+            failed.add(device_id)
+        self.async_set_updated_data(HubData(devices=self.data.devices, failed=failed))
+
+    async def async_execute(
+        self,
+        device_id: str,
+        action: Action,
+        params: Mapping[str, Any] | None = None,
+        *,
+        refresh: bool = True,
+    ) -> dict[str, Any]:
+        """Run an action on a device; vendor failures become HomeAssistantError."""
+        device = self.device(device_id)
+        try:
+            result = await self.account.async_execute(device, action, params or {})
+        except AuthError as err:
+            self.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except VendorError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="action_failed",
+                translation_placeholders={
+                    "action": action.value,
+                    "device": device.name,
+                    "error": str(err),
+                },
+            ) from err
+        if refresh:
+            await self.async_refresh_device(device_id)
+        return result
+
+    async def async_get_stream(self, device_id: str) -> StreamInfo:
+        """Return a live stream, asking for a new signed URL before it expires."""
+        cached = self._streams.get(device_id)
+        if cached is not None and (
+            cached.expires_at is None
+            or cached.expires_at - STREAM_REFRESH_MARGIN > dt_util.utcnow()
+        ):
+            return cached
+        stream = await self._call(self.account.async_get_stream(self.device(device_id)))
+        self._streams[device_id] = stream
+        return stream
+
+    async def async_get_image(self, url: str) -> bytes:
+        """Download an image the cloud pointed us to."""
+        return await self._call(self.account.async_get_image(url))
+
+    async def async_get_location_history(
+        self, device_id: str, start: datetime, end: datetime, limit: int
+    ) -> list[Location]:
+        """Return a tracker's past positions."""
+        return await self._call(
+            self.account.async_get_location_history(
+                self.device(device_id), start, end, limit
+            )
+        )
+
+    async def async_add_device(
+        self, serial: str, kind: DeviceKind, model: str | None
+    ) -> str:
+        """Register a device with the account, then refresh so it appears."""
+        device_id = await self._call(self.account.async_add_device(serial, kind, model))
+        await self.async_refresh()
+        return device_id
+
+    async def _call[T](self, call: Coroutine[Any, Any, T]) -> T:
+        """Await a vendor call, turning its errors into HomeAssistantError."""
+        try:
+            result: T = await call
+        except AuthError as err:
+            self.config_entry.async_start_reauth(self.hass)
+            raise HomeAssistantError(
+                translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except VendorError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=error_translation_key(err),
+                translation_placeholders={"error": str(err)},
+            ) from err
+        return result

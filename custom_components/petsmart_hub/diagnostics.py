@@ -1,0 +1,54 @@
+"""Diagnostics: the account's parsed data, with secrets and places redacted."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_API_KEY, CONF_BASE_URL
+from .coordinator import PetSmartHubConfigEntry
+
+TO_REDACT = {
+    CONF_API_KEY,
+    CONF_BASE_URL,
+    "unique_id",
+    "id",
+    "serial",
+    "latitude",
+    "longitude",
+    "altitude",
+    "address",
+    "stream_url",
+    "thumbnail_url",
+}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: PetSmartHubConfigEntry
+) -> dict[str, Any]:
+    """Entry data, options and every device as the model holds it."""
+    coordinator = entry.runtime_data
+    devices = [
+        {
+            **asdict(device),
+            "kind": device.kind.value,
+            "failed": device_id in coordinator.data.failed,
+        }
+        for device_id, device in coordinator.data.devices.items()
+    ]
+    return async_redact_data(
+        {
+            "entry": {
+                "unique_id": entry.unique_id,
+                "data": dict(entry.data),
+                "options": dict(entry.options),
+            },
+            "last_update_success": coordinator.last_update_success,
+            "slow_interval_minutes": coordinator.slow_interval.total_seconds() / 60,
+            "devices": devices,
+        },
+        TO_REDACT,
+    )

@@ -1,0 +1,107 @@
+"""The one entity base class of the integration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.update_coordinator import CoordinatorEntity
+
+from .const import DOMAIN
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .model import Device, DeviceKind
+
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartEntityDescription(EntityDescription):
+    """What every description of ours adds to Home Assistant's."""
+
+    #: Device kinds the entity exists for (empty: every kind).
+    kinds: frozenset[DeviceKind] = frozenset()
+    #: Extra condition on the device (e.g. it reports a battery).
+    exists_fn: Callable[[Device], bool] = lambda _: True
+    #: Stay available while the cloud reports the device offline.
+    available_offline: bool = False
+
+    def applies_to(self, device: Device) -> bool:
+        """Tell whether a device gets this entity."""
+        return (not self.kinds or device.kind in self.kinds) and self.exists_fn(device)
+
+
+class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
+    """An entity of one device of one account."""
+
+    _attr_has_entity_name = True
+    entity_description: PetSmartEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PetSmartHubCoordinator,
+        device: Device,
+        description: PetSmartEntityDescription,
+    ) -> None:
+        """Bind the entity to its device and description."""
+        super().__init__(coordinator)
+        self.entity_description = description
+        self.device_id = device.id
+        identifier = coordinator.device_identifier(device.id)
+        self._attr_unique_id = f"{identifier}_{description.key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, identifier)},
+            manufacturer=device.manufacturer,
+            model=device.model,
+            name=device.name,
+            serial_number=device.serial,
+            sw_version=device.firmware,
+        )
+
+    @property
+    def device(self) -> Device:
+        """The device as of the last refresh."""
+        return self.coordinator.data.devices[self.device_id]
+
+    @property
+    def available(self) -> bool:
+        """Available while the account and this device refresh fine (and it is online)."""
+        data = self.coordinator.data
+        if not super().available or self.device_id not in data.devices:
+            return False
+        if self.device_id in data.failed:
+            return False
+        return (
+            self.entity_description.available_offline or self.device.online is not False
+        )
+
+
+def async_add_device_entities[D: PetSmartEntityDescription](
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    descriptions: Iterable[D],
+    factory: Callable[[PetSmartHubCoordinator, Device, D], Entity],
+) -> None:
+    """Add entities for every device now and for devices that appear later."""
+    coordinator = entry.runtime_data
+    wanted = tuple(descriptions)
+    known: set[str] = set()
+
+    def add_new_devices() -> None:
+        devices = coordinator.data.devices
+        known.intersection_update(devices)
+        new = [
+            device for device_id, device in devices.items() if device_id not in known
+        ]
+        if not new:
+            return
+        known.update(device.id for device in new)
+        async_add_entities(
+            factory(coordinator, device, description)
+            for device in new
+            for description in wanted
+            if description.applies_to(device)
+        )
+
+    add_new_devices()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))

@@ -1,0 +1,412 @@
+"""Sensors: levels, water quality, usage and activity statistics."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import (
+    CONCENTRATION_PARTS_PER_MILLION,
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfLength,
+    UnitOfMass,
+    UnitOfTemperature,
+    UnitOfTime,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import StateType
+
+from .coordinator import PetSmartHubConfigEntry
+from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
+from .model import Device, DeviceKind
+
+PARALLEL_UPDATES = 0
+
+WATER_QUALITY_OPTIONS = ["excellent", "good", "fair", "poor", "bad"]
+HEALTH_OPTIONS = ["excellent", "good", "fair", "poor", "attention"]
+ACTIVITY_OPTIONS = ["very_low", "low", "medium", "high", "very_high"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartSensorEntityDescription(
+    SensorEntityDescription, PetSmartEntityDescription
+):
+    """A sensor read from the neutral device model."""
+
+    value_fn: Callable[[Device], StateType | datetime]
+    attrs_fn: Callable[[Device], Mapping[str, Any]] | None = None
+
+
+def _enum(value: str | None, options: list[str]) -> str | None:
+    """Fold a vendor word onto an enum option; words we do not know are unknown."""
+    if value is None:
+        return None
+    folded = value.strip().lower().replace(" ", "_").replace("-", "_")
+    return folded if folded in options else None
+
+
+def _feeder(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.feeder)
+
+
+def _fountain(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.fountain)
+
+
+def _litter(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.litter_box)
+
+
+def _toy(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.toy)
+
+
+FEEDER = frozenset({DeviceKind.FEEDER})
+FOUNTAIN = frozenset({DeviceKind.FOUNTAIN})
+TRACKER = frozenset({DeviceKind.TRACKER})
+LITTER_BOX = frozenset({DeviceKind.LITTER_BOX})
+TOY = frozenset({DeviceKind.TOY})
+
+SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
+    # Every device
+    PetSmartSensorEntityDescription(
+        key="battery",
+        device_class=SensorDeviceClass.BATTERY,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        exists_fn=lambda device: device.battery is not None,
+        value_fn=lambda device: device.battery,
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_report",
+        translation_key="last_report",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        available_offline=True,
+        value_fn=lambda device: device.last_report,
+    ),
+    # Feeder
+    PetSmartSensorEntityDescription(
+        key="food_level",
+        translation_key="food_level",
+        kinds=FEEDER,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_feeder(lambda s: s.food_level),
+    ),
+    PetSmartSensorEntityDescription(
+        key="food_remaining",
+        translation_key="food_remaining",
+        kinds=FEEDER,
+        device_class=SensorDeviceClass.WEIGHT,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_feeder(lambda s: s.food_remaining),
+    ),
+    PetSmartSensorEntityDescription(
+        key="days_remaining",
+        translation_key="days_remaining",
+        kinds=FEEDER,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.DAYS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_feeder(lambda s: s.days_remaining),
+    ),
+    PetSmartSensorEntityDescription(
+        key="daily_consumption",
+        translation_key="daily_consumption",
+        kinds=FEEDER,
+        native_unit_of_measurement="g/d",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_feeder(lambda s: s.daily_consumption),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_feed",
+        translation_key="last_feed",
+        kinds=FEEDER,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_feeder(lambda s: s.last_feed),
+    ),
+    PetSmartSensorEntityDescription(
+        key="next_feed",
+        translation_key="next_feed",
+        kinds=FEEDER,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_feeder(lambda s: s.next_feed),
+    ),
+    PetSmartSensorEntityDescription(
+        key="scheduled_feeds",
+        translation_key="scheduled_feeds",
+        kinds=FEEDER,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_feeder(lambda s: s.scheduled_feeds),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_refill",
+        translation_key="last_refill",
+        kinds=FEEDER,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_feeder(lambda s: s.last_refill),
+    ),
+    # Water fountain
+    PetSmartSensorEntityDescription(
+        key="water_level",
+        translation_key="water_level",
+        kinds=FOUNTAIN,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_fountain(lambda s: s.water_level),
+    ),
+    PetSmartSensorEntityDescription(
+        key="water_quality",
+        translation_key="water_quality",
+        kinds=FOUNTAIN,
+        device_class=SensorDeviceClass.ENUM,
+        options=WATER_QUALITY_OPTIONS,
+        value_fn=_fountain(lambda s: _enum(s.quality, WATER_QUALITY_OPTIONS)),
+        attrs_fn=lambda device: {
+            "recommendations": device.fountain.recommendations
+            if device.fountain
+            else []
+        },
+    ),
+    PetSmartSensorEntityDescription(
+        key="ph",
+        kinds=FOUNTAIN,
+        device_class=SensorDeviceClass.PH,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_fountain(lambda s: s.ph),
+    ),
+    PetSmartSensorEntityDescription(
+        key="tds",
+        translation_key="tds",
+        kinds=FOUNTAIN,
+        native_unit_of_measurement=CONCENTRATION_PARTS_PER_MILLION,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_fountain(lambda s: s.tds),
+    ),
+    PetSmartSensorEntityDescription(
+        key="water_temperature",
+        translation_key="water_temperature",
+        kinds=FOUNTAIN,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_fountain(lambda s: s.temperature),
+    ),
+    PetSmartSensorEntityDescription(
+        key="chlorine",
+        translation_key="chlorine",
+        kinds=FOUNTAIN,
+        native_unit_of_measurement="mg/L",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=2,
+        value_fn=_fountain(lambda s: s.chlorine),
+    ),
+    PetSmartSensorEntityDescription(
+        key="filter_life",
+        translation_key="filter_life",
+        kinds=FOUNTAIN,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_fountain(lambda s: s.filter_life),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_maintenance",
+        translation_key="last_maintenance",
+        kinds=FOUNTAIN,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_fountain(lambda s: s.last_maintenance),
+    ),
+    # GPS tracker
+    PetSmartSensorEntityDescription(
+        key="last_seen",
+        translation_key="last_seen",
+        kinds=TRACKER,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        available_offline=True,
+        value_fn=lambda device: device.tracker.last_seen if device.tracker else None,
+    ),
+    PetSmartSensorEntityDescription(
+        key="altitude",
+        translation_key="altitude",
+        kinds=TRACKER,
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.METERS,
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_registry_enabled_default=False,
+        value_fn=lambda device: (
+            device.tracker.location.altitude
+            if device.tracker and device.tracker.location
+            else None
+        ),
+    ),
+    # Litter box
+    PetSmartSensorEntityDescription(
+        key="litter_level",
+        translation_key="litter_level",
+        kinds=LITTER_BOX,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: s.litter_level),
+    ),
+    PetSmartSensorEntityDescription(
+        key="waste_level",
+        translation_key="waste_level",
+        kinds=LITTER_BOX,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: s.waste_level),
+    ),
+    PetSmartSensorEntityDescription(
+        key="visits",
+        translation_key="visits",
+        kinds=LITTER_BOX,
+        native_unit_of_measurement="visits",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: s.visits),
+        attrs_fn=lambda device: {
+            "period": device.litter_box.visits_period if device.litter_box else None
+        },
+    ),
+    PetSmartSensorEntityDescription(
+        key="average_visits_per_day",
+        translation_key="average_visits_per_day",
+        kinds=LITTER_BOX,
+        native_unit_of_measurement="visits/d",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: s.average_visits_per_day),
+    ),
+    PetSmartSensorEntityDescription(
+        key="average_visit_duration",
+        translation_key="average_visit_duration",
+        kinds=LITTER_BOX,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: s.average_visit_duration),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_cleaned",
+        translation_key="last_cleaned",
+        kinds=LITTER_BOX,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_litter(lambda s: s.last_cleaned),
+    ),
+    PetSmartSensorEntityDescription(
+        key="overall_health",
+        translation_key="overall_health",
+        kinds=LITTER_BOX,
+        device_class=SensorDeviceClass.ENUM,
+        options=HEALTH_OPTIONS,
+        value_fn=_litter(lambda s: _enum(s.overall_health, HEALTH_OPTIONS)),
+        attrs_fn=lambda device: {
+            "recommendations": device.litter_box.recommendations
+            if device.litter_box
+            else []
+        },
+    ),
+    PetSmartSensorEntityDescription(
+        key="health_alerts",
+        translation_key="health_alerts",
+        kinds=LITTER_BOX,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_litter(lambda s: len(s.health_alerts)),
+        attrs_fn=lambda device: {
+            "alerts": device.litter_box.health_alerts if device.litter_box else []
+        },
+    ),
+    # Smart toy
+    PetSmartSensorEntityDescription(
+        key="activity_level",
+        translation_key="activity_level",
+        kinds=TOY,
+        device_class=SensorDeviceClass.ENUM,
+        options=ACTIVITY_OPTIONS,
+        value_fn=_toy(lambda s: _enum(s.activity_level, ACTIVITY_OPTIONS)),
+    ),
+    PetSmartSensorEntityDescription(
+        key="total_play_time",
+        translation_key="total_play_time",
+        kinds=TOY,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_toy(lambda s: s.total_play_time),
+    ),
+    PetSmartSensorEntityDescription(
+        key="play_sessions",
+        translation_key="play_sessions",
+        kinds=TOY,
+        native_unit_of_measurement="sessions",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_toy(lambda s: s.sessions),
+    ),
+    PetSmartSensorEntityDescription(
+        key="average_session",
+        translation_key="average_session",
+        kinds=TOY,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_toy(lambda s: s.average_session),
+    ),
+    PetSmartSensorEntityDescription(
+        key="calories",
+        translation_key="calories",
+        kinds=TOY,
+        native_unit_of_measurement="kcal",
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_toy(lambda s: s.calories),
+    ),
+    PetSmartSensorEntityDescription(
+        key="favorite_mode",
+        translation_key="favorite_mode",
+        kinds=TOY,
+        value_fn=_toy(lambda s: s.favorite_mode),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_play_session",
+        translation_key="last_play_session",
+        kinds=TOY,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_toy(lambda s: s.last_play_session),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add sensors for every device, now and when devices appear."""
+    async_add_device_entities(entry, async_add_entities, SENSORS, PetSmartSensor)
+
+
+class PetSmartSensor(PetSmartEntity, SensorEntity):
+    """A sensor of a device."""
+
+    entity_description: PetSmartSensorEntityDescription
+
+    @property
+    def native_value(self) -> StateType | datetime:
+        """Read the value from the device model."""
+        return self.entity_description.value_fn(self.device)
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """Extra context (periods, alert lists, recommendations)."""
+        if self.entity_description.attrs_fn is None:
+            return None
+        return self.entity_description.attrs_fn(self.device)

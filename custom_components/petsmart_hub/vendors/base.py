@@ -1,0 +1,84 @@
+"""What every vendor account offers the coordinator, and the errors it raises."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..model import Action, Device, DeviceKind, Location, StreamInfo
+
+
+class VendorError(Exception):
+    """Base class of every error a vendor client raises."""
+
+
+class AuthError(VendorError):
+    """The cloud rejected the credentials."""
+
+
+class RateLimitError(VendorError):
+    """The cloud asked us to slow down."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """Remember how long the cloud asked us to wait (seconds), when it said."""
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CannotConnectError(VendorError):
+    """The cloud could not be reached, timed out or failed on its side (5xx)."""
+
+
+class BadResponseError(VendorError):
+    """The cloud answered something we cannot understand."""
+
+
+class RequestRejectedError(VendorError):
+    """The cloud understood the request but refused it (4xx other than auth)."""
+
+
+class DeviceNotFoundError(RequestRejectedError):
+    """The cloud does not know the device (any more)."""
+
+
+class VendorAccount(ABC):
+    """One account on a vendor cloud, spoken to in terms of the neutral model."""
+
+    #: Vendor key, as in const.IMPLEMENTED_VENDORS.
+    vendor: str
+
+    @abstractmethod
+    async def async_get_devices(self) -> list[Device]:
+        """Return the account's inventory (identity only, no readings)."""
+
+    @abstractmethod
+    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
+        """Update ``device`` in place from the cloud; ``slow`` adds slow-tier data."""
+
+    @abstractmethod
+    async def async_execute(
+        self, device: Device, action: Action, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Run ``action`` on ``device`` and return what the cloud answered."""
+
+    @abstractmethod
+    async def async_get_stream(self, device: Device) -> StreamInfo:
+        """Return a fresh live stream of a camera."""
+
+    @abstractmethod
+    async def async_get_image(self, url: str) -> bytes:
+        """Download an image (snapshot, photo) the cloud pointed us to."""
+
+    @abstractmethod
+    async def async_get_location_history(
+        self, device: Device, start: datetime, end: datetime, limit: int
+    ) -> list[Location]:
+        """Return a tracker's past positions between ``start`` and ``end``."""
+
+    @abstractmethod
+    async def async_add_device(
+        self, serial: str, kind: DeviceKind, model: str | None
+    ) -> str:
+        """Register a new device with the account and return its id."""

@@ -1,0 +1,796 @@
+"""OneNata cloud: HTTP client, parsing and mapping onto the neutral model.
+
+The API (``shared/vendor-apis/onenata.txt``) wraps every answer in
+``{"code", "msg", "data"}``; a ``code`` other than 200 is an error even when the
+HTTP status is 200. No Home Assistant imports here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+import email.utils
+import json as jsonlib
+import logging
+import re
+from typing import Any, Final
+
+import aiohttp
+
+from ..model import Action, Device, DeviceKind, FeedingSlot, Location, StreamInfo
+from .base import (
+    AuthError,
+    BadResponseError,
+    CannotConnectError,
+    DeviceNotFoundError,
+    RateLimitError,
+    RequestRejectedError,
+    VendorAccount,
+)
+from .parse import (
+    pick,
+    present,
+    to_bool,
+    to_datetime,
+    to_float,
+    to_int,
+    to_str,
+    to_str_list,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL: Final = "https://api.onenata.com/v1"
+MANUFACTURER: Final = "OneNata"
+REQUEST_TIMEOUT: Final = 20  # seconds
+
+#: ``deviceType`` as the doc spells it, per neutral kind.
+DEVICE_TYPES: Final[dict[DeviceKind, str]] = {
+    DeviceKind.FEEDER: "feedingMachine",
+    DeviceKind.FOUNTAIN: "waterFountain",
+    DeviceKind.TRACKER: "gpsTracker",
+    DeviceKind.CAMERA: "camera",
+    DeviceKind.LITTER_BOX: "litterBox",
+    DeviceKind.TOY: "smartToy",
+}
+
+# The doc only ever shows the camelCase types above; other spellings seen in
+# the wild ("feeding_machine", "Feeder", "GPS") are folded to the same kinds.
+_KIND_ALIASES: Final[dict[str, DeviceKind]] = {
+    "feedingmachine": DeviceKind.FEEDER,
+    "feeder": DeviceKind.FEEDER,
+    "smartfeeder": DeviceKind.FEEDER,
+    "waterfountain": DeviceKind.FOUNTAIN,
+    "fountain": DeviceKind.FOUNTAIN,
+    "gpstracker": DeviceKind.TRACKER,
+    "tracker": DeviceKind.TRACKER,
+    "gps": DeviceKind.TRACKER,
+    "camera": DeviceKind.CAMERA,
+    "petcamera": DeviceKind.CAMERA,
+    "smartcamera": DeviceKind.CAMERA,
+    "litterbox": DeviceKind.LITTER_BOX,
+    "smartlitterbox": DeviceKind.LITTER_BOX,
+    "smarttoy": DeviceKind.TOY,
+    "toy": DeviceKind.TOY,
+}
+
+
+def kind_from_type(device_type: Any) -> DeviceKind | None:
+    """Map a OneNata ``deviceType`` onto a neutral kind (None: unsupported)."""
+    text = to_str(device_type)
+    if text is None:
+        return None
+    return _KIND_ALIASES.get(re.sub(r"[^a-z]", "", text.lower()))
+
+
+@dataclass(slots=True)
+class OneNataDevice:
+    """One entry of ``GET /devices``."""
+
+    device_id: str
+    device_type: str
+    kind: DeviceKind | None
+    serial: str | None
+    model: str | None
+    name: str | None
+    firmware: str | None
+
+
+def parse_device_list(body: Any) -> list[OneNataDevice]:
+    """Parse the body of ``GET /devices``.
+
+    The doc never shows this body. We accept every plausible shape: a bare
+    list, the usual envelope whose ``data`` is the list, an envelope whose
+    ``data`` is an object holding the list (``devices``, ``items``, ``list``,
+    ``records`` or ``results``), and an object holding the list directly.
+    """
+    items: Any = body
+    if isinstance(items, dict) and "data" in items:
+        items = items["data"]
+    if isinstance(items, dict):
+        found = pick(items, "devices", "items", "list", "records", "results")
+        items = found if present(found) else None
+    if not isinstance(items, list):
+        raise BadResponseError("device list is not a list")
+    devices: list[OneNataDevice] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise BadResponseError("device list entry is not an object")
+        device_id = to_str(pick(item, "deviceId", "id", "device_id"))
+        if not device_id:
+            raise BadResponseError("device list entry has no deviceId")
+        device_type = to_str(pick(item, "deviceType", "type", "device_type")) or ""
+        devices.append(
+            OneNataDevice(
+                device_id=device_id,
+                device_type=device_type,
+                kind=kind_from_type(device_type),
+                serial=to_str(pick(item, "serialNumber", "serial", "sn")),
+                model=to_str(pick(item, "deviceModel", "model")),
+                name=to_str(pick(item, "name", "deviceName", "nickname")),
+                firmware=to_str(pick(item, "firmwareVersion", "firmware", "fwVersion")),
+            )
+        )
+    return devices
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Parse a Retry-After header (seconds or an HTTP date)."""
+    if not value:
+        return None
+    seconds = to_float(value)
+    if seconds is not None:
+        return max(seconds, 0.0)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _raise_for_code(code: int, message: str, retry_after: float | None) -> None:
+    """Turn an HTTP status or envelope code into the matching typed error."""
+    if code in (401, 403):
+        raise AuthError(message)
+    if code == 429:
+        raise RateLimitError(message, retry_after)
+    if code == 404:
+        raise DeviceNotFoundError(message)
+    if 400 <= code < 500:
+        raise RequestRejectedError(message)
+    if code >= 500:
+        raise CannotConnectError(message)
+    raise BadResponseError(message)
+
+
+class OneNataClient:
+    """Thin async client of the OneNata REST API."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        api_key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        """Keep the session (owned by the caller) and credentials."""
+        self._session = session
+        self._api_key = api_key
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+
+    async def _request_raw(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """Send a request and return the decoded JSON body (envelope unchecked)."""
+        url = f"{self._base_url}{path}"
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Accept": "application/json",
+        }
+        try:
+            async with self._session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=self._timeout,
+            ) as response:
+                text = await response.text()
+                status = response.status
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+        except TimeoutError as err:
+            raise CannotConnectError(f"timeout on {method} {path}") from err
+        except aiohttp.ClientError as err:
+            raise CannotConnectError(
+                f"{method} {path} failed: {type(err).__name__}"
+            ) from err
+        body: Any = None
+        try:
+            body = jsonlib.loads(text) if text else None
+        except ValueError:
+            body = None
+        if status >= 400:
+            message = f"HTTP {status} on {method} {path}"
+            if isinstance(body, dict) and to_str(body.get("msg")):
+                message = f"{message}: {body['msg']}"
+            _raise_for_code(status, message, retry_after)
+        if body is None:
+            raise BadResponseError(f"{method} {path} returned no JSON")
+        if isinstance(body, dict) and "code" in body:
+            code = to_int(body["code"])
+            if code is None:
+                raise BadResponseError(
+                    f"{method} {path} returned code {body['code']!r}"
+                )
+            if code != 200:
+                message = f"code {code} on {method} {path}: {to_str(body.get('msg'))}"
+                _raise_for_code(code, message, retry_after)
+        return body
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        json: Any = None,
+    ) -> dict[str, Any]:
+        """Send a request and return the envelope's ``data`` object."""
+        body = await self._request_raw(method, path, params=params, json=json)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise BadResponseError(f"{method} {path} returned no data object")
+        return data
+
+    async def async_get_devices(self) -> list[OneNataDevice]:
+        """``GET /devices``: the account's devices."""
+        return parse_device_list(await self._request_raw("GET", "/devices"))
+
+    async def async_validate_device(
+        self, serial: str, device_type: str, model: str | None
+    ) -> dict[str, Any]:
+        """``POST /devices/validate``: add a device to the account."""
+        payload: dict[str, Any] = {
+            "serialNumber": serial,
+            "deviceType": device_type,
+            "manufacturer": "onenata",
+        }
+        if model:
+            payload["deviceModel"] = model
+        return await self._request("POST", "/devices/validate", json=payload)
+
+    async def async_get_status(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/status``."""
+        return await self._request("GET", f"/devices/{device_id}/status")
+
+    async def async_send_command(
+        self, device_id: str, command: str, parameters: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``POST /devices/{id}/commands``: any command of the doc's list."""
+        return await self._request(
+            "POST",
+            f"/devices/{device_id}/commands",
+            json={"command": command, "parameters": dict(parameters)},
+        )
+
+    async def async_get_food_level(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/food-level``."""
+        return await self._request("GET", f"/devices/{device_id}/food-level")
+
+    async def async_get_location(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/location``."""
+        return await self._request(
+            "GET", f"/devices/{device_id}/location", params={"includeAddress": "true"}
+        )
+
+    async def async_get_location_history(
+        self, device_id: str, start: datetime, end: datetime, limit: int
+    ) -> dict[str, Any]:
+        """``GET /devices/{id}/location/history``."""
+        return await self._request(
+            "GET",
+            f"/devices/{device_id}/location/history",
+            params={
+                "startDate": _iso(start),
+                "endDate": _iso(end),
+                "limit": str(limit),
+            },
+        )
+
+    async def async_get_water_quality(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/water-quality``."""
+        return await self._request("GET", f"/devices/{device_id}/water-quality")
+
+    async def async_get_stream(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/stream`` (HLS)."""
+        return await self._request(
+            "GET",
+            f"/devices/{device_id}/stream",
+            params={"quality": "1080p", "audio": "true", "format": "hls"},
+        )
+
+    async def async_get_usage_stats(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/usage-stats`` (litter box)."""
+        return await self._request(
+            "GET",
+            f"/devices/{device_id}/usage-stats",
+            params={"period": "7d", "includeHealth": "true"},
+        )
+
+    async def async_get_health_insights(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/health-insights`` (litter box)."""
+        return await self._request(
+            "GET",
+            f"/devices/{device_id}/health-insights",
+            params={"period": "30d", "includeRecommendations": "true"},
+        )
+
+    async def async_get_activity(self, device_id: str) -> dict[str, Any]:
+        """``GET /devices/{id}/activity`` (smart toy)."""
+        return await self._request(
+            "GET",
+            f"/devices/{device_id}/activity",
+            params={"period": "7d", "includeCalories": "true"},
+        )
+
+    async def async_register_webhook(
+        self, url: str, events: list[str]
+    ) -> dict[str, Any]:
+        """``POST /webhooks``: ask the cloud to push events to ``url``."""
+        return await self._request(
+            "POST", "/webhooks", json={"url": url, "events": events}
+        )
+
+    async def async_get_bytes(self, url: str) -> bytes:
+        """Download a thumbnail or photo (signed URLs: no credentials sent)."""
+        try:
+            async with self._session.get(url, timeout=self._timeout) as response:
+                if response.status >= 400:
+                    _raise_for_code(response.status, f"HTTP {response.status}", None)
+                return await response.read()
+        except TimeoutError as err:
+            raise CannotConnectError("timeout downloading an image") from err
+        except aiohttp.ClientError as err:
+            raise CannotConnectError(
+                f"image download failed: {type(err).__name__}"
+            ) from err
+
+
+def _iso(moment: datetime) -> str:
+    """Format a moment the way the doc does (UTC, ``Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# --- mapping onto the neutral model -------------------------------------------
+
+#: (model attribute, JSON keys, converter) for each kind's state holder.
+_Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
+
+_STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
+    DeviceKind.FEEDER: (
+        ("food_level", ("foodLevel",), to_float),
+        ("last_feed", ("lastFeedTime",), to_datetime),
+        ("next_feed", ("nextScheduledFeed", "nextFeedTime"), to_datetime),
+        ("scheduled_feeds", ("scheduledFeeds",), to_int),
+        ("feeds_today", ("feedCount",), to_int),
+    ),
+    DeviceKind.FOUNTAIN: (
+        ("water_level", ("waterLevel",), to_float),
+        ("filter_status", ("filterStatus",), to_str),
+        ("last_maintenance", ("lastMaintenance",), to_datetime),
+        ("pump_running", ("pumpRunning",), to_bool),
+        ("cleaning", ("cleaning",), to_bool),
+    ),
+    DeviceKind.TRACKER: (("last_seen", ("lastSeen",), to_datetime),),
+    DeviceKind.CAMERA: (
+        ("resolution", ("resolution",), to_str),
+        ("night_vision", ("nightVision",), to_bool),
+        ("audio", ("audioSupport",), to_bool),
+        ("storage_used", ("storageUsed",), to_str),
+        ("recording", ("recording",), to_bool),
+    ),
+    DeviceKind.LITTER_BOX: (
+        ("litter_level", ("litterLevel",), to_float),
+        ("waste_level", ("wasteLevel",), to_float),
+        ("last_cleaned", ("lastCleaned",), to_datetime),
+        ("odor_control", ("odorControl",), to_str),
+        ("cleaning", ("cleaning",), to_bool),
+    ),
+    DeviceKind.TOY: (
+        ("play_modes", ("playModes",), to_str_list),
+        ("last_play_session", ("lastPlaySession",), to_datetime),
+        ("playing", ("playing",), to_bool),
+        ("mode", ("mode",), to_str),
+    ),
+}
+
+_FOOD_LEVEL_FIELDS: Final[tuple[_Field, ...]] = (
+    ("food_remaining", ("currentLevel",), to_float),
+    ("capacity", ("maxCapacity",), to_float),
+    ("food_level", ("percentage",), to_float),
+    ("days_remaining", ("estimatedDaysRemaining",), to_float),
+    ("daily_consumption", ("dailyConsumption",), to_float),
+    ("food_low", ("lowLevelAlert",), to_bool),
+    ("refill_recommended", ("refillRecommended",), to_bool),
+    ("last_refill", ("lastRefill",), to_datetime),
+)
+
+_WATER_QUALITY_FIELDS: Final[tuple[_Field, ...]] = (
+    ("ph", ("ph", "pH"), to_float),
+    ("tds", ("tds",), to_float),
+    ("temperature", ("temperature",), to_float),
+    ("chlorine", ("chlorine",), to_float),
+    ("quality", ("quality",), to_str),
+    ("last_tested", ("lastTested",), to_datetime),
+    ("filter_life", ("filterLifeRemaining",), to_float),
+    ("recommendations", ("recommendations",), to_str_list),
+)
+
+_USAGE_FIELDS: Final[tuple[_Field, ...]] = (
+    ("visits_period", ("period",), to_str),
+    ("visits", ("totalVisits",), to_int),
+    ("average_visits_per_day", ("averageVisitsPerDay",), to_float),
+    ("average_visit_duration", ("averageDuration",), to_float),
+    ("litter_level", ("litterLevel",), to_float),
+    ("waste_level", ("wasteLevel",), to_float),
+    ("maintenance_needed", ("maintenanceNeeded",), to_bool),
+)
+
+_HEALTH_FIELDS: Final[tuple[_Field, ...]] = (
+    ("overall_health", ("overallHealth",), to_str),
+    ("recommendations", ("recommendations",), to_str_list),
+)
+
+_ACTIVITY_FIELDS: Final[tuple[_Field, ...]] = (
+    ("total_play_time", ("totalPlayTime",), to_float),
+    ("average_session", ("averageSessionDuration",), to_float),
+    ("sessions", ("totalSessions",), to_int),
+    ("calories", ("caloriesBurned",), to_float),
+    ("activity_level", ("activityLevel",), to_str),
+    ("favorite_mode", ("favoritePlayMode",), to_str),
+)
+
+
+def _apply(target: object, data: Mapping[str, Any], fields: tuple[_Field, ...]) -> None:
+    """Copy each field present in ``data`` onto ``target``.
+
+    A key the cloud left out keeps its last value; a key sent as null (or with
+    a value we cannot read) becomes unknown.
+    """
+    for attr, keys, convert in fields:
+        value = pick(data, *keys)
+        if present(value):
+            setattr(target, attr, convert(value))
+
+
+def _kind_state(device: Device) -> object:
+    """Return the state holder of ``device``'s kind."""
+    holders: dict[DeviceKind, object | None] = {
+        DeviceKind.FEEDER: device.feeder,
+        DeviceKind.FOUNTAIN: device.fountain,
+        DeviceKind.TRACKER: device.tracker,
+        DeviceKind.CAMERA: device.camera,
+        DeviceKind.LITTER_BOX: device.litter_box,
+        DeviceKind.TOY: device.toy,
+    }
+    state = holders[device.kind]
+    assert state is not None  # Device.__post_init__ guarantees it
+    return state
+
+
+def apply_status(device: Device, data: Mapping[str, Any]) -> None:
+    """Map ``GET /status`` data onto ``device``.
+
+    The doc puts kind readings in a nested ``status`` object while the validate
+    answers show them at the top level: both places are read, nested wins.
+    """
+    online = pick(data, "isOnline", "online")
+    if present(online):
+        device.online = to_bool(online)
+    battery = pick(data, "batteryLevel", "battery")
+    if present(battery):
+        device.battery = to_float(battery)
+    reported = pick(data, "lastReportTime", "lastSeen")
+    if present(reported):
+        device.last_report = to_datetime(reported)
+    alerts = pick(data, "alerts")
+    if present(alerts):
+        device.alerts = to_str_list(alerts)
+    nested = data.get("status")
+    merged = {**data, **nested} if isinstance(nested, dict) else dict(data)
+    _apply(_kind_state(device), merged, _STATUS_FIELDS[device.kind])
+
+
+def parse_location(data: Mapping[str, Any]) -> Location:
+    """Map a location object; latitude and longitude are required."""
+    latitude = to_float(pick(data, "latitude", "lat"))
+    longitude = to_float(pick(data, "longitude", "lng", "lon"))
+    if latitude is None or longitude is None:
+        raise BadResponseError("location without latitude/longitude")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise BadResponseError("location out of range")
+    return Location(
+        latitude=latitude,
+        longitude=longitude,
+        accuracy=to_float(pick(data, "accuracy")),
+        altitude=to_float(pick(data, "altitude")),
+        speed=to_float(pick(data, "speed")),
+        heading=to_float(pick(data, "heading")),
+        timestamp=to_datetime(pick(data, "timestamp")),
+        address=to_str(pick(data, "address")),
+    )
+
+
+def parse_stream(data: Mapping[str, Any]) -> StreamInfo:
+    """Map ``GET /stream`` data; a stream URL is required."""
+    url = to_str(pick(data, "streamUrl", "url"))
+    if not url:
+        raise BadResponseError("stream without streamUrl")
+    return StreamInfo(
+        stream_url=url,
+        thumbnail_url=to_str(pick(data, "thumbnailUrl")),
+        expires_at=to_datetime(pick(data, "expiresAt")),
+    )
+
+
+def _feed_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "amount": params["amount"],
+        "schedule": "immediate",
+        "recordFeeding": True,
+    }
+    if "portion" in params:
+        result["portion"] = params["portion"]
+    if "sound_alert" in params:
+        result["soundAlert"] = params["sound_alert"]
+    return result
+
+
+def _schedule_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    slots: list[FeedingSlot] = params["schedule"]
+    return {
+        "schedule": [
+            {"time": slot.time, "amount": slot.amount, "enabled": slot.enabled}
+            for slot in slots
+        ],
+        "timezone": params["timezone"],
+        "autoAdjust": params.get("auto_adjust", True),
+    }
+
+
+def _fence_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "latitude": params["latitude"],
+        "longitude": params["longitude"],
+        "radius": params["radius"],
+        "name": params["name"],
+        "alertOnExit": params.get("alert_on_exit", True),
+        "alertOnEntry": params.get("alert_on_entry", False),
+        "enabled": True,
+    }
+
+
+def _renamed(
+    mapping: dict[str, str], fixed: Mapping[str, Any] | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """Build a parameter mapper that renames neutral keys to OneNata's."""
+
+    def convert(params: Mapping[str, Any]) -> dict[str, Any]:
+        result = dict(fixed or {})
+        for ours, theirs in mapping.items():
+            if ours in params and params[ours] is not None:
+                result[theirs] = params[ours]
+        return result
+
+    return convert
+
+
+#: Neutral action -> (OneNata command, parameter mapper).
+_COMMANDS: Final[
+    dict[Action, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]]
+] = {
+    Action.FEED: ("feed", _feed_params),
+    Action.SET_FEEDING_SCHEDULE: ("setSchedule", _schedule_params),
+    Action.PAUSE_FEEDING_SCHEDULE: ("pauseSchedule", _renamed({})),
+    Action.SET_GEOFENCE: ("setFence", _fence_params),
+    Action.START_PUMP: (
+        "startPump",
+        _renamed(
+            {"duration": "duration", "flow_rate": "flowRate", "mode": "mode"},
+            {"autoStop": True},
+        ),
+    ),
+    Action.START_CLEANING: (
+        "startClean",
+        _renamed({"mode": "mode", "duration": "duration"}),
+    ),
+    Action.TEST_WATER_QUALITY: ("testQuality", _renamed({})),
+    Action.TAKE_PHOTO: (
+        "takePhoto",
+        _renamed(
+            {"quality": "quality"},
+            {
+                "quality": "high",
+                "timestamp": True,
+                "format": "jpeg",
+                "saveToCloud": True,
+            },
+        ),
+    ),
+    Action.START_RECORDING: (
+        "startRecord",
+        _renamed(
+            {"duration": "duration", "quality": "quality"},
+            {"autoStop": True, "saveToCloud": True},
+        ),
+    ),
+    Action.DEODORIZE: ("enableDeodorize", _renamed({})),
+    Action.START_PLAY: (
+        "startPlay",
+        _renamed({"mode": "mode", "duration": "duration", "intensity": "intensity"}),
+    ),
+    Action.START_TRAINING: (
+        "startTraining",
+        _renamed(
+            {"skill": "skill", "difficulty": "difficulty", "duration": "duration"},
+            {"rewardSystem": True, "progressTracking": True},
+        ),
+    ),
+}
+
+
+class OneNataAccount(VendorAccount):
+    """A OneNata account seen through the neutral model."""
+
+    vendor = "onenata"
+
+    def __init__(self, client: OneNataClient) -> None:
+        """Wrap a client."""
+        self.client = client
+        self._unsupported_logged: set[str] = set()
+
+    async def async_get_devices(self) -> list[Device]:
+        """Return the inventory; device types we do not know are skipped."""
+        devices: list[Device] = []
+        for entry in await self.client.async_get_devices():
+            if entry.kind is None:
+                if entry.device_type not in self._unsupported_logged:
+                    self._unsupported_logged.add(entry.device_type)
+                    _LOGGER.info(
+                        "Skipping OneNata device type %r: not supported yet",
+                        entry.device_type,
+                    )
+                continue
+            devices.append(
+                Device(
+                    id=entry.device_id,
+                    kind=entry.kind,
+                    name=entry.name or entry.model or entry.device_id,
+                    manufacturer=MANUFACTURER,
+                    model=entry.model,
+                    serial=entry.serial,
+                    firmware=entry.firmware,
+                )
+            )
+        return devices
+
+    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
+        """Fetch status (and location); with ``slow`` also levels and statistics.
+
+        Every request of the device is made before anything is written, so a
+        failure leaves the device exactly as it was.
+        """
+        client = self.client
+        status = await client.async_get_status(device.id)
+        location: dict[str, Any] | None = None
+        extra: list[tuple[object, dict[str, Any], tuple[_Field, ...]]] = []
+        kind = device.kind
+        if kind is DeviceKind.TRACKER:
+            location = await client.async_get_location(device.id)
+        if slow and kind is DeviceKind.FEEDER:
+            assert device.feeder is not None
+            extra.append(
+                (
+                    device.feeder,
+                    await client.async_get_food_level(device.id),
+                    _FOOD_LEVEL_FIELDS,
+                )
+            )
+        elif slow and kind is DeviceKind.FOUNTAIN:
+            assert device.fountain is not None
+            extra.append(
+                (
+                    device.fountain,
+                    await client.async_get_water_quality(device.id),
+                    _WATER_QUALITY_FIELDS,
+                )
+            )
+        elif slow and kind is DeviceKind.LITTER_BOX:
+            assert device.litter_box is not None
+            usage = await client.async_get_usage_stats(device.id)
+            insights = await client.async_get_health_insights(device.id)
+            extra.append((device.litter_box, usage, _USAGE_FIELDS))
+            extra.append((device.litter_box, insights, _HEALTH_FIELDS))
+            health = usage.get("healthMetrics")
+            alerts = to_str_list(insights.get("alerts"))
+            if isinstance(health, dict):
+                alerts += to_str_list(health.get("alerts"))
+            device.litter_box.health_alerts = list(dict.fromkeys(alerts))
+        elif slow and kind is DeviceKind.TOY:
+            assert device.toy is not None
+            extra.append(
+                (
+                    device.toy,
+                    await client.async_get_activity(device.id),
+                    _ACTIVITY_FIELDS,
+                )
+            )
+        parsed_location = parse_location(location) if location is not None else None
+        apply_status(device, status)
+        if parsed_location is not None and device.tracker is not None:
+            device.tracker.location = parsed_location
+            if parsed_location.timestamp is not None:
+                device.tracker.last_seen = parsed_location.timestamp
+            battery = to_float(pick(location or {}, "batteryLevel"))
+            if battery is not None:
+                device.battery = battery
+        for target, data, fields in extra:
+            _apply(target, data, fields)
+
+    async def async_execute(
+        self, device: Device, action: Action, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Send the OneNata command behind ``action``."""
+        command, convert = _COMMANDS[action]
+        return await self.client.async_send_command(device.id, command, convert(params))
+
+    async def async_get_stream(self, device: Device) -> StreamInfo:
+        """Ask for a new signed HLS URL."""
+        return parse_stream(await self.client.async_get_stream(device.id))
+
+    async def async_get_image(self, url: str) -> bytes:
+        """Download a thumbnail or photo."""
+        return await self.client.async_get_bytes(url)
+
+    async def async_get_location_history(
+        self, device: Device, start: datetime, end: datetime, limit: int
+    ) -> list[Location]:
+        """Return past positions; entries we cannot read are skipped."""
+        data = await self.client.async_get_location_history(
+            device.id, start, end, limit
+        )
+        points = data.get("locations")
+        if not isinstance(points, list):
+            raise BadResponseError("location history without a locations list")
+        history: list[Location] = []
+        for point in points:
+            if not isinstance(point, dict):
+                continue
+            try:
+                history.append(parse_location(point))
+            except BadResponseError:
+                _LOGGER.debug("Skipping an unreadable history point of %s", device.id)
+        return history
+
+    async def async_add_device(
+        self, serial: str, kind: DeviceKind, model: str | None
+    ) -> str:
+        """``POST /devices/validate`` and return the new device's id."""
+        data = await self.client.async_validate_device(
+            serial, DEVICE_TYPES[kind], model
+        )
+        device_id = to_str(pick(data, "deviceId", "id"))
+        if not device_id:
+            raise BadResponseError("validate answered without a deviceId")
+        return device_id

@@ -1,0 +1,111 @@
+"""Forgiving converters for vendor JSON values.
+
+Vendor clouds send numbers as strings, booleans as 0/1 and timestamps in more
+than one format. A value of the wrong type becomes ``None`` (shown as unknown)
+rather than failing the whole device; a response whose *structure* is wrong is
+the caller's to reject with ``BadResponseError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+_MISSING = object()
+
+
+def pick(data: Mapping[str, Any], *keys: str) -> Any:
+    """Return the first of ``keys`` present in ``data`` (or ``_MISSING``)."""
+    for key in keys:
+        if key in data:
+            return data[key]
+    return _MISSING
+
+
+def present(value: Any) -> bool:
+    """Tell whether ``pick`` found something."""
+    return value is not _MISSING
+
+
+def to_float(value: Any) -> float | None:
+    """Convert a number or numeric string; anything else is unknown."""
+    if isinstance(value, bool) or value is None or value is _MISSING:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip().rstrip("%"))
+        except ValueError:
+            return None
+    return None
+
+
+def to_int(value: Any) -> int | None:
+    """Convert an integer-like value; anything else is unknown."""
+    number = to_float(value)
+    return None if number is None else round(number)
+
+
+def to_bool(value: Any) -> bool | None:
+    """Convert true/false, 1/0 and their string forms; anything else is unknown."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in {"true", "1", "yes", "on"}:
+            return True
+        if lowered in {"false", "0", "no", "off"}:
+            return False
+    return None
+
+
+def to_str(value: Any) -> str | None:
+    """Convert a scalar to a string; containers and null are unknown."""
+    if value is None or value is _MISSING or isinstance(value, dict | list):
+        return None
+    return str(value)
+
+
+def to_datetime(value: Any) -> datetime | None:
+    """Convert ISO 8601 (with ``Z`` or an offset) or epoch seconds/ms to UTC."""
+    if isinstance(value, bool) or value is None or value is _MISSING:
+        return None
+    if isinstance(value, int | float):
+        seconds = value / 1000 if value > 10**11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    return None
+
+
+def to_str_list(value: Any) -> list[str]:
+    """Convert a list of scalars (or of objects with a message) to strings."""
+    if not isinstance(value, list):
+        return []
+    result: list[str] = []
+    for item in value:
+        if isinstance(item, dict):
+            text = to_str(pick(item, "message", "msg", "type", "code", "name"))
+        else:
+            text = to_str(item)
+        if text:
+            result.append(text)
+    return result
