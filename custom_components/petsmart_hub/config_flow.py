@@ -147,7 +147,10 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         ).strip()
         if not data[CONF_API_KEY]:
             return data, {CONF_API_KEY: "invalid_auth"}
-        url = URL(data[CONF_BASE_URL])
+        try:
+            url = URL(data[CONF_BASE_URL])
+        except ValueError:  # e.g. "http://[::1", "http://host:99999"
+            return data, {"base": "invalid_url"}
         if url.scheme not in ("http", "https") or not url.host:
             return data, {"base": "invalid_url"}
         account = ACCOUNT_FACTORIES[vendor](async_get_clientsession(self.hass), data)
