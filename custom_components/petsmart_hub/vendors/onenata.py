@@ -206,7 +206,7 @@ class OneNataClient:
                 headers=headers,
                 timeout=self._timeout,
             ) as response:
-                text = await response.text()
+                raw = await response.read()
                 status = response.status
                 retry_after = _retry_after(response.headers.get("Retry-After"))
         except TimeoutError as err:
@@ -217,8 +217,11 @@ class OneNataClient:
             ) from err
         body: Any = None
         try:
-            body = jsonlib.loads(text) if text else None
-        except ValueError:
+            # Decode here, not with response.text(): invalid UTF-8 then raises
+            # UnicodeDecodeError (a ValueError) inside this try, and absurdly
+            # deep nesting a RecursionError, both a bad response.
+            body = jsonlib.loads(raw) if raw.strip() else None
+        except (ValueError, RecursionError):
             body = None
         if status >= 400:
             message = f"HTTP {status} on {method} {path}"
@@ -356,6 +359,11 @@ class OneNataClient:
         """Download a thumbnail or photo (signed URLs: no credentials sent)."""
         try:
             async with self._session.get(url, timeout=self._timeout) as response:
+                if response.status in (401, 403):
+                    # signed URLs carry no API key: the URL was refused, not the key
+                    raise RequestRejectedError(
+                        f"HTTP {response.status} downloading an image"
+                    )
                 if response.status >= 400:
                     _raise_for_code(response.status, f"HTTP {response.status}", None)
                 return await response.read()

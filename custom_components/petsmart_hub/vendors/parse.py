@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+import math
+import re
 from typing import Any
 
 _MISSING = object()
+#: A bare number of 9+ digits is an epoch (seconds or ms), not a basic ISO date.
+_EPOCH = re.compile(r"-?\d{9,}(\.\d+)?")
 
 
 def pick(data: Mapping[str, Any], *keys: str) -> Any:
@@ -29,17 +33,24 @@ def present(value: Any) -> bool:
 
 
 def to_float(value: Any) -> float | None:
-    """Convert a number or numeric string; anything else is unknown."""
+    """Convert a number or numeric string; anything else is unknown.
+
+    NaN and infinities (which ``json`` and ``float`` both accept) are unknown
+    too: they are not readings, and ``round`` would fail on them.
+    """
     if isinstance(value, bool) or value is None or value is _MISSING:
         return None
+    number: float
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return float(value.strip().rstrip("%"))
+            number = float(value.strip().rstrip("%"))
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def to_int(value: Any) -> int | None:
@@ -53,7 +64,7 @@ def to_bool(value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float):
-        return bool(value)
+        return bool(value) if math.isfinite(value) else None
     if isinstance(value, str):
         lowered = value.strip().lower()
         if lowered in {"true", "1", "yes", "on"}:
@@ -71,9 +82,14 @@ def to_str(value: Any) -> str | None:
 
 
 def to_datetime(value: Any) -> datetime | None:
-    """Convert ISO 8601 (with ``Z`` or an offset) or epoch seconds/ms to UTC."""
+    """Convert ISO 8601 (with ``Z`` or an offset) or epoch seconds/ms to UTC.
+
+    Epochs may come as numbers or as digit strings; a naive ISO time is UTC.
+    """
     if isinstance(value, bool) or value is None or value is _MISSING:
         return None
+    if isinstance(value, str) and _EPOCH.fullmatch(value.strip()):
+        value = float(value)
     if isinstance(value, int | float):
         seconds = value / 1000 if value > 10**11 else value
         try:
@@ -88,11 +104,11 @@ def to_datetime(value: Any) -> datetime | None:
             text = text[:-1] + "+00:00"
         try:
             parsed = datetime.fromisoformat(text)
-        except ValueError:
+            if parsed.tzinfo is None:
+                parsed = parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+        except (ValueError, OverflowError):  # garbage, or beyond year 1..9999
             return None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
     return None
 
 

@@ -1,0 +1,117 @@
+"""Run a simulator from the command line.
+
+python -m simulator onenata --port 8900 --devices 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable, Sequence
+import contextlib
+from dataclasses import dataclass
+import logging
+import signal
+import sys
+
+from .core import BaseSimulator, start_server
+from .onenata import OneNataSimulator
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """How to offer one vendor's simulator on the command line."""
+
+    help: str
+    base_path: str
+    default_port: int
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    build: Callable[[argparse.Namespace], tuple[BaseSimulator, list[str]]]
+
+
+def _onenata_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the OneNata options."""
+    parser.add_argument("--devices", type=int, default=1, help="devices of every kind")
+    parser.add_argument("--api-key", default="demo-key")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--public-url", help="base URL clients use, if not host:port")
+
+
+def _onenata(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
+    """Build a OneNata simulator and the lines describing how to reach it."""
+    sim = OneNataSimulator(
+        api_key=args.api_key,
+        devices_per_kind=args.devices,
+        latency=args.latency,
+        seed=args.seed,
+        public_url=args.public_url,
+    )
+    return sim, [f"API key:  {sim.api_key}", f"Devices:  {', '.join(sim.devices)}"]
+
+
+VENDORS = {
+    "onenata": Vendor(
+        "the OneNata pet device cloud", "/v1", 8900, _onenata_arguments, _onenata
+    ),
+}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    subparsers = parser.add_subparsers(dest="vendor", required=True)
+    for name, vendor in VENDORS.items():
+        sub = subparsers.add_parser(name, help=vendor.help)
+        vendor.add_arguments(sub)
+        sub.add_argument("--host", default="127.0.0.1", help="address to bind")
+        sub.add_argument("--port", type=int, default=vendor.default_port)
+        sub.add_argument(
+            "--latency", type=float, default=0.0, help="seconds added to every request"
+        )
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace, stop: asyncio.Event | None = None) -> None:
+    """Serve the chosen simulator until `stop` is set (or the task is cancelled)."""
+    vendor = VENDORS[args.vendor]
+    sim, lines = vendor.build(args)
+    running = await start_server(sim, args.host, args.port)
+    sys.stdout.write(
+        "\n".join(
+            [
+                f"{args.vendor} simulator",
+                f"Base URL: {running.url}{vendor.base_path}",
+                *lines,
+            ]
+        )
+        + "\nPress Ctrl-C to stop.\n"
+    )
+    sys.stdout.flush()
+    try:
+        await (stop or asyncio.Event()).wait()
+    finally:
+        await running.close()
+
+
+async def serve_until_signalled(args: argparse.Namespace) -> None:
+    """Serve until SIGINT (Ctrl-C) or SIGTERM, then shut down cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    await serve(args, stop)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    args = parse_args(argv)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_until_signalled(args))
+
+
+if __name__ == "__main__":
+    main()

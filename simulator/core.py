@@ -1,0 +1,397 @@
+"""Vendor-neutral simulator machinery.
+
+Everything a fake vendor cloud needs apart from the vendor itself: a controllable
+clock, request recording, added latency, fault injection and a server runner.
+A vendor simulator subclasses `BaseSimulator`, registers its routes on `app` and
+overrides the few hooks that shape error bodies in the vendor's own format.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+_LOGGER = logging.getLogger(__name__)
+
+type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+HTML_ERROR_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the simulator received it."""
+
+    method: str
+    path: str
+    route: str
+    query: dict[str, str]
+    json: Any
+    headers: dict[str, str]
+    device_id: str | None = None
+
+
+class FaultKind(StrEnum):
+    """The ways an injected fault can break a response."""
+
+    TIMEOUT = "timeout"
+    HTTP_500 = "http_500"
+    HTTP_401 = "http_401"
+    HTTP_429 = "http_429"
+    BODY_CODE = "body_code"
+    MALFORMED_JSON = "malformed_json"
+    HTML_ERROR = "html_error"
+    MISSING_FIELDS = "missing_fields"
+
+
+@dataclass
+class Fault:
+    """An injected fault and the requests it applies to."""
+
+    kind: FaultKind
+    route: str | None = None
+    device_id: str | None = None
+    method: str | None = None
+    times: int | None = None
+    retry_after: int = 30
+    timeout_seconds: float = 60.0
+
+    def matches(self, method: str, route: str, device_id: str | None) -> bool:
+        """Return True when this fault applies to the request."""
+        return (
+            (self.route is None or self.route == route)
+            and (self.device_id is None or self.device_id == device_id)
+            and (self.method is None or self.method.upper() == method)
+        )
+
+
+class SimClock:
+    """Real UTC time shifted by an offset that tests can move.
+
+    `advance` lets time pass: running activities finish, levels drift. `set`
+    moves the whole simulated world to a new "now": simulators shift the
+    times they store by the same jump, so a feed "two hours ago" stays two
+    hours ago.
+    """
+
+    def __init__(self) -> None:
+        """Start in step with the real clock."""
+        self._offset = timedelta()
+        self._jump_listeners: list[Callable[[timedelta], None]] = []
+
+    def now(self) -> datetime:
+        """Return the simulated current time (tz-aware, UTC)."""
+        return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        """Move simulated time forward (or back, if negative)."""
+        self._offset += timedelta(seconds=seconds)
+
+    def set(self, dt: datetime) -> None:
+        """Make the simulated time equal `dt` from now on (it keeps running)."""
+        if dt.tzinfo is None:
+            raise ValueError("SimClock.set needs a tz-aware datetime")
+        jump = dt - self.now()
+        self._offset += jump
+        for listener in self._jump_listeners:
+            listener(jump)
+
+    def on_jump(self, listener: Callable[[timedelta], None]) -> None:
+        """Call `listener` with the jump whenever `set` moves the clock."""
+        self._jump_listeners.append(listener)
+
+
+def shift_times(value: Any, delta: timedelta) -> Any:
+    """Return `value` with every datetime inside it moved by `delta`.
+
+    Dataclass instances are updated in place; lists, tuples and dicts are
+    rebuilt. Anything else is returned as is.
+    """
+    if isinstance(value, datetime):
+        return value + delta
+    if isinstance(value, list):
+        return [shift_times(item, delta) for item in value]
+    if isinstance(value, tuple):
+        return tuple(shift_times(item, delta) for item in value)
+    if isinstance(value, dict):
+        return {key: shift_times(item, delta) for key, item in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        for spec in fields(value):
+            setattr(value, spec.name, shift_times(getattr(value, spec.name), delta))
+    return value
+
+
+def route_template(request: web.Request) -> str:
+    """Return the route template a request matched, or its path if none."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
+class BaseSimulator:
+    """A fake cloud: an aiohttp app plus recording, latency and faults."""
+
+    def __init__(self, *, latency: float = 0.0) -> None:
+        """Create the app; subclasses add their routes afterwards."""
+        self.clock = SimClock()
+        self.requests: list[RecordedRequest] = []
+        self.latency = latency
+        self.faults: list[Fault] = []
+        self._sleeping: set[asyncio.Task[Any]] = set()
+        self._app = web.Application(middlewares=[self._core_middleware])
+        self.clock.on_jump(self.shift_history)
+
+    @property
+    def app(self) -> web.Application:
+        """The aiohttp application serving this simulator."""
+        return self._app
+
+    # --- request log -------------------------------------------------------
+
+    def count(
+        self,
+        method: str | None = None,
+        route: str | None = None,
+        device_id: str | None = None,
+    ) -> int:
+        """Count recorded requests matching every given filter."""
+        return sum(
+            1
+            for req in self.requests
+            if (method is None or req.method == method.upper())
+            and (route is None or req.route == route)
+            and (device_id is None or req.device_id == device_id)
+        )
+
+    def reset_requests(self) -> None:
+        """Forget every recorded request."""
+        self.requests.clear()
+
+    # --- faults ------------------------------------------------------------
+
+    def add_fault(
+        self,
+        kind: FaultKind | str,
+        *,
+        route: str | None = None,
+        device_id: str | None = None,
+        method: str | None = None,
+        times: int | None = None,
+        retry_after: int = 30,
+        timeout_seconds: float = 60.0,
+    ) -> None:
+        """Break matching requests; `times=None` keeps the fault until cleared."""
+        self.faults.append(
+            Fault(
+                kind=FaultKind(kind),
+                route=route,
+                device_id=device_id,
+                method=method,
+                times=times,
+                retry_after=retry_after,
+                timeout_seconds=timeout_seconds,
+            )
+        )
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        self.faults.clear()
+
+    def _take_fault(
+        self, method: str, route: str, device_id: str | None
+    ) -> Fault | None:
+        """Return the first fault matching the request, using up one of its times."""
+        for fault in self.faults:
+            if not fault.matches(method, route, device_id):
+                continue
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    self.faults.remove(fault)
+            return fault
+        return None
+
+    # --- hooks a vendor overrides ------------------------------------------
+
+    def shift_history(self, delta: timedelta) -> None:
+        """Move stored timestamps when the clock is set (see `SimClock`)."""
+
+    def request_device_id(self, request: web.Request) -> str | None:
+        """Return the device a request is about, for recording and faults."""
+        return request.match_info.get("device_id")
+
+    def error_payload(self, status: int, message: str) -> Any:
+        """Return the JSON body the vendor sends with an HTTP error."""
+        return {"error": message, "status": status}
+
+    def body_code_payload(self) -> Any:
+        """Return an HTTP 200 body that reports a failure inside it."""
+        return {"error": "Internal server error", "status": 500}
+
+    def malformed_body(self) -> str:
+        """Return a truncated JSON body, as a proxy cutting the answer short would."""
+        return '{"data": {"id": "'
+
+    def strip_required_fields(self, payload: Any) -> Any:
+        """Return `payload` without the fields a client needs."""
+        return {}
+
+    def handle_http_exception(self, exc: web.HTTPException) -> web.StreamResponse:
+        """Turn aiohttp's own errors (unknown route, bad method) into a response."""
+        return web.json_response(
+            self.error_payload(exc.status, exc.reason), status=exc.status
+        )
+
+    # --- the middleware ----------------------------------------------------
+
+    @web.middleware
+    async def _core_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Record, delay, maybe break, then answer a request."""
+        route = route_template(request)
+        device_id = self.request_device_id(request)
+        self.requests.append(
+            RecordedRequest(
+                method=request.method,
+                path=request.path,
+                route=route,
+                query=dict(request.query),
+                json=await _read_json(request),
+                headers=dict(request.headers),
+                device_id=device_id,
+            )
+        )
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)
+        fault = self._take_fault(request.method, route, device_id)
+        if fault is not None:
+            return await self._apply_fault(fault, request, handler)
+        return await self._call(handler, request)
+
+    async def _call(self, handler: Handler, request: web.Request) -> web.StreamResponse:
+        """Run the route handler, rendering aiohttp's HTTP errors the vendor way."""
+        try:
+            return await handler(request)
+        except web.HTTPException as exc:
+            return self.handle_http_exception(exc)
+
+    async def _apply_fault(
+        self, fault: Fault, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Answer a request the way the fault says."""
+        _LOGGER.debug(
+            "Injecting %s into %s %s", fault.kind, request.method, request.path
+        )
+        match fault.kind:
+            case FaultKind.TIMEOUT:
+                await self._sleep(fault.timeout_seconds)
+                return await self._call(handler, request)
+            case FaultKind.HTTP_500:
+                return web.json_response(
+                    self.error_payload(500, "Internal server error"), status=500
+                )
+            case FaultKind.HTTP_401:
+                return web.json_response(
+                    self.error_payload(401, "Invalid API key"), status=401
+                )
+            case FaultKind.HTTP_429:
+                return web.json_response(
+                    self.error_payload(429, "Rate limit exceeded"),
+                    status=429,
+                    headers={"Retry-After": str(fault.retry_after)},
+                )
+            case FaultKind.BODY_CODE:
+                return web.json_response(self.body_code_payload())
+            case FaultKind.MALFORMED_JSON:
+                return web.Response(
+                    text=self.malformed_body(), content_type="application/json"
+                )
+            case FaultKind.HTML_ERROR:
+                return web.Response(
+                    text=HTML_ERROR_PAGE, status=502, content_type="text/html"
+                )
+            case FaultKind.MISSING_FIELDS:
+                response = await self._call(handler, request)
+                return self._strip_response(response)
+
+    def _strip_response(self, response: web.StreamResponse) -> web.StreamResponse:
+        """Remove required fields from a successful JSON response."""
+        if (
+            not isinstance(response, web.Response)
+            or response.status != 200
+            or response.content_type != "application/json"
+            or not isinstance(response.body, bytes)
+        ):
+            return response
+        payload = json.loads(response.body)
+        return web.json_response(self.strip_required_fields(payload))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep in a way `RunningSimulator.close` can interrupt."""
+        task = asyncio.current_task()
+        if task is None:  # pragma: no cover - handlers always run in a task
+            await asyncio.sleep(seconds)
+            return
+        self._sleeping.add(task)
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            self._sleeping.discard(task)
+
+    def cancel_sleepers(self) -> None:
+        """Cancel every request stuck in an injected timeout."""
+        for task in list(self._sleeping):
+            task.cancel()
+
+
+async def _read_json(request: web.Request) -> Any:
+    """Return the parsed JSON body, or None when absent or not JSON."""
+    if not request.body_exists:
+        return None
+    try:
+        return json.loads(await request.read())
+    except ValueError:
+        return None
+
+
+@dataclass
+class RunningSimulator:
+    """A simulator served on a local TCP port."""
+
+    url: str
+    port: int
+    sim: BaseSimulator
+    _runner: web.AppRunner = field(repr=False)
+
+    async def close(self) -> None:
+        """Stop serving; requests held by a timeout fault are cancelled."""
+        self.sim.cancel_sleepers()
+        await self._runner.cleanup()
+
+
+async def start_server(
+    sim: BaseSimulator, host: str = "127.0.0.1", port: int = 0
+) -> RunningSimulator:
+    """Serve `sim` on host:port (port 0 picks a free port)."""
+    runner = web.AppRunner(
+        sim.app, handler_cancellation=True, shutdown_timeout=1.0, access_log=None
+    )
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    bound_port: int = runner.addresses[0][1]
+    return RunningSimulator(
+        url=f"http://{host}:{bound_port}", port=bound_port, sim=sim, _runner=runner
+    )

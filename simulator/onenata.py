@@ -1,0 +1,464 @@
+"""A fake OneNata cloud (https://api.onenata.com/v1), faithful to the vendor doc.
+
+This module is the HTTP side: routes, authentication, the fleet, webhooks and
+the camera media. What devices are and what the API answers live in
+`onenata_devices` and `onenata_api`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+import logging
+import re
+from typing import Any
+
+from aiohttp import ClientError, ClientSession, ClientTimeout, WSMsgType, web
+
+from .core import BaseSimulator, Handler, shift_times
+from .media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
+from .onenata_api import (
+    COMMANDS,
+    DEVICE_ENDPOINTS,
+    ApiError,
+    Ctx,
+    Endpoint,
+    envelope,
+    validate_params,
+)
+from .onenata_devices import (
+    CAMERA,
+    DEVICE_KINDS,
+    JSON,
+    KINDS,
+    SimDevice,
+    iso,
+    new_device,
+    validate_data,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+API_PREFIX = "/v1/"
+DEVICES_SHAPES = ("envelope_list", "envelope_object", "bare_list", "object")
+WEBHOOK_EVENTS = ("device.status.changed", "device.offline", "device.alert")
+
+
+@dataclass
+class WebhookDelivery:
+    """One attempt to deliver a webhook event."""
+
+    url: str
+    event: str
+    payload: JSON
+    status: int | None = None
+    error: str | None = None
+
+
+class OneNataSimulator(BaseSimulator):
+    """The OneNata cloud: devices, commands, webhooks and camera media."""
+
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        devices_per_kind: int = 1,
+        *,
+        latency: float = 0.0,
+        devices_shape: str = "envelope_list",
+        seed: int = 0,
+        public_url: str | None = None,
+    ) -> None:
+        """Create the simulator with `devices_per_kind` devices of every kind."""
+        if devices_shape not in DEVICES_SHAPES:
+            raise ValueError(f"devices_shape must be one of {DEVICES_SHAPES}")
+        super().__init__(latency=latency)
+        self.app.middlewares.append(self._api_middleware)
+        self.api_key = api_key
+        self.devices_shape = devices_shape
+        self.seed = seed
+        self.public_url = public_url
+        self.devices: dict[str, SimDevice] = {}
+        self.webhooks: list[JSON] = []
+        self.deliveries: list[WebhookDelivery] = []
+        self._counters: Counter[str] = Counter()
+        for kind in DEVICE_KINDS:
+            for _ in range(devices_per_kind):
+                self.add_device(kind)
+        self._add_routes()
+
+    # --- fleet ------------------------------------------------------------
+
+    def add_device(
+        self, kind: str, serial: str | None = None, model: str | None = None
+    ) -> SimDevice:
+        """Add a device of `kind`; serial and model default to the stable ones."""
+        if kind not in KINDS:
+            raise ValueError(f"Unknown device kind {kind!r}")
+        if serial is not None and self.find_serial(serial) is not None:
+            raise ValueError(f"Serial {serial!r} is already registered")
+        spec = KINDS[kind]
+        index = self._next_free_index(kind, need_serial=serial is None)
+        device = new_device(
+            kind,
+            index,
+            serial or f"{spec.serial_prefix}-{index:03d}",
+            model or spec.model,
+            self.clock.now(),
+            self.seed,
+        )
+        self.devices[device.device_id] = device
+        return device
+
+    def _next_free_index(self, kind: str, *, need_serial: bool) -> int:
+        """Next index of `kind` whose id (and default serial) are still free."""
+        spec = KINDS[kind]
+        while True:
+            self._counters[f"kind:{kind}"] += 1
+            index = self._counters[f"kind:{kind}"]
+            taken = f"{spec.id_prefix}_{index:03d}" in self.devices or (
+                need_serial
+                and self.find_serial(f"{spec.serial_prefix}-{index:03d}") is not None
+            )
+            if not taken:
+                return index
+
+    def remove_device(self, device_id: str) -> None:
+        """Delete a device from the account."""
+        del self.devices[device_id]
+
+    def find_serial(self, serial: str) -> SimDevice | None:
+        """Return the device with this serial number, if any."""
+        return next((d for d in self.devices.values() if d.serial == serial), None)
+
+    def set_online(self, device_id: str, online: bool) -> None:
+        """Take a device offline (it stops reporting and refuses commands) or back."""
+        device = self.devices[device_id]
+        device.online = online
+        device.offline_since = None if online else self.clock.now()
+
+    def next_id(self, prefix: str) -> str:
+        """Return the next id such as feed_001 for `prefix`."""
+        self._counters[prefix] += 1
+        return f"{prefix}_{self._counters[prefix]:03d}"
+
+    # --- webhooks -----------------------------------------------------------
+
+    async def emit_event(self, event: str, device_id: str, status: JSON) -> None:
+        """POST the doc's webhook payload to every webhook subscribed to `event`."""
+        payload = {
+            "event": event,
+            "timestamp": iso(self.clock.now()),
+            "data": {"deviceId": device_id, "status": status},
+        }
+        targets = [hook["url"] for hook in self.webhooks if event in hook["events"]]
+        if not targets:
+            return
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            await asyncio.gather(
+                *(self._deliver(session, url, event, payload) for url in targets)
+            )
+
+    async def _deliver(
+        self, session: ClientSession, url: str, event: str, payload: JSON
+    ) -> None:
+        """Deliver one webhook, recording the outcome instead of raising."""
+        delivery = WebhookDelivery(url, event, payload)
+        self.deliveries.append(delivery)
+        try:
+            async with session.post(url, json=payload) as response:
+                delivery.status = response.status
+        except (ClientError, TimeoutError) as err:
+            delivery.error = repr(err)
+            _LOGGER.warning("Webhook delivery to %s failed: %r", url, err)
+
+    # --- hooks for the core -------------------------------------------------
+
+    def shift_history(self, delta: timedelta) -> None:
+        """Keep every device's past (and running sessions) relative to now."""
+        for device in self.devices.values():
+            shift_times(device, delta)
+
+    def error_payload(self, status: int, message: str) -> Any:
+        """Wrap errors in the same envelope as successes."""
+        return envelope(message, None, code=status)
+
+    def body_code_payload(self) -> Any:
+        """Report code 500 inside an HTTP 200 envelope."""
+        return envelope("Internal server error", None, code=500)
+
+    def malformed_body(self) -> str:
+        """Return an envelope cut off mid-way."""
+        return '{"code": 200, "msg": "Success", "data": {"deviceId": "'
+
+    def strip_required_fields(self, payload: Any) -> Any:
+        """Drop deviceId from device lists; empty any other data object."""
+
+        def strip_list(items: list[Any]) -> list[Any]:
+            return [
+                {k: v for k, v in item.items() if k != "deviceId"}
+                if isinstance(item, dict)
+                else item
+                for item in items
+            ]
+
+        def strip_data(data: Any) -> Any:
+            if isinstance(data, list):
+                return strip_list(data)
+            if isinstance(data, dict) and isinstance(data.get("devices"), list):
+                return {**data, "devices": strip_list(data["devices"])}
+            return {}
+
+        if isinstance(payload, dict) and "code" in payload and "data" in payload:
+            return {**payload, "data": strip_data(payload["data"])}
+        return strip_data(payload)
+
+    # --- HTTP -----------------------------------------------------------------
+
+    def _add_routes(self) -> None:
+        """Register the API and the media routes."""
+        router = self.app.router
+        router.add_get("/v1/devices", self._handle_devices)
+        router.add_post("/v1/devices/validate", self._handle_validate)
+        for endpoint in DEVICE_ENDPOINTS:
+            router.add_get(
+                f"/v1/devices/{{device_id}}/{endpoint.path}",
+                self._endpoint_handler(endpoint),
+            )
+        router.add_post("/v1/devices/{device_id}/commands", self._handle_command)
+        router.add_post("/v1/webhooks", self._handle_webhooks)
+        router.add_get("/live/{device_id}/playlist.m3u8", self._handle_playlist)
+        router.add_get("/live/{device_id}/segment{index:\\d+}.ts", self._handle_segment)
+        router.add_get("/thumbnails/{image}.jpg", self._handle_thumbnail)
+        router.add_get("/photos/{device_id}/{photo}.jpg", self._handle_photo)
+        router.add_get("/talk/{device_id}", self._handle_talk)
+
+    @web.middleware
+    async def _api_middleware(
+        self, request: web.Request, handler: Handler
+    ) -> web.StreamResponse:
+        """Check the API key, advance device state, and render ApiError."""
+        try:
+            if request.path.startswith(API_PREFIX):
+                self._check_auth(request)
+                now = self.clock.now()
+                for device in self.devices.values():
+                    device.settle(now)
+            return await handler(request)
+        except ApiError as err:
+            return web.json_response(
+                self.error_payload(err.status, err.message), status=err.status
+            )
+
+    def _check_auth(self, request: web.Request) -> None:
+        """Require `Authorization: Bearer <api_key>`."""
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or token.strip() != self.api_key:
+            raise ApiError(401, "Invalid API key")
+
+    def _base_url(self, request: web.Request) -> str:
+        """Return the base URL clients reach this simulator at."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"{request.scheme}://{request.host}"
+
+    def _device(
+        self, request: web.Request, kinds: tuple[str, ...] = DEVICE_KINDS
+    ) -> SimDevice:
+        """Return the device named in the path: 404 if unknown, 400 if the wrong kind."""
+        device = self.devices.get(request.match_info["device_id"])
+        if device is None:
+            raise ApiError(404, "Device not found")
+        if device.kind not in kinds:
+            raise ApiError(
+                400, f"Operation not supported for device type {device.kind}"
+            )
+        return device
+
+    def _ctx(
+        self, request: web.Request, device: SimDevice, args: Mapping[str, Any]
+    ) -> Ctx:
+        """Build the context for a data builder or command."""
+        return Ctx(
+            self.next_id, device, self.clock.now(), args, self._base_url(request)
+        )
+
+    async def _json_object(self, request: web.Request) -> JSON:
+        """Return the request body, which must be a JSON object."""
+        try:
+            body = await request.json()
+        except ValueError as err:
+            raise ApiError(400, "Request body must be valid JSON") from err
+        if not isinstance(body, dict):
+            raise ApiError(400, "Request body must be a JSON object")
+        return body
+
+    def _device_entry(self, device: SimDevice) -> JSON:
+        """Return one device entry of GET /devices."""
+        return {
+            "deviceId": device.device_id,
+            "serialNumber": device.serial,
+            "deviceType": device.kind,
+            "deviceModel": device.model,
+            "manufacturer": device.manufacturer,
+            "name": device.name,
+            "firmwareVersion": device.firmware,
+            "status": "active",
+        }
+
+    async def _handle_devices(self, request: web.Request) -> web.Response:
+        """GET /devices, in the configured (undocumented) shape."""
+        entries = [self._device_entry(device) for device in self.devices.values()]
+        body: Any
+        match self.devices_shape:
+            case "envelope_list":
+                body = envelope("Success", entries)
+            case "envelope_object":
+                body = envelope("Success", {"devices": entries, "total": len(entries)})
+            case "bare_list":
+                body = entries
+            case _:
+                body = {"devices": entries}
+        return web.json_response(body)
+
+    async def _handle_validate(self, request: web.Request) -> web.Response:
+        """POST /devices/validate: register a device (idempotent per serial)."""
+        body = await self._json_object(request)
+        serial = body.get("serialNumber")
+        kind = body.get("deviceType")
+        model = body.get("deviceModel")
+        manufacturer = body.get("manufacturer", "onenata")
+        if not isinstance(serial, str) or not serial.strip():
+            raise ApiError(400, "serialNumber is required")
+        if kind not in KINDS:
+            raise ApiError(400, f"Unsupported deviceType: {kind}")
+        if model is not None and not isinstance(model, str):
+            raise ApiError(400, "deviceModel must be a string")
+        if not isinstance(manufacturer, str):
+            raise ApiError(400, "manufacturer must be a string")
+        device = self.find_serial(serial)
+        if device is None:
+            device = self.add_device(kind, serial, model)
+            device.manufacturer = manufacturer
+        elif device.kind != kind:
+            raise ApiError(400, f"Serial number {serial} belongs to a {device.kind}")
+        data = validate_data(device, self.clock.now())
+        return web.json_response(envelope(KINDS[kind].validate_msg, data))
+
+    def _endpoint_handler(self, endpoint: Endpoint) -> Handler:
+        """Make the handler of a GET /devices/{id}/<path> endpoint."""
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            device = self._device(request, endpoint.kinds)
+            data = endpoint.build(self._ctx(request, device, request.query))
+            return web.json_response(envelope(endpoint.msg, data))
+
+        return handle
+
+    async def _handle_command(self, request: web.Request) -> web.Response:
+        """POST /devices/{id}/commands."""
+        device = self._device(request)
+        body = await self._json_object(request)
+        name, params = body.get("command"), body.get("parameters") or {}
+        if not isinstance(name, str) or name not in COMMANDS:
+            raise ApiError(400, f"Unknown command: {name}")
+        command = COMMANDS[name]
+        if device.kind not in command.kinds:
+            raise ApiError(
+                400, f"Command {name} is not supported by device type {device.kind}"
+            )
+        if not isinstance(params, dict):
+            raise ApiError(400, "parameters must be an object")
+        if not device.online:
+            raise ApiError(409, "Device is offline")
+        args = validate_params(params, command.params)
+        data = command.run(self._ctx(request, device, args))
+        return web.json_response(envelope(command.msg, data))
+
+    async def _handle_webhooks(self, request: web.Request) -> web.Response:
+        """POST /webhooks: subscribe a URL (same URL again updates its events)."""
+        body = await self._json_object(request)
+        url, events = body.get("url"), body.get("events")
+        if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
+            raise ApiError(400, "url must be an http(s) URL")
+        if (
+            not isinstance(events, list)
+            or not events
+            or any(event not in WEBHOOK_EVENTS for event in events)
+        ):
+            raise ApiError(
+                400, f"events must be a non-empty list of {', '.join(WEBHOOK_EVENTS)}"
+            )
+        hook = next((hook for hook in self.webhooks if hook["url"] == url), None)
+        if hook is None:
+            hook = {"webhookId": self.next_id("webhook"), "url": url, "events": events}
+            self.webhooks.append(hook)
+        else:
+            hook["events"] = events
+        return web.json_response(
+            envelope("Webhook registered successfully", dict(hook))
+        )
+
+    # --- media ("CDN" URLs: no API key, like the real signed URLs) -------------
+
+    def _camera(self, request: web.Request) -> SimDevice:
+        """Return the camera named in a media path, else raise 404."""
+        device = self.devices.get(request.match_info["device_id"])
+        if device is None or device.kind != CAMERA:
+            raise web.HTTPNotFound
+        return device
+
+    async def _handle_playlist(self, request: web.Request) -> web.Response:
+        """Serve a small HLS playlist for a camera's live stream."""
+        self._camera(request)
+        return web.Response(
+            text=hls_playlist(),
+            content_type="application/vnd.apple.mpegurl",
+            headers={"Cache-Control": "no-cache"},
+        )
+
+    async def _handle_segment(self, request: web.Request) -> web.Response:
+        """Serve one transport stream segment of the live stream."""
+        self._camera(request)
+        return web.Response(body=TS_SEGMENT_BYTES, content_type="video/mp2t")
+
+    async def _handle_thumbnail(self, request: web.Request) -> web.Response:
+        """Serve a camera's live thumbnail or a photo's thumbnail."""
+        image = request.match_info["image"]
+        cameras = [device for device in self.devices.values() if device.kind == CAMERA]
+        known = {camera.device_id for camera in cameras} | {
+            f"{photo}_thumb" for camera in cameras for photo in camera.photos
+        }
+        if image not in known:
+            raise web.HTTPNotFound
+        return web.Response(body=JPEG_BYTES, content_type="image/jpeg")
+
+    async def _handle_photo(self, request: web.Request) -> web.Response:
+        """Serve a photo taken with takePhoto."""
+        if request.match_info["photo"] not in self._camera(request).photos:
+            raise web.HTTPNotFound
+        return web.Response(body=JPEG_BYTES, content_type="image/jpeg")
+
+    async def _handle_talk(self, request: web.Request) -> web.WebSocketResponse:
+        """Serve two-way audio: a websocket that echoes what it receives."""
+        self._camera(request)
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        async for message in socket:
+            if message.type == WSMsgType.BINARY:
+                await socket.send_bytes(message.data)
+            elif message.type == WSMsgType.TEXT:
+                await socket.send_str(message.data)
+        return socket
+
+
+__all__ = [
+    "COMMANDS",
+    "DEVICE_ENDPOINTS",
+    "DEVICE_KINDS",
+    "ApiError",
+    "OneNataSimulator",
+    "SimDevice",
+]

@@ -1,0 +1,100 @@
+"""Tests of the vendor cloud simulators, plus a small HTTP helper for them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+import json
+from typing import Any
+
+from aiohttp import ClientSession
+
+API_KEY = "test-key"
+KEEP = object()  # "use the helper's own Authorization header"
+
+
+@dataclass
+class Reply:
+    """An HTTP answer, with the body parsed when it is JSON."""
+
+    status: int
+    content_type: str
+    headers: Mapping[str, str]
+    raw: bytes
+
+    @property
+    def body(self) -> Any:
+        """The parsed JSON body."""
+        return json.loads(self.raw)
+
+    @property
+    def data(self) -> Any:
+        """The `data` of a successful {code, msg, data} envelope."""
+        body = self.body
+        assert self.status == 200, body
+        assert body["code"] == 200, body
+        return body["data"]
+
+
+@dataclass
+class Api:
+    """Talks to a running simulator the way a client would."""
+
+    session: ClientSession
+    url: str  # server root, e.g. http://127.0.0.1:54321
+    key: str = API_KEY
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, str] | None = None,
+        auth: Any = KEEP,
+        raw_body: str | None = None,
+    ) -> Reply:
+        """Send a request; `path` is below /v1 unless it is a full URL."""
+        url = (
+            path if path.startswith(("http://", "https://")) else f"{self.url}/v1{path}"
+        )
+        headers = {}
+        authorization = f"Bearer {self.key}" if auth is KEEP else auth
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        if raw_body is not None:
+            headers["Content-Type"] = "application/json"
+        async with self.session.request(
+            method,
+            url,
+            json=body,
+            data=raw_body,
+            params=params,
+            headers=headers,
+        ) as response:
+            return Reply(
+                response.status,
+                response.content_type,
+                dict(response.headers),
+                await response.read(),
+            )
+
+    async def get(self, path: str, **params: str) -> Reply:
+        """GET below /v1 (or a full URL) with query parameters."""
+        return await self.request("GET", path, params=params or None)
+
+    async def post(self, path: str, body: Any) -> Reply:
+        """POST a JSON body below /v1."""
+        return await self.request("POST", path, body=body)
+
+    async def command(self, device_id: str, command: str, **parameters: Any) -> Reply:
+        """POST /devices/{device_id}/commands."""
+        return await self.post(
+            f"/devices/{device_id}/commands",
+            {"command": command, "parameters": parameters},
+        )
+
+    async def status(self, device_id: str) -> dict[str, Any]:
+        """GET the status data of a device."""
+        data: dict[str, Any] = (await self.get(f"/devices/{device_id}/status")).data
+        return data

@@ -1,0 +1,1 @@
+"""Tests of the vendor layer (no Home Assistant needed)."""
