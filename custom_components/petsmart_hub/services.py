@@ -32,15 +32,16 @@ ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 
 PORTIONS = ["small", "normal", "large"]
 FLOW_RATES = ["low", "normal", "high"]
-PUMP_MODES = ["continuous", "intermittent", "smart"]
-CLEANING_MODES = ["quick", "standard", "deep"]
+PUMP_MODES = ["continuous", "intermittent"]
+CLEANING_MODES = ["quick", "normal", "deep"]
 RECORDING_QUALITIES = ["480p", "720p", "1080p"]
 PLAY_MODES = ["interactive", "automatic", "training"]
 INTENSITIES = ["low", "medium", "high"]
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
 DEVICE_TYPES = [kind.value for kind in DeviceKind]
 
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+#: HH:MM, or HH:MM:SS as HA's time selector gives it (seconds are dropped).
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +164,7 @@ def _targets(
     """Resolve every device of a call (all are checked before anything is sent)."""
     return [
         _resolve(hass, device_id, action, kind)
-        for device_id in call.data[ATTR_DEVICE_ID]
+        for device_id in dict.fromkeys(call.data[ATTR_DEVICE_ID])
     ]
 
 
@@ -181,14 +182,20 @@ def _feed_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]
 def _schedule_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
     slots: list[FeedingSlot] = []
     for index, item in enumerate(data["schedule"], start=1):
-        time = str(item.get("time", ""))[:5]
+        time = str(item.get("time", ""))
         if not _TIME.match(time):
             raise _invalid("invalid_time", index=index, value=item.get("time"))
         amount = item.get("amount")
         if not isinstance(amount, int | float) or isinstance(amount, bool):
             raise _invalid("invalid_amount", index=index, value=amount)
         _check_range({"amount": amount}, "amount", *_RULES["amount"])
-        slots.append(FeedingSlot(time, int(amount), bool(item.get("enabled", True))))
+        try:
+            enabled = cv.boolean(item.get("enabled", True))
+        except vol.Invalid as err:
+            raise _invalid(
+                "invalid_enabled", index=index, value=item.get("enabled")
+            ) from err
+        slots.append(FeedingSlot(time[:5], int(amount), enabled))
     if not 1 <= len(slots) <= 10:
         raise _invalid("invalid_schedule_length", count=len(slots))
     timezone = data.get("timezone") or hass.config.time_zone
