@@ -51,9 +51,7 @@ def devices_per_kind() -> int:
 
 
 @pytest.fixture
-async def onenata(
-    devices_per_kind: int, socket_enabled: None
-) -> AsyncGenerator[Cloud]:
+async def onenata(devices_per_kind: int, socket_enabled: None) -> AsyncGenerator[Cloud]:
     """A OneNata cloud on a free 127.0.0.1 port (the only socket tests may open)."""
     sim = OneNataSimulator(api_key=API_KEY, devices_per_kind=devices_per_kind)
     server = await start_server(sim)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv, device_registry as dr
@@ -61,6 +62,9 @@ async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: PetSmartHubConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
     """Let the user delete a device only once the account no longer has it."""
+    if entry.state is not ConfigEntryState.LOADED:
+        # Without a refreshed account we cannot tell whether it is stale.
+        return False
     coordinator = entry.runtime_data
     current = {
         coordinator.device_identifier(device_id)

@@ -108,15 +108,24 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             ) from err
 
         devices: dict[str, Device] = {}
+        renamed: list[Device] = []
         for fresh in inventory:
             known = self.data.devices.get(fresh.id)
             if known is None or known.kind is not fresh.kind:
                 devices[fresh.id] = fresh
                 continue
-            known.name = fresh.name
-            known.model = fresh.model
-            known.serial = fresh.serial
-            known.firmware = fresh.firmware or known.firmware
+            firmware = fresh.firmware or known.firmware
+            if (known.name, known.model, known.serial, known.firmware) != (
+                fresh.name,
+                fresh.model,
+                fresh.serial,
+                firmware,
+            ):
+                known.name = fresh.name
+                known.model = fresh.model
+                known.serial = fresh.serial
+                known.firmware = firmware
+                renamed.append(known)
             devices[fresh.id] = known
 
         now = time.monotonic()
@@ -128,13 +137,26 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 for device in devices.values()
             )
         )
-        failed = {device_id for device_id, ok in results if not ok}
+        failed: set[str] = set()
+        for device, error in zip(devices.values(), results, strict=True):
+            if error is not None:
+                failed.add(device.id)
+            self._log_availability(device, error)
+        self._update_registry(renamed)
         self._forget_vanished(set(devices))
         return HubData(devices=devices, failed=failed)
 
+    def _log_availability(self, device: Device, error: VendorError | None) -> None:
+        """Log once when a device stops refreshing and once when it is back."""
+        was_failed = device.id in self.data.failed
+        if error is not None and not was_failed:
+            LOGGER.info("%s (%s) is unavailable: %s", device.name, device.id, error)
+        elif error is None and was_failed:
+            LOGGER.info("%s (%s) is available again", device.name, device.id)
+
     async def _async_refresh_one(
         self, device: Device, *, slow: bool
-    ) -> tuple[str, bool]:
+    ) -> VendorError | None:
         """Refresh one device; a failure only marks that device failed."""
         try:
             async with self._limit:
@@ -145,26 +167,46 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             ) from err
         except VendorError as err:
             LOGGER.debug("Refreshing %s (%s) failed: %s", device.name, device.id, err)
-            return device.id, False
+            return err
         if slow:
             self._slow_due[device.id] = (
                 time.monotonic() + self.slow_interval.total_seconds()
             )
-        return device.id, True
+        return None
 
-    def _forget_vanished(self, present: set[str]) -> None:
-        """Detach devices the account no longer has from this entry."""
-        vanished = set(self.data.devices) - present
-        if not vanished:
-            return
+    def _update_registry(self, devices: list[Device]) -> None:
+        """Carry a new name, model, serial or firmware into the device registry."""
         registry = dr.async_get(self.hass)
-        for device_id in vanished:
-            self._slow_due.pop(device_id, None)
-            self._streams.pop(device_id, None)
+        for device in devices:
             entry = registry.async_get_device(
-                identifiers={(DOMAIN, self.device_identifier(device_id))}
+                identifiers={(DOMAIN, self.device_identifier(device.id))}
             )
             if entry is not None:
+                registry.async_update_device(
+                    entry.id,
+                    name=device.name,
+                    model=device.model,
+                    serial_number=device.serial,
+                    sw_version=device.firmware,
+                )
+
+    def _forget_vanished(self, present: set[str]) -> None:
+        """Detach devices the account no longer has from this entry.
+
+        The registry is the reference, not the last refresh, so a device that
+        left the account while Home Assistant was stopped goes too.
+        """
+        for device_id in set(self._slow_due) - present:
+            del self._slow_due[device_id]
+        for device_id in set(self._streams) - present:
+            del self._streams[device_id]
+        current = {self.device_identifier(device_id) for device_id in present}
+        registry = dr.async_get(self.hass)
+        for entry in dr.async_entries_for_config_entry(
+            registry, self.config_entry.entry_id
+        ):
+            ours = {ident for domain, ident in entry.identifiers if domain == DOMAIN}
+            if ours and not ours & current:
                 LOGGER.info("Device %s left the account; removing it", entry.name)
                 registry.async_update_device(
                     entry.id, remove_config_entry_id=self.config_entry.entry_id
@@ -173,9 +215,15 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
     async def async_refresh_device(self, device_id: str) -> None:
         """Refresh one device (both tiers) after a command and notify entities."""
         device = self.device(device_id)
-        _, ok = await self._async_refresh_one(device, slow=True)
+        try:
+            error = await self._async_refresh_one(device, slow=True)
+        except ConfigEntryAuthFailed:
+            # The command went through; the key was rejected just after.
+            self.config_entry.async_start_reauth(self.hass)
+            error = AuthError("the cloud rejected the API key")
+        self._log_availability(device, error)
         failed = set(self.data.failed)
-        if ok:
+        if error is None:
             failed.discard(device_id)
         else:
             failed.add(device_id)
@@ -211,6 +259,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         if refresh:
             await self.async_refresh_device(device_id)
         return result
+
+    def cached_stream(self, device_id: str) -> StreamInfo | None:
+        """The live stream last handed out for a camera, if any."""
+        return self._streams.get(device_id)
 
     async def async_get_stream(self, device_id: str) -> StreamInfo:
         """Return a live stream, asking for a new signed URL before it expires."""

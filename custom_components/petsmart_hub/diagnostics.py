@@ -36,6 +36,9 @@ async def async_get_config_entry_diagnostics(
             **asdict(device),
             "kind": device.kind.value,
             "failed": device_id in coordinator.data.failed,
+            "stream": asdict(stream)
+            if (stream := coordinator.cached_stream(device_id))
+            else None,
         }
         for device_id, device in coordinator.data.devices.items()
     ]
@@ -47,7 +50,8 @@ async def async_get_config_entry_diagnostics(
                 "options": dict(entry.options),
             },
             "last_update_success": coordinator.last_update_success,
-            "slow_interval_minutes": coordinator.slow_interval.total_seconds() / 60,
+            "update_interval": str(coordinator.update_interval),
+            "slow_interval": str(coordinator.slow_interval),
             "devices": devices,
         },
         TO_REDACT,

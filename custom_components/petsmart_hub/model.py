@@ -21,6 +21,9 @@ class DeviceKind(StrEnum):
     CAMERA = "camera"
     LITTER_BOX = "litter_box"
     TOY = "toy"
+    SPRINKLER_CONTROLLER = "sprinkler_controller"
+    SPRINKLER_ZONE = "sprinkler_zone"
+    SOIL_SENSOR = "soil_sensor"
 
 
 class Action(StrEnum):
@@ -38,6 +41,12 @@ class Action(StrEnum):
     DEODORIZE = "deodorize"
     START_PLAY = "start_play"
     START_TRAINING = "start_training"
+    WATER = "water"
+    STOP_WATERING = "stop_watering"
+    NO_WATER = "no_water"
+    SET_MOISTURE = "set_moisture"
+    REPORT_WEATHER = "report_weather"
+    SET_ENABLED = "set_enabled"
 
 
 #: What every device of a kind can do.
@@ -52,6 +61,20 @@ KIND_ACTIONS: dict[DeviceKind, frozenset[Action]] = {
     DeviceKind.CAMERA: frozenset({Action.TAKE_PHOTO, Action.START_RECORDING}),
     DeviceKind.LITTER_BOX: frozenset({Action.START_CLEANING, Action.DEODORIZE}),
     DeviceKind.TOY: frozenset({Action.START_PLAY, Action.START_TRAINING}),
+    DeviceKind.SPRINKLER_CONTROLLER: frozenset(
+        {
+            Action.WATER,
+            Action.STOP_WATERING,
+            Action.NO_WATER,
+            Action.SET_MOISTURE,
+            Action.REPORT_WEATHER,
+            Action.SET_ENABLED,
+        }
+    ),
+    DeviceKind.SPRINKLER_ZONE: frozenset(
+        {Action.WATER, Action.STOP_WATERING, Action.SET_MOISTURE}
+    ),
+    DeviceKind.SOIL_SENSOR: frozenset(),
 }
 
 
@@ -179,6 +202,51 @@ class ToyState:
 
 
 @dataclass(slots=True)
+class WateringSchedule:
+    """A past, running or planned watering of one zone."""
+
+    id: str
+    zone: int
+    start: datetime
+    end: datetime
+    source: str | None = None  # SMART, FIX, MANUAL
+    status: str | None = None  # VALID, EXECUTING, EXECUTED
+
+
+@dataclass(slots=True)
+class ControllerState:
+    """A sprinkler controller: status, enablement and its schedules."""
+
+    status: str | None = None
+    enabled: bool | None = None
+    watering: bool | None = None
+    schedules: list[WateringSchedule] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ZoneState:
+    """One zone of a sprinkler controller."""
+
+    index: int = 0
+    enabled: bool = True
+    smart: str | None = None  # SMART, ASSISTANT, TIMER
+    moisture: float | None = None  # percent
+    watering: bool | None = None
+    next_start: datetime | None = None
+    last_end: datetime | None = None
+
+
+@dataclass(slots=True)
+class SoilSensorState:
+    """The latest report of a soil sensor."""
+
+    moisture: float | None = None  # percent
+    sunlight: float | None = None  # lux
+    temperature: float | None = None  # °C
+    last_reading: datetime | None = None
+
+
+@dataclass(slots=True)
 class Device:
     """One device of an account, with everything we know of it."""
 
@@ -199,6 +267,16 @@ class Device:
     camera: CameraState | None = None
     litter_box: LitterBoxState | None = None
     toy: ToyState | None = None
+    controller: ControllerState | None = None
+    zone: ZoneState | None = None
+    soil: SoilSensorState | None = None
+    #: Id of the device this one is reached through (a zone's controller).
+    via_device: str | None = None
+    #: The vendor's daily call budget of this device's key, where it has one.
+    calls_remaining: int | None = None
+    calls_reset: datetime | None = None
+    #: When this device's data last came from the cloud.
+    updated_at: datetime | None = None
 
     @property
     def actions(self) -> frozenset[Action]:
@@ -207,17 +285,28 @@ class Device:
 
     def __post_init__(self) -> None:
         """Give every device the state holder of its kind."""
-        holders = {
-            DeviceKind.FEEDER: ("feeder", FeederState),
-            DeviceKind.FOUNTAIN: ("fountain", FountainState),
-            DeviceKind.TRACKER: ("tracker", TrackerState),
-            DeviceKind.CAMERA: ("camera", CameraState),
-            DeviceKind.LITTER_BOX: ("litter_box", LitterBoxState),
-            DeviceKind.TOY: ("toy", ToyState),
-        }
-        attr, cls = holders[self.kind]
+        attr, cls = STATE_HOLDERS[self.kind]
         if getattr(self, attr) is None:
             setattr(self, attr, cls())
+
+    @property
+    def kind_state(self) -> object:
+        """The state holder of this device's kind (``feeder`` for a feeder...)."""
+        return getattr(self, STATE_HOLDERS[self.kind][0])
+
+
+#: Per kind: the Device attribute holding its state, and the state's class.
+STATE_HOLDERS: dict[DeviceKind, tuple[str, type]] = {
+    DeviceKind.FEEDER: ("feeder", FeederState),
+    DeviceKind.FOUNTAIN: ("fountain", FountainState),
+    DeviceKind.TRACKER: ("tracker", TrackerState),
+    DeviceKind.CAMERA: ("camera", CameraState),
+    DeviceKind.LITTER_BOX: ("litter_box", LitterBoxState),
+    DeviceKind.TOY: ("toy", ToyState),
+    DeviceKind.SPRINKLER_CONTROLLER: ("controller", ControllerState),
+    DeviceKind.SPRINKLER_ZONE: ("zone", ZoneState),
+    DeviceKind.SOIL_SENSOR: ("soil", SoilSensorState),
+}
 
 
 @dataclass(slots=True)
@@ -227,3 +316,5 @@ class HubData:
     devices: dict[str, Device] = field(default_factory=dict)
     #: Devices whose last refresh failed (their entities are unavailable).
     failed: set[str] = field(default_factory=set)
+    #: Set while the vendor's call budget keeps us from polling: until when.
+    polling_paused_until: datetime | None = None

@@ -38,7 +38,18 @@ RECORDING_QUALITIES = ["480p", "720p", "1080p"]
 PLAY_MODES = ["interactive", "automatic", "training"]
 INTENSITIES = ["low", "medium", "high"]
 DIFFICULTIES = ["beginner", "intermediate", "advanced"]
-DEVICE_TYPES = [kind.value for kind in DeviceKind]
+#: Kinds a device can be registered as with add_device (the pet devices).
+DEVICE_TYPES = [
+    kind.value
+    for kind in (
+        DeviceKind.FEEDER,
+        DeviceKind.FOUNTAIN,
+        DeviceKind.TRACKER,
+        DeviceKind.CAMERA,
+        DeviceKind.LITTER_BOX,
+        DeviceKind.TOY,
+    )
+]
 
 #: HH:MM, or HH:MM:SS as HA's time selector gives it (seconds are dropped).
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")

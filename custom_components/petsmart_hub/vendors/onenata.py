@@ -482,21 +482,6 @@ def _apply(target: object, data: Mapping[str, Any], fields: tuple[_Field, ...]) 
             setattr(target, attr, convert(value))
 
 
-def _kind_state(device: Device) -> object:
-    """Return the state holder of ``device``'s kind."""
-    holders: dict[DeviceKind, object | None] = {
-        DeviceKind.FEEDER: device.feeder,
-        DeviceKind.FOUNTAIN: device.fountain,
-        DeviceKind.TRACKER: device.tracker,
-        DeviceKind.CAMERA: device.camera,
-        DeviceKind.LITTER_BOX: device.litter_box,
-        DeviceKind.TOY: device.toy,
-    }
-    state = holders[device.kind]
-    assert state is not None  # Device.__post_init__ guarantees it
-    return state
-
-
 def apply_status(device: Device, data: Mapping[str, Any]) -> None:
     """Map ``GET /status`` data onto ``device``.
 
@@ -517,7 +502,7 @@ def apply_status(device: Device, data: Mapping[str, Any]) -> None:
         device.alerts = to_str_list(alerts)
     nested = data.get("status")
     merged = {**data, **nested} if isinstance(nested, dict) else dict(data)
-    _apply(_kind_state(device), merged, _STATUS_FIELDS[device.kind])
+    _apply(device.kind_state, merged, _STATUS_FIELDS[device.kind])
 
 
 def parse_location(data: Mapping[str, Any]) -> Location:
