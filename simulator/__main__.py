@@ -1,6 +1,7 @@
 """Run a simulator from the command line.
 
 python -m simulator onenata --port 8900 --devices 3
+python -m simulator netro --port 8901 --controllers 1 --zones 6 --sensors 1
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import signal
 import sys
 
 from .core import BaseSimulator, start_server
+from .netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator, describe
+from .netro_api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
 from .onenata import OneNataSimulator
 
 
@@ -49,9 +52,53 @@ def _onenata(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
     return sim, [f"API key:  {sim.api_key}", f"Devices:  {', '.join(sim.devices)}"]
 
 
+def _netro_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Netro options."""
+    parser.add_argument("--controllers", type=int, default=1)
+    parser.add_argument("--zones", type=int, default=6, help="zones per controller")
+    parser.add_argument("--sensors", type=int, default=1)
+    parser.add_argument(
+        "--daily-limit", type=int, default=2000, help="calls per key and UTC day"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timezone", default="America/Los_Angeles")
+    parser.add_argument(
+        "--error-http-status",
+        choices=ERROR_HTTP_STATUS_MODES,
+        default="ok",
+        help="HTTP status of ERROR bodies: always 200, or one per error code",
+    )
+    parser.add_argument(
+        "--sensor-info-shape", choices=SENSOR_INFO_SHAPES, default="sensor"
+    )
+
+
+def _netro(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
+    """Build a Netro simulator and the lines describing how to reach it."""
+    sim = NetroSimulator(
+        controllers=args.controllers,
+        zones=args.zones,
+        sensors=args.sensors,
+        daily_limit=args.daily_limit,
+        latency=args.latency,
+        seed=args.seed,
+        timezone=args.timezone,
+        error_http_status=args.error_http_status,
+        sensor_info_shape=args.sensor_info_shape,
+    )
+    return sim, describe(sim)
+
+
 VENDORS = {
     "onenata": Vendor(
         "the OneNata pet device cloud", "/v1", 8900, _onenata_arguments, _onenata
+    ),
+    "netro": Vendor(
+        "the Netro irrigation cloud (NPA)",
+        NETRO_BASE_PATH,
+        8901,
+        _netro_arguments,
+        _netro,
     ),
 }
 

@@ -23,6 +23,10 @@ _LOGGER = logging.getLogger(__name__)
 
 type Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# Where the core middleware keeps a request's parsed JSON body (None if absent),
+# so hooks such as `request_device_id` can look inside it.
+REQUEST_JSON = "simulator.request_json"
+
 HTML_ERROR_PAGE = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -239,6 +243,16 @@ class BaseSimulator:
         """Return an HTTP 200 body that reports a failure inside it."""
         return {"error": "Internal server error", "status": 500}
 
+    def fault_error_payload(
+        self, request: web.Request, status: int, message: str
+    ) -> Any:
+        """Return the body of an injected HTTP error; defaults to `error_payload`."""
+        return self.error_payload(status, message)
+
+    def body_code_response(self, request: web.Request) -> web.StreamResponse:
+        """Answer a BODY_CODE fault; defaults to HTTP 200 with `body_code_payload`."""
+        return web.json_response(self.body_code_payload())
+
     def malformed_body(self) -> str:
         """Return a truncated JSON body, as a proxy cutting the answer short would."""
         return '{"data": {"id": "'
@@ -261,6 +275,8 @@ class BaseSimulator:
     ) -> web.StreamResponse:
         """Record, delay, maybe break, then answer a request."""
         route = route_template(request)
+        body = await _read_json(request)
+        request[REQUEST_JSON] = body
         device_id = self.request_device_id(request)
         self.requests.append(
             RecordedRequest(
@@ -268,7 +284,7 @@ class BaseSimulator:
                 path=request.path,
                 route=route,
                 query=dict(request.query),
-                json=await _read_json(request),
+                json=body,
                 headers=dict(request.headers),
                 device_id=device_id,
             )
@@ -300,20 +316,22 @@ class BaseSimulator:
                 return await self._call(handler, request)
             case FaultKind.HTTP_500:
                 return web.json_response(
-                    self.error_payload(500, "Internal server error"), status=500
+                    self.fault_error_payload(request, 500, "Internal server error"),
+                    status=500,
                 )
             case FaultKind.HTTP_401:
                 return web.json_response(
-                    self.error_payload(401, "Invalid API key"), status=401
+                    self.fault_error_payload(request, 401, "Invalid API key"),
+                    status=401,
                 )
             case FaultKind.HTTP_429:
                 return web.json_response(
-                    self.error_payload(429, "Rate limit exceeded"),
+                    self.fault_error_payload(request, 429, "Rate limit exceeded"),
                     status=429,
                     headers={"Retry-After": str(fault.retry_after)},
                 )
             case FaultKind.BODY_CODE:
-                return web.json_response(self.body_code_payload())
+                return self.body_code_response(request)
             case FaultKind.MALFORMED_JSON:
                 return web.Response(
                     text=self.malformed_body(), content_type="application/json"

@@ -1,0 +1,375 @@
+"""A fake Netro cloud (https://api.netrohome.com/npa/v1), faithful to the vendor doc.
+
+This module is the HTTP side: routes, keys and the daily token budget, the
+fleet and the helpers tests and benchmarks use. What devices do lives in
+`netro_devices`; what each API answers lives in `netro_api`.
+
+Keys are device serials. Every call made with a valid key spends one of the
+key's `daily_limit` tokens for the current UTC day of the simulator clock, even
+when it then fails with code 4 or 6; once none are left every call answers
+code 3 (and spends nothing) until midnight UTC.
+
+Injected faults (see `simulator.core`) act before the API: HTTP_500, HTTP_401,
+HTTP_429, HTML_ERROR and MALFORMED_JSON spend no token (a proxy answered);
+TIMEOUT and MISSING_FIELDS reach the API and spend one; BODY_CODE is the API's
+own internal error (code 5, with the HTTP status `error_http_status` gives it)
+and spends one too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+import random
+import string
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from .core import REQUEST_JSON, BaseSimulator, Handler
+from .netro_api import (
+    API_VERSION,
+    CONTROLLER,
+    ENDPOINTS,
+    ERROR_HTTP_STATUS_MODES,
+    EXCEED_LIMIT,
+    HTTP_STATUS_BY_CODE,
+    INTERNAL_ERROR,
+    INVALID_DEVICE,
+    INVALID_KEY,
+    PARAMETER_ERROR,
+    SENSOR,
+    SENSOR_INFO_SHAPES,
+    Ctx,
+    Endpoint,
+    NetroError,
+    WeatherReport,
+    error_envelope,
+    ok_envelope,
+    parameter_error,
+)
+from .netro_devices import (
+    JSON,
+    MAX_ZONES,
+    Ids,
+    Run,
+    SimController,
+    SimSensor,
+    fmt_time,
+    new_controller,
+    new_sensor,
+    next_utc_midnight,
+)
+
+BASE_PATH = "/npa/v1"
+DEFAULT_DAILY_LIMIT = 2000
+
+
+class NetroSimulator(BaseSimulator):
+    """The Netro cloud: controllers, sensors and a daily token budget per key."""
+
+    def __init__(
+        self,
+        *,
+        controllers: int = 1,
+        zones: int = 6,
+        sensors: int = 1,
+        daily_limit: int = DEFAULT_DAILY_LIMIT,
+        latency: float = 0.0,
+        seed: int = 0,
+        timezone: str = "America/Los_Angeles",
+        error_http_status: str = "ok",
+        sensor_info_shape: str = "sensor",
+    ) -> None:
+        """Create `controllers` controllers of `zones` zones and `sensors` sensors."""
+        if error_http_status not in ERROR_HTTP_STATUS_MODES:
+            raise ValueError(
+                f"error_http_status must be one of {ERROR_HTTP_STATUS_MODES}"
+            )
+        if sensor_info_shape not in SENSOR_INFO_SHAPES:
+            raise ValueError(f"sensor_info_shape must be one of {SENSOR_INFO_SHAPES}")
+        if not 1 <= zones <= MAX_ZONES:
+            raise ValueError(f"zones must be between 1 and {MAX_ZONES}")
+        if controllers < 0 or sensors < 0 or daily_limit < 0:
+            raise ValueError("controllers, sensors and daily_limit can not be negative")
+        super().__init__(latency=latency)
+        self.daily_limit = daily_limit
+        self.seed = seed
+        self.timezone = timezone
+        self.error_http_status = error_http_status
+        self.sensor_info_shape = sensor_info_shape
+        tz = ZoneInfo(timezone)
+        self._ids = Ids()
+        self.controllers: dict[str, SimController] = {}
+        for index in range(1, controllers + 1):
+            controller = new_controller(index, zones, tz, seed, self._ids)
+            self.controllers[controller.serial] = controller
+        self.sensors: dict[str, SimSensor] = {}
+        for index in range(1, sensors + 1):
+            sensor = new_sensor(index, tz, seed)
+            self.sensors[sensor.serial] = sensor
+        self.weather_reports: list[WeatherReport] = []
+        self._calls: dict[str, Counter[date]] = {}
+        self._code3: Counter[str] = Counter()
+        self._last_active: dict[str, datetime] = {}
+        self._tid_rng = random.Random(f"{seed}:tid")
+        self._add_routes()
+
+    # --- fleet -----------------------------------------------------------------
+
+    @property
+    def keys(self) -> list[str]:
+        """Every valid key: controller serials, then sensor serials."""
+        return [*self.controllers, *self.sensors]
+
+    def device(self, key: str) -> SimController | SimSensor | None:
+        """Return the controller or sensor a key names, if any."""
+        return self.controllers.get(key) or self.sensors.get(key)
+
+    def settle(self) -> None:
+        """Bring every device up to the simulator clock."""
+        now = self.clock.now()
+        for controller in self.controllers.values():
+            controller.settle(now)
+        for sensor in self.sensors.values():
+            sensor.settle(now)
+
+    def set_online(self, serial: str, online: bool) -> None:
+        """Take a controller or sensor offline (events 1 and 2) or back."""
+        device = self.device(serial)
+        if device is None:
+            raise KeyError(serial)
+        device.set_online(self.clock.now(), online)
+
+    def zone_watering(self, serial: str) -> dict[int, bool]:
+        """The truth: which zones of a controller water right now."""
+        return self.controllers[serial].zone_watering(self.clock.now())
+
+    def watering_log(self, serial: str, *, include_running: bool = False) -> list[Run]:
+        """The actual runs of a controller: (zone, start, end), oldest first.
+
+        Only finished runs unless `include_running`, which adds the current run
+        with its planned end.
+        """
+        return self.controllers[serial].watering_log(
+            self.clock.now(), include_running=include_running
+        )
+
+    # --- token budget ------------------------------------------------------------
+
+    def _today(self) -> date:
+        """The current UTC day, the one tokens are counted for."""
+        return self.clock.now().astimezone(UTC).date()
+
+    def tokens_used(self, key: str) -> int:
+        """Tokens `key` spent today (UTC)."""
+        return self._calls.get(key, Counter())[self._today()]
+
+    def tokens_remaining(self, key: str) -> int:
+        """Tokens `key` has left today; 0 for an invalid key."""
+        if self.device(key) is None:
+            return 0
+        return max(0, self.daily_limit - self.tokens_used(key))
+
+    def code3_count(self, key: str) -> int:
+        """How many calls with `key` were refused with code 3 (limit exceeded)."""
+        return self._code3[key]
+
+    def calls_per_day(self, key: str) -> dict[date, int]:
+        """Tokens `key` spent on each UTC day."""
+        return dict(sorted(self._calls.get(key, Counter()).items()))
+
+    def _spend(self, key: str, now: datetime) -> bool:
+        """Spend one of the key's tokens; False (and counted) if none are left."""
+        self._last_active[key] = now
+        calls = self._calls.setdefault(key, Counter())
+        today = now.astimezone(UTC).date()
+        if calls[today] >= self.daily_limit:
+            self._code3[key] += 1
+            return False
+        calls[today] += 1
+        return True
+
+    def _meta(self, key: str | None, now: datetime) -> JSON:
+        """The doc's meta object; token fields are 0 for an invalid key."""
+        valid = key is not None and self.device(key) is not None
+        used = self._calls.get(key or "", Counter())[now.astimezone(UTC).date()]
+        return {
+            "time": fmt_time(now),
+            "tid": self._tid(now),
+            "version": API_VERSION,
+            "token_limit": self.daily_limit if valid else 0,
+            "token_remaining": max(0, self.daily_limit - used) if valid else 0,
+            "last_active": fmt_time(self._last_active.get(key or "", now)),
+            "token_reset": fmt_time(next_utc_midnight(now)),
+        }
+
+    def _tid(self, now: datetime) -> str:
+        """A transaction id like the doc's 1608810094_AisU."""
+        letters = "".join(self._tid_rng.choices(string.ascii_letters, k=4))
+        return f"{int(now.timestamp())}_{letters}"
+
+    # --- answers -----------------------------------------------------------------
+
+    def _http_status(self, code: int) -> int:
+        """The HTTP status an ERROR body with `code` comes with."""
+        if self.error_http_status == "codes":
+            return HTTP_STATUS_BY_CODE[code]
+        return 200
+
+    def _error(self, err: NetroError, key: str | None, now: datetime) -> web.Response:
+        """Answer with an ERROR envelope."""
+        return web.json_response(
+            error_envelope(err.code, err.message, self._meta(key, now)),
+            status=self._http_status(err.code),
+        )
+
+    def _key(self, request: web.Request) -> str | None:
+        """The key of a request: from the JSON body, else from the query."""
+        body = request.get(REQUEST_JSON)
+        key = body.get("key") if isinstance(body, dict) else None
+        if key is None:
+            key = request.query.get("key")
+        return None if key is None else str(key)
+
+    def _args(self, request: web.Request, method: str) -> dict[str, Any]:
+        """The parameters: the query, then (for POST) the JSON body over it."""
+        args: dict[str, Any] = {}
+        for name in dict.fromkeys(request.query.keys()):
+            values = request.query.getall(name)
+            args[name.removesuffix("[]")] = values[0] if len(values) == 1 else values
+        if method == "POST" and request.body_exists:
+            body = request.get(REQUEST_JSON)
+            if not isinstance(body, dict):
+                raise parameter_error("the body must be a JSON object")
+            args.update(body)
+        return args
+
+    def _answer(self, endpoint: Endpoint, request: web.Request) -> web.Response:
+        """Check the key, spend a token, then run the endpoint."""
+        now = self.clock.now()
+        key = self._key(request)
+        device = None if key is None else self.device(key)
+        if key is None or device is None:
+            return self._error(
+                NetroError(INVALID_KEY, f"Invalid key: {key or ''}"), key, now
+            )
+        if not self._spend(key, now):
+            return self._error(
+                NetroError(
+                    EXCEED_LIMIT, f"Exceed limit: {self.daily_limit} calls a day"
+                ),
+                key,
+                now,
+            )
+        try:
+            data = endpoint.run(self._context(endpoint, request, device, now))
+        except NetroError as err:
+            return self._error(err, key, now)
+        return web.json_response(ok_envelope(data, self._meta(key, now)))
+
+    def _context(
+        self,
+        endpoint: Endpoint,
+        request: web.Request,
+        device: SimController | SimSensor,
+        now: datetime,
+    ) -> Ctx:
+        """Check the key fits the endpoint, bring the device up to now, read args."""
+        kind = CONTROLLER if isinstance(device, SimController) else SENSOR
+        if kind not in endpoint.kinds:
+            raise NetroError(
+                INVALID_DEVICE,
+                f"Invalid device or sensor: {device.serial} is a {kind}",
+            )
+        device.settle(now)
+        return Ctx(
+            now,
+            device,
+            self._args(request, endpoint.method),
+            self.sensor_info_shape,
+            self.weather_reports,
+        )
+
+    def _handler(self, endpoint: Endpoint) -> Handler:
+        """Make the handler of /npa/v1/<name>.json."""
+
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return self._answer(endpoint, request)
+
+        return handle
+
+    def _add_routes(self) -> None:
+        """Register every API of the doc."""
+        for endpoint in ENDPOINTS:
+            self.app.router.add_route(
+                endpoint.method,
+                f"{BASE_PATH}/{endpoint.name}.json",
+                self._handler(endpoint),
+            )
+
+    # --- hooks for the core --------------------------------------------------------
+
+    def request_device_id(self, request: web.Request) -> str | None:
+        """Requests are about the device whose serial is the key."""
+        return self._key(request)
+
+    def error_payload(self, status: int, message: str) -> Any:
+        """An ERROR envelope for an HTTP error (unknown route, wrong method...)."""
+        code = {401: INVALID_KEY, 429: EXCEED_LIMIT}.get(
+            status, INTERNAL_ERROR if status >= 500 else PARAMETER_ERROR
+        )
+        return error_envelope(code, message, self._meta(None, self.clock.now()))
+
+    def fault_error_payload(
+        self, request: web.Request, status: int, message: str
+    ) -> Any:
+        """An injected HTTP error, with the key's token state (nothing spent)."""
+        payload = self.error_payload(status, message)
+        payload["meta"] = self._meta(self._key(request), self.clock.now())
+        return payload
+
+    def body_code_payload(self) -> Any:
+        """Code 5 in an ERROR envelope."""
+        return error_envelope(
+            INTERNAL_ERROR, "Internal error", self._meta(None, self.clock.now())
+        )
+
+    def body_code_response(self, request: web.Request) -> web.StreamResponse:
+        """The API's internal error: spends a token, answers code 5."""
+        now = self.clock.now()
+        key = self._key(request)
+        if key is not None and self.device(key) is not None:
+            self._spend(key, now)
+        return self._error(NetroError(INTERNAL_ERROR, "Internal error"), key, now)
+
+    def malformed_body(self) -> str:
+        """An envelope cut off mid-way."""
+        return '{"status": "OK", "data": {"device": {"name": "'
+
+    def strip_required_fields(self, payload: Any) -> Any:
+        """Keep the envelope but empty its data."""
+        if isinstance(payload, dict) and payload.get("status") == "OK":
+            return {**payload, "data": {}}
+        return payload
+
+
+def describe(sim: NetroSimulator) -> list[str]:
+    """Lines telling a person how to reach the simulator's devices."""
+    return [
+        f"Controller keys: {', '.join(sim.controllers) or '-'}",
+        f"Sensor keys:     {', '.join(sim.sensors) or '-'}",
+        f"Daily limit:     {sim.daily_limit} calls per key",
+    ]
+
+
+__all__ = [
+    "BASE_PATH",
+    "ENDPOINTS",
+    "NetroError",
+    "NetroSimulator",
+    "SimController",
+    "SimSensor",
+    "WeatherReport",
+]
