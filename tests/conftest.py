@@ -15,10 +15,12 @@ from custom_components.petsmart_hub.const import (
     CONF_BASE_URL,
     CONF_VENDOR,
     DOMAIN,
+    VENDOR_NETRO,
     VENDOR_ONENATA,
 )
 from homeassistant.core import HomeAssistant
 from simulator.core import RunningSimulator, start_server
+from simulator.netro import NetroSimulator
 from simulator.onenata import OneNataSimulator
 
 API_KEY = "test-key"
@@ -90,3 +92,63 @@ async def init_integration(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     return config_entry
+
+
+CONTROLLER_KEY = "CTRL00000001"
+SENSOR_KEY = "SENS00000001"
+
+
+@dataclass
+class NetroCloud:
+    """A running Netro simulator."""
+
+    sim: NetroSimulator
+    server: RunningSimulator
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.server.url}/npa/v1"
+
+
+@pytest.fixture
+async def netro(socket_enabled: None) -> AsyncGenerator[NetroCloud]:
+    """A Netro cloud (one controller with 6 zones, one soil sensor) on 127.0.0.1."""
+    sim = NetroSimulator(controllers=1, zones=6, sensors=1)
+    server = await start_server(sim)
+    yield NetroCloud(sim, server)
+    await server.close()
+
+
+def netro_entry(netro: NetroCloud, key: str, **options: Any) -> MockConfigEntry:
+    """A Netro account (one key) pointing at the simulator."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=key,
+        unique_id=key,
+        data={
+            CONF_VENDOR: VENDOR_NETRO,
+            CONF_API_KEY: key,
+            CONF_BASE_URL: netro.base_url,
+        },
+        options=options,
+    )
+
+
+@pytest.fixture
+async def netro_controller(hass: HomeAssistant, netro: NetroCloud) -> MockConfigEntry:
+    """The Netro controller account, set up."""
+    entry = netro_entry(netro, CONTROLLER_KEY)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+async def netro_sensor(hass: HomeAssistant, netro: NetroCloud) -> MockConfigEntry:
+    """The Netro soil sensor account, set up."""
+    entry = netro_entry(netro, SENSOR_KEY)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry

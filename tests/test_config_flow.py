@@ -41,6 +41,7 @@ from custom_components.petsmart_hub.const import (
     OPT_PUMP_DURATION,
     OPT_SCAN_INTERVAL,
     OPT_SLOW_SCAN_INTERVAL,
+    VENDOR_NETRO,
     VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.vendors.onenata import OneNataClient
@@ -251,7 +252,7 @@ async def test_user_menu_offers_implemented_vendors(hass: HomeAssistant) -> None
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == [VENDOR_ONENATA]
+    assert result["menu_options"] == [VENDOR_ONENATA, VENDOR_NETRO]
     assert set(result["menu_options"]) == set(
         STRINGS["config"]["step"]["user"]["menu_options"]
     )

@@ -1248,6 +1248,7 @@ def test_services_yaml_selectors_match_validation() -> None:
         "intensity": services.INTENSITIES,
         "difficulty": services.DIFFICULTIES,
         "device_type": services.DEVICE_TYPES,
+        "condition": services.WEATHER_CONDITIONS,
     }
     for service, spec in SERVICES_YAML.items():
         for field, field_spec in spec["fields"].items():

@@ -17,9 +17,11 @@ from .vendors import ACCOUNT_FACTORIES
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
     Platform.BUTTON,
+    Platform.CALENDAR,
     Platform.CAMERA,
     Platform.DEVICE_TRACKER,
     Platform.SENSOR,
+    Platform.SWITCH,
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -34,7 +36,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) -> bool:
     """Open the vendor account, make the first refresh and set up platforms."""
     account = ACCOUNT_FACTORIES[entry.data[CONF_VENDOR]](
-        async_get_clientsession(hass), entry.data
+        async_get_clientsession(hass), entry.data, entry.options
     )
     coordinator = PetSmartHubCoordinator(hass, entry, account)
     await coordinator.async_config_entry_first_refresh()

@@ -36,7 +36,17 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
+        exists_fn=lambda device: device.kind is not DeviceKind.SPRINKLER_ZONE,
         is_on_fn=lambda device: device.online,
+    ),
+    PetSmartBinarySensorEntityDescription(
+        key="watering",
+        translation_key="watering",
+        kinds=frozenset({DeviceKind.SPRINKLER_CONTROLLER}),
+        device_class=BinarySensorDeviceClass.RUNNING,
+        is_on_fn=lambda device: device.controller.watering
+        if device.controller
+        else None,
     ),
     PetSmartBinarySensorEntityDescription(
         key="food_low",

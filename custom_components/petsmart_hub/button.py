@@ -37,6 +37,12 @@ class PetSmartButtonEntityDescription(
 
 BUTTONS: tuple[PetSmartButtonEntityDescription, ...] = (
     PetSmartButtonEntityDescription(
+        key="stop_watering",
+        translation_key="stop_watering",
+        kinds=frozenset({DeviceKind.SPRINKLER_CONTROLLER}),
+        action=Action.STOP_WATERING,
+    ),
+    PetSmartButtonEntityDescription(
         key="feed",
         translation_key="feed",
         kinds=frozenset({DeviceKind.FEEDER}),

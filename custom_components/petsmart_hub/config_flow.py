@@ -35,10 +35,13 @@ from .const import (
     CONF_BASE_URL,
     CONF_VENDOR,
     DEFAULT_FEED_AMOUNT,
+    DEFAULT_IDLE_STATUS_INTERVAL,
     DEFAULT_PLAY_DURATION,
     DEFAULT_PUMP_DURATION,
+    DEFAULT_RESERVE,
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SLOW_SCAN_INTERVAL,
+    DEFAULT_ZONE_DURATION,
     DOMAIN,
     IMPLEMENTED_VENDORS,
     LOGGER,
@@ -46,12 +49,17 @@ from .const import (
     MAX_SLOW_SCAN_INTERVAL,
     MIN_SCAN_INTERVAL,
     MIN_SLOW_SCAN_INTERVAL,
+    NETRO_DEFAULT_BASE_URL,
     ONENATA_DEFAULT_BASE_URL,
     OPT_FEED_AMOUNT,
+    OPT_IDLE_STATUS_INTERVAL,
     OPT_PLAY_DURATION,
     OPT_PUMP_DURATION,
+    OPT_RESERVE,
     OPT_SCAN_INTERVAL,
     OPT_SLOW_SCAN_INTERVAL,
+    OPT_ZONE_DURATION,
+    VENDOR_NETRO,
     VENDOR_ONENATA,
 )
 from .vendors import ACCOUNT_FACTORIES
@@ -61,12 +69,22 @@ _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
 #: Title and default API URL of each vendor.
-VENDOR_TITLES = {VENDOR_ONENATA: "OneNata"}
-DEFAULT_BASE_URLS = {VENDOR_ONENATA: ONENATA_DEFAULT_BASE_URL}
+VENDOR_TITLES = {VENDOR_ONENATA: "OneNata", VENDOR_NETRO: "Netro"}
+DEFAULT_BASE_URLS = {
+    VENDOR_ONENATA: ONENATA_DEFAULT_BASE_URL,
+    VENDOR_NETRO: NETRO_DEFAULT_BASE_URL,
+}
 
 
 def account_unique_id(vendor: str, api_key: str) -> str:
-    """A stable id of an account that does not reveal its key."""
+    """A stable id of an account.
+
+    A Netro key is its device's serial number, which is also what identifies
+    the device; a OneNata account has no id of its own, so it gets a hash of
+    its key (never the key itself).
+    """
+    if vendor == VENDOR_NETRO:
+        return api_key
     digest = hashlib.sha256(f"{vendor}:{api_key}".encode()).hexdigest()
     return f"{vendor}_{digest[:32]}"
 
@@ -99,6 +117,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a vendor account."""
 
     VERSION = 1
+    _title: str | None = None
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -114,6 +133,12 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         """Sign in to OneNata with an API key."""
         return await self._async_credentials_step(VENDOR_ONENATA, user_input)
 
+    async def async_step_netro(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a Netro controller or soil sensor by its serial number (the key)."""
+        return await self._async_credentials_step(VENDOR_NETRO, user_input)
+
     async def _async_credentials_step(
         self, vendor: str, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
@@ -125,7 +150,9 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
                     account_unique_id(vendor, data[CONF_API_KEY])
                 )
                 self._abort_if_unique_id_configured()
-                return self.async_create_entry(title=VENDOR_TITLES[vendor], data=data)
+                return self.async_create_entry(
+                    title=self._title or VENDOR_TITLES[vendor], data=data
+                )
         return self.async_show_form(
             step_id=vendor,
             data_schema=_credentials_schema(vendor, _flatten(user_input)),
@@ -153,7 +180,9 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             return data, {"base": "invalid_url"}
         if url.scheme not in ("http", "https") or not url.host:
             return data, {"base": "invalid_url"}
-        account = ACCOUNT_FACTORIES[vendor](async_get_clientsession(self.hass), data)
+        account = ACCOUNT_FACTORIES[vendor](
+            async_get_clientsession(self.hass), data, {}
+        )
         try:
             devices = await account.async_get_devices()
         except AuthError:
@@ -168,6 +197,9 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             return data, {"base": "unknown"}
         if known and not known & {device.id for device in devices}:
             return data, {"base": "wrong_account"}
+        if vendor == VENDOR_NETRO and devices:
+            # one key is one device: name the entry after it
+            self._title = devices[0].name
         return data, {}
 
     def _known_device_ids(self, entry: ConfigEntry) -> set[str]:
@@ -277,23 +309,30 @@ def _number(low: int, high: int, unit: str) -> NumberSelector:
     )
 
 
-#: option -> (default, min, max, unit)
-OPTION_FIELDS: dict[str, tuple[int, int, int, str]] = {
-    OPT_SCAN_INTERVAL: (
-        DEFAULT_SCAN_INTERVAL,
-        MIN_SCAN_INTERVAL,
-        MAX_SCAN_INTERVAL,
-        "s",
-    ),
-    OPT_SLOW_SCAN_INTERVAL: (
-        DEFAULT_SLOW_SCAN_INTERVAL,
-        MIN_SLOW_SCAN_INTERVAL,
-        MAX_SLOW_SCAN_INTERVAL,
-        "min",
-    ),
-    OPT_FEED_AMOUNT: (DEFAULT_FEED_AMOUNT, 1, 500, "g"),
-    OPT_PUMP_DURATION: (DEFAULT_PUMP_DURATION, 1, 1440, "min"),
-    OPT_PLAY_DURATION: (DEFAULT_PLAY_DURATION, 10, 3600, "s"),
+#: Per vendor: option -> (default, min, max, unit)
+OPTION_FIELDS: dict[str, dict[str, tuple[int, int, int, str]]] = {
+    VENDOR_ONENATA: {
+        OPT_SCAN_INTERVAL: (
+            DEFAULT_SCAN_INTERVAL,
+            MIN_SCAN_INTERVAL,
+            MAX_SCAN_INTERVAL,
+            "s",
+        ),
+        OPT_SLOW_SCAN_INTERVAL: (
+            DEFAULT_SLOW_SCAN_INTERVAL,
+            MIN_SLOW_SCAN_INTERVAL,
+            MAX_SLOW_SCAN_INTERVAL,
+            "min",
+        ),
+        OPT_FEED_AMOUNT: (DEFAULT_FEED_AMOUNT, 1, 500, "g"),
+        OPT_PUMP_DURATION: (DEFAULT_PUMP_DURATION, 1, 1440, "min"),
+        OPT_PLAY_DURATION: (DEFAULT_PLAY_DURATION, 10, 3600, "s"),
+    },
+    VENDOR_NETRO: {
+        OPT_ZONE_DURATION: (DEFAULT_ZONE_DURATION, 1, 720, "min"),
+        OPT_IDLE_STATUS_INTERVAL: (DEFAULT_IDLE_STATUS_INTERVAL, 5, 120, "min"),
+        OPT_RESERVE: (DEFAULT_RESERVE, 20, 1000, "calls"),
+    },
 }
 
 
@@ -314,7 +353,9 @@ class PetSmartHubOptionsFlow(OptionsFlow):
                 vol.Required(key, default=options.get(key, default)): _number(
                     low, high, unit
                 )
-                for key, (default, low, high, unit) in OPTION_FIELDS.items()
+                for key, (default, low, high, unit) in OPTION_FIELDS[
+                    self.config_entry.data[CONF_VENDOR]
+                ].items()
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

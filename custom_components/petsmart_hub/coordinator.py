@@ -10,8 +10,12 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
-from homeassistant.helpers import device_registry as dr
+from homeassistant.exceptions import (
+    ConfigEntryAuthFailed,
+    HomeAssistantError,
+    ServiceValidationError,
+)
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -29,6 +33,8 @@ from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
 from .vendors.base import (
     AuthError,
     BadResponseError,
+    BudgetExhaustedError,
+    InvalidParameterError,
     RateLimitError,
     RequestRejectedError,
     VendorAccount,
@@ -36,6 +42,9 @@ from .vendors.base import (
 )
 
 type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
+
+#: The shortest gap between two refreshes a vendor may ask for.
+MIN_POLL_GAP = timedelta(seconds=5)
 
 
 def error_translation_key(err: VendorError) -> str:
@@ -73,6 +82,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             ),
         )
         self.account = account
+        self._regular_interval = self.update_interval
+        self._budget_issue = False
         self.slow_interval = timedelta(
             minutes=entry.options.get(
                 OPT_SLOW_SCAN_INTERVAL, DEFAULT_SLOW_SCAN_INTERVAL
@@ -144,7 +155,48 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             self._log_availability(device, error)
         self._update_registry(renamed)
         self._forget_vanished(set(devices))
-        return HubData(devices=devices, failed=failed)
+        utcnow = dt_util.utcnow()
+        paused = self.account.polling_paused_until(utcnow)
+        self._plan_next_poll(utcnow)
+        self._report_budget(paused)
+        return HubData(devices=devices, failed=failed, polling_paused_until=paused)
+
+    def _plan_next_poll(self, now: datetime) -> None:
+        """Let a vendor with a call budget choose when we refresh next."""
+        wake = self.account.next_poll(now)
+        if wake is None:
+            self.update_interval = self._regular_interval
+        else:
+            self.update_interval = max(wake - now, MIN_POLL_GAP)
+
+    def _report_budget(self, paused: datetime | None) -> None:
+        """Raise a repair issue while the call budget keeps us from polling."""
+        issue_id = f"budget_exhausted_{self.config_entry.entry_id}"
+        if paused is None:
+            if self._budget_issue:
+                LOGGER.info("%s: polling resumed", self.config_entry.title)
+                ir.async_delete_issue(self.hass, DOMAIN, issue_id)
+                self._budget_issue = False
+            return
+        if not self._budget_issue:
+            LOGGER.warning(
+                "%s: the daily call budget is nearly spent; polling pauses until %s",
+                self.config_entry.title,
+                paused.isoformat(),
+            )
+        self._budget_issue = True
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="budget_exhausted",
+            translation_placeholders={
+                "account": self.config_entry.title,
+                "reset": dt_util.as_local(paused).strftime("%Y-%m-%d %H:%M"),
+            },
+        )
 
     def _log_availability(self, device: Device, error: VendorError | None) -> None:
         """Log once when a device stops refreshing and once when it is back."""
@@ -245,6 +297,23 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             self.config_entry.async_start_reauth(self.hass)
             raise HomeAssistantError(
                 translation_domain=DOMAIN, translation_key="auth_failed"
+            ) from err
+        except InvalidParameterError as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_parameter",
+                translation_placeholders={"action": action.value, "error": str(err)},
+            ) from err
+        except BudgetExhaustedError as err:
+            reset = dt_util.as_local(err.reset) if err.reset else None
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="budget_exhausted",
+                translation_placeholders={
+                    "reset": reset.strftime("%Y-%m-%d %H:%M")
+                    if reset
+                    else "midnight UTC"
+                },
             ) from err
         except VendorError as err:
             raise HomeAssistantError(

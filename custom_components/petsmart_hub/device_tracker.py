@@ -81,8 +81,7 @@ class PetSmartTracker(PetSmartEntity, TrackerEntity):
         battery = self.device.battery
         return None if battery is None else round(battery)
 
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any]:
+    def _platform_attributes(self) -> Mapping[str, Any]:
         """Altitude, speed, heading and address of the last fix."""
         location = self._location
         if location is None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
@@ -57,11 +59,39 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
             serial_number=device.serial,
             sw_version=device.firmware,
         )
+        if device.via_device is not None:
+            self._attr_device_info["via_device"] = (
+                DOMAIN,
+                coordinator.device_identifier(device.via_device),
+            )
 
     @property
     def device(self) -> Device:
         """The device as of the last refresh."""
         return self.coordinator.data.devices[self.device_id]
+
+    def _platform_attributes(self) -> Mapping[str, Any] | None:
+        """Extra attributes of the platform's own (periods, alert lists...)."""
+        return None
+
+    @property
+    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+        """The platform's attributes, plus how old the data is while polling pauses."""
+        attributes = self._platform_attributes()
+        paused = self.coordinator.data.polling_paused_until
+        if paused is None:
+            return attributes
+        updated = self.device.updated_at
+        return {
+            **(attributes or {}),
+            "polling_paused_until": paused.isoformat(),
+            "data_updated_at": updated.isoformat() if updated else None,
+            "data_age_minutes": (
+                round((dt_util.utcnow() - updated).total_seconds() / 60)
+                if updated
+                else None
+            ),
+        }
 
     @property
     def available(self) -> bool:

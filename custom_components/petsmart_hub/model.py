@@ -211,6 +211,7 @@ class WateringSchedule:
     end: datetime
     source: str | None = None  # SMART, FIX, MANUAL
     status: str | None = None  # VALID, EXECUTING, EXECUTED
+    zone_name: str | None = None
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import (
     CONCENTRATION_PARTS_PER_MILLION,
+    LIGHT_LUX,
     PERCENTAGE,
     EntityCategory,
     UnitOfLength,
@@ -35,6 +36,16 @@ PARALLEL_UPDATES = 0
 WATER_QUALITY_OPTIONS = ["excellent", "good", "fair", "poor", "bad"]
 HEALTH_OPTIONS = ["excellent", "good", "fair", "poor", "attention"]
 ACTIVITY_OPTIONS = ["very_low", "low", "medium", "high", "very_high"]
+CONTROLLER_STATUS_OPTIONS = [
+    "standby",
+    "setup",
+    "online",
+    "watering",
+    "offline",
+    "sleeping",
+    "poweroff",
+]
+SMART_MODE_OPTIONS = ["smart", "assistant", "timer"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,8 +87,103 @@ FOUNTAIN = frozenset({DeviceKind.FOUNTAIN})
 TRACKER = frozenset({DeviceKind.TRACKER})
 LITTER_BOX = frozenset({DeviceKind.LITTER_BOX})
 TOY = frozenset({DeviceKind.TOY})
+CONTROLLER = frozenset({DeviceKind.SPRINKLER_CONTROLLER})
+ZONE = frozenset({DeviceKind.SPRINKLER_ZONE})
+SOIL_SENSOR = frozenset({DeviceKind.SOIL_SENSOR})
+
+
+def _zone(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.zone)
+
+
+def _soil(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
+    return lambda device: fn(device.soil)
+
+
+def _not_zone(device: Device) -> bool:
+    """Zones share their controller's connection and report time."""
+    return device.kind is not DeviceKind.SPRINKLER_ZONE
+
 
 SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
+    # Sprinkler controller, zones and soil sensor
+    PetSmartSensorEntityDescription(
+        key="controller_status",
+        translation_key="controller_status",
+        kinds=CONTROLLER,
+        device_class=SensorDeviceClass.ENUM,
+        options=CONTROLLER_STATUS_OPTIONS,
+        available_offline=True,
+        value_fn=lambda device: _enum(
+            device.controller.status if device.controller else None,
+            CONTROLLER_STATUS_OPTIONS,
+        ),
+    ),
+    PetSmartSensorEntityDescription(
+        key="zone_moisture",
+        translation_key="moisture",
+        kinds=ZONE,
+        device_class=SensorDeviceClass.MOISTURE,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_zone(lambda s: s.moisture),
+    ),
+    PetSmartSensorEntityDescription(
+        key="next_watering",
+        translation_key="next_watering",
+        kinds=ZONE,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_zone(lambda s: s.next_start),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_watering",
+        translation_key="last_watering",
+        kinds=ZONE,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_zone(lambda s: s.last_end),
+    ),
+    PetSmartSensorEntityDescription(
+        key="smart_mode",
+        translation_key="smart_mode",
+        kinds=ZONE,
+        device_class=SensorDeviceClass.ENUM,
+        options=SMART_MODE_OPTIONS,
+        value_fn=_zone(lambda s: _enum(s.smart, SMART_MODE_OPTIONS)),
+    ),
+    PetSmartSensorEntityDescription(
+        key="soil_moisture",
+        translation_key="moisture",
+        kinds=SOIL_SENSOR,
+        device_class=SensorDeviceClass.MOISTURE,
+        native_unit_of_measurement=PERCENTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_soil(lambda s: s.moisture),
+    ),
+    PetSmartSensorEntityDescription(
+        key="sunlight",
+        translation_key="sunlight",
+        kinds=SOIL_SENSOR,
+        device_class=SensorDeviceClass.ILLUMINANCE,
+        native_unit_of_measurement=LIGHT_LUX,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_soil(lambda s: s.sunlight),
+    ),
+    PetSmartSensorEntityDescription(
+        key="soil_temperature",
+        translation_key="soil_temperature",
+        kinds=SOIL_SENSOR,
+        device_class=SensorDeviceClass.TEMPERATURE,
+        native_unit_of_measurement=UnitOfTemperature.CELSIUS,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=_soil(lambda s: s.temperature),
+    ),
+    PetSmartSensorEntityDescription(
+        key="last_reading",
+        translation_key="last_reading",
+        kinds=SOIL_SENSOR,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_soil(lambda s: s.last_reading),
+    ),
     # Every device
     PetSmartSensorEntityDescription(
         key="battery",
@@ -93,7 +199,22 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
+        exists_fn=_not_zone,
         value_fn=lambda device: device.last_report,
+    ),
+    PetSmartSensorEntityDescription(
+        key="calls_remaining",
+        translation_key="calls_remaining",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        native_unit_of_measurement="calls",
+        state_class=SensorStateClass.MEASUREMENT,
+        available_offline=True,
+        exists_fn=lambda device: _not_zone(device)
+        and device.calls_remaining is not None,
+        value_fn=lambda device: device.calls_remaining,
+        attrs_fn=lambda device: {
+            "reset": device.calls_reset.isoformat() if device.calls_reset else None
+        },
     ),
     # Feeder
     PetSmartSensorEntityDescription(
@@ -404,8 +525,7 @@ class PetSmartSensor(PetSmartEntity, SensorEntity):
         """Read the value from the device model."""
         return self.entity_description.value_fn(self.device)
 
-    @property
-    def extra_state_attributes(self) -> Mapping[str, Any] | None:
+    def _platform_attributes(self) -> Mapping[str, Any] | None:
         """Extra context (periods, alert lists, recommendations)."""
         if self.entity_description.attrs_fn is None:
             return None

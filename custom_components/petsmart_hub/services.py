@@ -51,6 +51,8 @@ DEVICE_TYPES = [
     )
 ]
 
+WEATHER_CONDITIONS = ["clear", "cloudy", "rain", "snow", "wind"]
+
 #: HH:MM, or HH:MM:SS as HA's time selector gives it (seconds are dropped).
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
 
@@ -101,6 +103,19 @@ _RULES: dict[str, tuple[float, float] | list[str]] = {
     "difficulty": DIFFICULTIES,
     "limit": (1, 1000),
     "device_type": DEVICE_TYPES,
+    "days": (1, 100),
+    "moisture": (0, 100),
+    "delay": (0, 1440),
+    "condition": WEATHER_CONDITIONS,
+    "rain": (0, 1000),
+    "rain_probability": (0, 100),
+    "temperature": (-60, 60),
+    "temperature_min": (-60, 60),
+    "temperature_max": (-60, 60),
+    "dew_point": (-60, 60),
+    "wind_speed": (0, 100),
+    "humidity": (0, 100),
+    "pressure": (800, 1200),
 }
 
 #: Per action: its own duration range (units as the vendor counts them) and modes.
@@ -110,6 +125,7 @@ _DURATIONS: dict[str, tuple[float, float]] = {
     "start_recording": (5, 3600),
     "start_play": (10, 3600),
     "start_training": (30, 3600),
+    "water": (1, 720),  # minutes
 }
 _MODES: dict[str, list[str]] = {
     "start_pump": PUMP_MODES,
@@ -249,6 +265,47 @@ def _training_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, 
     return _copy("skill", "difficulty", "duration")(hass, data)
 
 
+def _water_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+    params: dict[str, Any] = {"duration": data["duration"]}
+    if "delay" in data and "start_time" in data:
+        raise _invalid("delay_and_start_time")
+    if "delay" in data:
+        params["delay"] = data["delay"]
+    if "start_time" in data:
+        start = dt_util.as_utc(dt_util.as_local(data["start_time"]))
+        if start <= dt_util.utcnow():
+            raise _invalid("start_time_in_past", value=data["start_time"])
+        params["start_time"] = start
+    return params
+
+
+_WEATHER_FIELDS = (
+    "condition",
+    "rain",
+    "rain_probability",
+    "temperature",
+    "temperature_min",
+    "temperature_max",
+    "dew_point",
+    "wind_speed",
+    "humidity",
+    "pressure",
+)
+
+
+def _weather_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+    yesterday = dt_util.now().date() - timedelta(days=1)
+    if data["date"] < yesterday:
+        raise _invalid("date_too_early", value=data["date"], earliest=yesterday)
+    low, high = data.get("temperature_min"), data.get("temperature_max")
+    if low is not None and high is not None and low > high:
+        raise _invalid("min_above_max", min=low, max=high)
+    return {
+        "date": data["date"],
+        **{field: data[field] for field in _WEATHER_FIELDS if field in data},
+    }
+
+
 # --- schemas -------------------------------------------------------------------
 
 _DEVICES = vol.All(cv.ensure_list, [cv.string])
@@ -329,6 +386,37 @@ _SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional("limit", default=100): vol.Coerce(int),
         }
     ),
+    "water": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required("duration"): _DURATION,
+            vol.Optional("delay"): vol.Coerce(int),
+            vol.Optional("start_time"): cv.datetime,
+        }
+    ),
+    "stop_watering": vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    "no_water": vol.Schema(
+        {vol.Required(ATTR_DEVICE_ID): _DEVICES, vol.Required("days"): vol.Coerce(int)}
+    ),
+    "set_moisture": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required("moisture"): vol.Coerce(int),
+        }
+    ),
+    "report_weather": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required("date"): cv.date,
+            vol.Optional("condition"): cv.string,
+        }
+    ).extend(
+        {
+            vol.Optional(field): vol.Coerce(float)
+            for field in _WEATHER_FIELDS
+            if field != "condition"
+        }
+    ),
     "add_device": vol.Schema(
         {
             vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
@@ -352,7 +440,16 @@ _COMMAND_SERVICES: dict[
     "start_recording": (Action.START_RECORDING, _copy("duration", "recording_quality")),
     "start_play": (Action.START_PLAY, _copy("mode", "duration", "intensity")),
     "start_training": (Action.START_TRAINING, _training_params),
+    "water": (Action.WATER, _water_params),
+    "stop_watering": (Action.STOP_WATERING, _copy()),
+    "no_water": (Action.NO_WATER, _copy("days")),
+    "set_moisture": (Action.SET_MOISTURE, _copy("moisture")),
+    "report_weather": (Action.REPORT_WEATHER, _weather_params),
 }
+
+#: Actions that act on a whole account whichever of its devices is targeted
+#: (Netro's stop_water stops every zone of the controller).
+_ONCE_PER_ACCOUNT = frozenset({Action.STOP_WATERING})
 
 
 async def _async_command(
@@ -364,7 +461,10 @@ async def _async_command(
     """Validate everything, then run the command on each targeted device."""
     _validate(call.service, call.data)
     params = build(hass, call.data)
-    for target in _targets(hass, call, action):
+    targets = _targets(hass, call, action)
+    if action in _ONCE_PER_ACCOUNT:
+        targets = list({target.coordinator: target for target in targets}.values())
+    for target in targets:
         await target.coordinator.async_execute(target.device_id, action, params)
 
 

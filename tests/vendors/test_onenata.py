@@ -1698,7 +1698,7 @@ async def test_add_device_bad_answers(
 
 async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> None:
     account = ACCOUNT_FACTORIES["onenata"](
-        session, {"api_key": API_KEY, "base_url": f"{cloud.base_url}/"}
+        session, {"api_key": API_KEY, "base_url": f"{cloud.base_url}/"}, {}
     )
     assert isinstance(account, OneNataAccount)
     assert account.vendor == "onenata"
@@ -1711,7 +1711,7 @@ async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> 
 async def test_account_factory_default_base_url(
     session: aiohttp.ClientSession, data: dict[str, str]
 ) -> None:
-    account = ACCOUNT_FACTORIES["onenata"](session, data)
+    account = ACCOUNT_FACTORIES["onenata"](session, data, {})
     assert isinstance(account, OneNataAccount)
     assert account.client._base_url == DEFAULT_BASE_URL
 

@@ -27,6 +27,15 @@ class RateLimitError(VendorError):
         self.retry_after = retry_after
 
 
+class BudgetExhaustedError(RateLimitError):
+    """The key's call budget is spent until ``reset`` (no call may be made)."""
+
+    def __init__(self, message: str, reset: datetime | None) -> None:
+        """Remember when the budget comes back."""
+        super().__init__(message)
+        self.reset = reset
+
+
 class CannotConnectError(VendorError):
     """The cloud could not be reached, timed out or failed on its side (5xx)."""
 
@@ -43,6 +52,10 @@ class DeviceNotFoundError(RequestRejectedError):
     """The cloud does not know the device (any more)."""
 
 
+class InvalidParameterError(RequestRejectedError):
+    """The cloud refused a parameter of the request (bad user input)."""
+
+
 class VendorAccount(ABC):
     """One account on a vendor cloud, spoken to in terms of the neutral model."""
 
@@ -51,7 +64,20 @@ class VendorAccount(ABC):
 
     @abstractmethod
     async def async_get_devices(self) -> list[Device]:
-        """Return the account's inventory (identity only, no readings)."""
+        """Return the account's devices.
+
+        Called first on every coordinator refresh. Most vendors only list the
+        devices here; a vendor whose devices share one budgeted key (Netro)
+        also makes that refresh's calls here.
+        """
+
+    def next_poll(self, now: datetime) -> datetime | None:
+        """When the vendor wants the next refresh (None: the regular interval)."""
+        return None
+
+    def polling_paused_until(self, now: datetime) -> datetime | None:
+        """Until when polling is paused to save a call budget (None: it is not)."""
+        return None
 
     @abstractmethod
     async def async_refresh_device(self, device: Device, *, slow: bool) -> None:

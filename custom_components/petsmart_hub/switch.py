@@ -1,0 +1,93 @@
+"""Switches: things with a documented on and off (controller enabled, zone watering)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .const import DEFAULT_ZONE_DURATION, OPT_ZONE_DURATION
+from .coordinator import PetSmartHubConfigEntry
+from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
+from .model import Action, Device, DeviceKind
+
+PARALLEL_UPDATES = 1
+
+type ParamsFn = Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartSwitchEntityDescription(
+    SwitchEntityDescription, PetSmartEntityDescription
+):
+    """A switch whose on and off are two actions."""
+
+    is_on_fn: Callable[[Device], bool | None]
+    turn_on: tuple[Action, ParamsFn]
+    turn_off: tuple[Action, ParamsFn]
+
+
+SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
+    PetSmartSwitchEntityDescription(
+        key="enabled",
+        translation_key="enabled",
+        kinds=frozenset({DeviceKind.SPRINKLER_CONTROLLER}),
+        available_offline=True,
+        is_on_fn=lambda device: device.controller.enabled
+        if device.controller
+        else None,
+        turn_on=(Action.SET_ENABLED, lambda _: {"enabled": True}),
+        turn_off=(Action.SET_ENABLED, lambda _: {"enabled": False}),
+    ),
+    PetSmartSwitchEntityDescription(
+        # Off is Netro's stop_water, which stops every zone of the controller.
+        key="zone_watering",
+        translation_key="zone_watering",
+        kinds=frozenset({DeviceKind.SPRINKLER_ZONE}),
+        is_on_fn=lambda device: device.zone.watering if device.zone else None,
+        turn_on=(
+            Action.WATER,
+            lambda options: {
+                "duration": options.get(OPT_ZONE_DURATION, DEFAULT_ZONE_DURATION)
+            },
+        ),
+        turn_off=(Action.STOP_WATERING, lambda _: {}),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add switches for every device, now and when devices appear."""
+    async_add_device_entities(entry, async_add_entities, SWITCHES, PetSmartSwitch)
+
+
+class PetSmartSwitch(PetSmartEntity, SwitchEntity):
+    """A switch of a device."""
+
+    entity_description: PetSmartSwitchEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Read the state from the device model."""
+        return self.entity_description.is_on_fn(self.device)
+
+    async def _async_run(self, action: Action, params_fn: ParamsFn) -> None:
+        await self.coordinator.async_execute(
+            self.device_id, action, params_fn(self.coordinator.config_entry.options)
+        )
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Run the description's on action."""
+        await self._async_run(*self.entity_description.turn_on)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Run the description's off action."""
+        await self._async_run(*self.entity_description.turn_off)

@@ -1,0 +1,934 @@
+"""Netro Public API (NPA): HTTP client and parsing.
+
+The API (``shared/vendor-apis/netro.txt``) answers ``{"status": "OK"|"ERROR",
+"data"|"errors", "meta"}``; ``meta`` carries the key's daily call budget, which
+we record from every answer. The key is the device's serial. No Home Assistant
+imports here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+import json as jsonlib
+from typing import Any, Final
+
+import aiohttp
+
+from ..model import (
+    Action,
+    ControllerState,
+    Device,
+    DeviceKind,
+    Location,
+    SoilSensorState,
+    StreamInfo,
+    WateringSchedule,
+    ZoneState,
+)
+from .base import (
+    AuthError,
+    BadResponseError,
+    BudgetExhaustedError,
+    CannotConnectError,
+    DeviceNotFoundError,
+    InvalidParameterError,
+    RequestRejectedError,
+    VendorAccount,
+    VendorError,
+)
+from .netro_budget import Call, CallBudget, PollPlan, PollPolicy
+from .parse import pick, to_bool, to_datetime, to_float, to_int, to_str
+
+DEFAULT_BASE_URL: Final = "https://api.netrohome.com/npa/v1"
+REQUEST_TIMEOUT: Final = 20  # seconds
+DAILY_LIMIT: Final = 2000
+
+# Error codes of the doc's "Errors" table.
+ERROR_INVALID_KEY: Final = 1
+ERROR_LIMIT: Final = 3
+ERROR_INVALID_DEVICE: Final = 4
+ERROR_INTERNAL: Final = 5
+ERROR_PARAMETER: Final = 6
+
+CONTROLLER_STATUSES: Final = (
+    "STANDBY",
+    "SETUP",
+    "ONLINE",
+    "WATERING",
+    "OFFLINE",
+    "SLEEPING",
+    "POWEROFF",
+)
+SMART_MODES: Final = ("SMART", "ASSISTANT", "TIMER")
+SCHEDULE_SOURCES: Final = ("SMART", "FIX", "MANUAL")
+SCHEDULE_STATUSES: Final = ("VALID", "EXECUTING", "EXECUTED")
+WEATHER_CONDITIONS: Final = {"clear": 0, "cloudy": 1, "rain": 2, "snow": 3, "wind": 4}
+
+
+@dataclass(slots=True)
+class NetroMeta:
+    """The budget part of an answer's ``meta``."""
+
+    token_limit: int | None = None
+    token_remaining: int | None = None
+    token_reset: datetime | None = None
+    time: datetime | None = None
+
+
+@dataclass(slots=True)
+class NetroZone:
+    """A zone of a controller, as ``info.json`` describes it."""
+
+    ith: int
+    name: str
+    enabled: bool
+    smart: str | None
+
+
+@dataclass(slots=True)
+class NetroInfo:
+    """``info.json``: a controller (with zones) or a soil sensor."""
+
+    serial: str
+    name: str
+    is_sensor: bool
+    status: str | None
+    version: str | None
+    sw_version: str | None
+    zones: list[NetroZone] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NetroSchedule:
+    """One schedule (past, running or planned) of a zone."""
+
+    id: str
+    zone: int
+    start: datetime
+    end: datetime
+    source: str | None
+    status: str | None
+
+
+@dataclass(slots=True)
+class NetroMoisture:
+    """A zone's moisture on a local date."""
+
+    zone: int
+    date: date
+    moisture: float
+
+
+@dataclass(slots=True)
+class NetroSensorReading:
+    """One hourly report of a soil sensor."""
+
+    time: datetime
+    moisture: float | None
+    sunlight_klux: float | None
+    celsius: float | None
+
+
+@dataclass(slots=True)
+class NetroEvent:
+    """An event (1 offline, 2 online, 3 schedule start, 4 schedule end)."""
+
+    id: str
+    event: int
+    time: datetime
+    message: str | None
+
+
+def _to_date(value: Any) -> date | None:
+    text = to_str(value)
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def parse_meta(body: Mapping[str, Any]) -> NetroMeta | None:
+    """Read the budget from an answer's ``meta`` (times are UTC without a zone)."""
+    meta = body.get("meta")
+    if not isinstance(meta, dict):
+        return None
+    return NetroMeta(
+        token_limit=to_int(meta.get("token_limit")),
+        token_remaining=to_int(meta.get("token_remaining")),
+        token_reset=to_datetime(meta.get("token_reset")),
+        time=to_datetime(meta.get("time")),
+    )
+
+
+def parse_info(data: Mapping[str, Any]) -> NetroInfo:
+    """Parse ``info.json``.
+
+    The doc shows only a controller, under ``device`` with ``zones``. A soil
+    sensor is recognised by a ``sensor`` object, or by a ``device`` object
+    without zones (``zone_num`` 0 or absent); both shapes are accepted.
+    """
+    sensor = data.get("sensor")
+    device = data.get("device")
+    raw = sensor if isinstance(sensor, dict) else device
+    if not isinstance(raw, dict):
+        raise BadResponseError("info.json without a device or sensor object")
+    serial = to_str(pick(raw, "serial", "sn"))
+    if not serial:
+        raise BadResponseError("info.json without a serial")
+    zones_raw = raw.get("zones")
+    zones: list[NetroZone] = []
+    if isinstance(zones_raw, list):
+        for item in zones_raw:
+            if not isinstance(item, dict):
+                raise BadResponseError("zone entry is not an object")
+            ith = to_int(item.get("ith"))
+            if ith is None:
+                raise BadResponseError("zone entry without ith")
+            zones.append(
+                NetroZone(
+                    ith=ith,
+                    name=to_str(item.get("name")) or f"Zone {ith}",
+                    enabled=to_bool(item.get("enabled")) is not False,
+                    smart=_upper(item.get("smart")),
+                )
+            )
+    zone_num = to_int(raw.get("zone_num"))
+    is_sensor = isinstance(sensor, dict) or (not zones and not zone_num)
+    return NetroInfo(
+        serial=serial,
+        name=to_str(raw.get("name")) or ("Netro sensor" if is_sensor else "Netro"),
+        is_sensor=is_sensor,
+        status=_upper(raw.get("status")),
+        version=to_str(raw.get("version")),
+        sw_version=to_str(raw.get("sw_version")),
+        zones=sorted(zones, key=lambda zone: zone.ith),
+    )
+
+
+def _upper(value: Any) -> str | None:
+    text = to_str(value)
+    return text.strip().upper() if text else None
+
+
+def _list(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """The list under ``key``; the doc always wraps lists in an object."""
+    items = data.get(key)
+    if items is None and key in data:
+        return []
+    if not isinstance(items, list):
+        raise BadResponseError(f"answer without a {key} list")
+    return [item for item in items if isinstance(item, dict)]
+
+
+def parse_schedules(data: Mapping[str, Any]) -> list[NetroSchedule]:
+    """Parse a ``schedules`` list; entries we cannot read are skipped."""
+    schedules: list[NetroSchedule] = []
+    for item in _list(data, "schedules"):
+        zone = to_int(item.get("zone"))
+        start = to_datetime(item.get("start_time"))
+        end = to_datetime(item.get("end_time"))
+        if zone is None or start is None or end is None:
+            continue
+        schedules.append(
+            NetroSchedule(
+                id=to_str(item.get("id")) or f"{zone}-{start.isoformat()}",
+                zone=zone,
+                start=start,
+                end=end,
+                source=_upper(item.get("source")),
+                status=_upper(item.get("status")),
+            )
+        )
+    return sorted(schedules, key=lambda schedule: (schedule.start, schedule.zone))
+
+
+def parse_moistures(data: Mapping[str, Any]) -> list[NetroMoisture]:
+    """Parse a ``moistures`` list; entries we cannot read are skipped."""
+    result: list[NetroMoisture] = []
+    for item in _list(data, "moistures"):
+        zone = to_int(item.get("zone"))
+        day = _to_date(item.get("date"))
+        moisture = to_float(item.get("moisture"))
+        if zone is not None and day is not None and moisture is not None:
+            result.append(NetroMoisture(zone, day, moisture))
+    return sorted(result, key=lambda entry: (entry.date, entry.zone))
+
+
+def parse_sensor_data(data: Mapping[str, Any]) -> list[NetroSensorReading]:
+    """Parse a ``sensor_data`` list; entries we cannot read are skipped."""
+    result: list[NetroSensorReading] = []
+    for item in _list(data, "sensor_data"):
+        moment = to_datetime(item.get("time"))
+        if moment is None:
+            continue
+        celsius = to_float(item.get("celsius"))
+        if celsius is None:
+            fahrenheit = to_float(item.get("fahrenheit"))
+            celsius = None if fahrenheit is None else (fahrenheit - 32) * 5 / 9
+        result.append(
+            NetroSensorReading(
+                time=moment,
+                moisture=to_float(item.get("moisture")),
+                sunlight_klux=to_float(item.get("sunlight")),
+                celsius=celsius,
+            )
+        )
+    return sorted(result, key=lambda reading: reading.time)
+
+
+def parse_events(data: Mapping[str, Any]) -> list[NetroEvent]:
+    """Parse an ``events`` list; entries we cannot read are skipped."""
+    result: list[NetroEvent] = []
+    for item in _list(data, "events"):
+        kind = to_int(item.get("event"))
+        moment = to_datetime(item.get("time"))
+        if kind is None or moment is None:
+            continue
+        result.append(
+            NetroEvent(
+                id=to_str(item.get("id")) or f"{kind}-{moment.isoformat()}",
+                event=kind,
+                time=moment,
+                message=to_str(item.get("message")),
+            )
+        )
+    return sorted(result, key=lambda event: event.time)
+
+
+def _error(code: int | None, message: str, reset: datetime | None) -> Exception:
+    """The typed error of an NPA error code."""
+    if code == ERROR_INVALID_KEY:
+        return AuthError(message)
+    if code == ERROR_LIMIT:
+        return BudgetExhaustedError(message, reset)
+    if code == ERROR_INVALID_DEVICE:
+        return DeviceNotFoundError(message)
+    if code == ERROR_PARAMETER:
+        return InvalidParameterError(message)
+    return CannotConnectError(message)
+
+
+_HTTP_CODES: Final = {401: ERROR_INVALID_KEY, 403: ERROR_INVALID_KEY, 429: ERROR_LIMIT}
+
+
+def _zones_param(zones: Sequence[int] | None) -> dict[str, str]:
+    """Zones as the doc's examples send them: ``zones=[1,2]``."""
+    return {} if not zones else {"zones": "[" + ",".join(str(z) for z in zones) + "]"}
+
+
+def _dates(start: date | None, end: date | None) -> dict[str, str]:
+    params = {}
+    if start is not None:
+        params["start_date"] = start.isoformat()
+    if end is not None:
+        params["end_date"] = end.isoformat()
+    return params
+
+
+class NetroClient:
+    """Async client of one Netro key (a controller's or a sensor's serial)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        key: str,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        """Keep the session (owned by the caller) and the key."""
+        self._session = session
+        self._key = key
+        self._base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        #: The budget as of the last answer that carried one.
+        self.meta = NetroMeta()
+        #: Calls this client made (every call costs a token, failed ones too).
+        self.calls = 0
+
+    def _note_meta(self, body: Any) -> None:
+        meta = parse_meta(body) if isinstance(body, dict) else None
+        if meta is not None and meta.token_remaining is not None:
+            self.meta = meta
+
+    async def _request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Call ``endpoint`` (e.g. ``info``) and return its ``data`` object."""
+        path = f"/{endpoint}.json"
+        query = None
+        body_json = None
+        if method == "GET":
+            query = {"key": self._key, **(params or {})}
+        else:
+            body_json = {"key": self._key, **(payload or {})}
+        self.calls += 1
+        try:
+            async with self._session.request(
+                method,
+                f"{self._base_url}{path}",
+                params=query,
+                json=body_json,
+                headers={"Accept": "application/json"},
+                timeout=self._timeout,
+            ) as response:
+                raw = await response.read()
+                status = response.status
+        except TimeoutError as err:
+            raise CannotConnectError(f"timeout on {method} {path}") from err
+        except aiohttp.ClientError as err:
+            raise CannotConnectError(
+                f"{method} {path} failed: {type(err).__name__}"
+            ) from err
+        try:
+            body: Any = jsonlib.loads(raw.decode()) if raw else None
+        except (ValueError, RecursionError):
+            body = None
+        self._note_meta(body)
+        if isinstance(body, dict) and to_str(body.get("status")) is not None:
+            state = str(body["status"]).upper()
+            if state == "ERROR":
+                errors = body.get("errors")
+                first = errors[0] if isinstance(errors, list) and errors else {}
+                first = first if isinstance(first, dict) else {}
+                code = to_int(first.get("code"))
+                message = to_str(first.get("message")) or "error"
+                raise _error(
+                    code,
+                    f"code {code} on {method} {path}: {message}",
+                    self.meta.token_reset,
+                )
+            if state == "OK" and status < 400:
+                data = body.get("data")
+                if data is None or data == []:
+                    return {}
+                if not isinstance(data, dict):
+                    raise BadResponseError(f"{method} {path} returned no data object")
+                return data
+        if status >= 400:
+            code = _HTTP_CODES.get(status, ERROR_INTERNAL if status >= 500 else None)
+            if code is None:
+                raise RequestRejectedError(f"HTTP {status} on {method} {path}")
+            raise _error(
+                code, f"HTTP {status} on {method} {path}", self.meta.token_reset
+            )
+        raise BadResponseError(f"{method} {path} returned an unreadable answer")
+
+    async def async_info(self) -> NetroInfo:
+        """``GET info.json``: the controller and its zones, or the sensor."""
+        return parse_info(await self._request("GET", "info"))
+
+    async def async_schedules(
+        self,
+        *,
+        zones: Sequence[int] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[NetroSchedule]:
+        """``GET schedules.json`` (default: past month and next month)."""
+        params = {**_zones_param(zones), **_dates(start, end)}
+        return parse_schedules(await self._request("GET", "schedules", params=params))
+
+    async def async_moistures(
+        self,
+        *,
+        zones: Sequence[int] | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[NetroMoisture]:
+        """``GET moistures.json`` (the doc's table calls it ``moisture``)."""
+        params = {**_zones_param(zones), **_dates(start, end)}
+        return parse_moistures(await self._request("GET", "moistures", params=params))
+
+    async def async_events(
+        self,
+        *,
+        event: int | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> list[NetroEvent]:
+        """``GET events.json``."""
+        params = _dates(start, end)
+        if event is not None:
+            params["event"] = str(event)
+        return parse_events(await self._request("GET", "events", params=params))
+
+    async def async_sensor_data(
+        self, *, start: date | None = None, end: date | None = None
+    ) -> list[NetroSensorReading]:
+        """``GET sensor_data.json`` (default: the past month)."""
+        return parse_sensor_data(
+            await self._request("GET", "sensor_data", params=_dates(start, end))
+        )
+
+    async def async_set_status(self, enabled: bool) -> None:
+        """``POST set_status.json``: 1 = ONLINE, 0 = STANDBY."""
+        await self._request("POST", "set_status", payload={"status": int(enabled)})
+
+    async def async_water(
+        self,
+        duration: int,
+        *,
+        zones: Sequence[int] | None = None,
+        delay: int | None = None,
+        start_time: datetime | None = None,
+    ) -> list[NetroSchedule]:
+        """``POST water.json``: water now, after ``delay`` minutes or at a time."""
+        payload: dict[str, Any] = {"duration": duration}
+        if zones:
+            payload["zones"] = list(zones)
+        if delay is not None:
+            payload["delay"] = delay
+        if start_time is not None:
+            # the doc's example: "2020-12-30 08:00" (UTC)
+            payload["start_time"] = start_time.astimezone(UTC).strftime(
+                "%Y-%m-%d %H:%M"
+            )
+        data = await self._request("POST", "water", payload=payload)
+        return parse_schedules(data) if "schedules" in data else []
+
+    async def async_stop_water(self) -> None:
+        """``POST stop_water.json``: stop watering and drop manual schedules."""
+        await self._request("POST", "stop_water")
+
+    async def async_no_water(self, days: int) -> None:
+        """``POST no_water.json``: skip today and the following days."""
+        await self._request("POST", "no_water", payload={"days": days})
+
+    async def async_set_moisture(
+        self, moisture: int, zones: Sequence[int] | None = None
+    ) -> None:
+        """``POST set_moisture.json``: override the estimated moisture."""
+        payload: dict[str, Any] = {"moisture": moisture}
+        if zones:
+            payload["zones"] = list(zones)
+        await self._request("POST", "set_moisture", payload=payload)
+
+    async def async_report_weather(self, report: Mapping[str, Any]) -> None:
+        """``POST report_weather.json`` with the doc's field names."""
+        await self._request("POST", "report_weather", payload=dict(report))
+
+
+# --- the account: mapping onto the neutral model, polling under the budget ----
+
+MANUFACTURER: Final = "Netro"
+#: Never refresh less often than this (derived state and data age stay fresh).
+MAX_POLL_GAP: Final = timedelta(minutes=5)
+#: A failed read is tried again after this long, not at once.
+RETRY_AFTER_FAILURE: Final = timedelta(minutes=2)
+_OFFLINE_STATUSES: Final = frozenset({"OFFLINE", "POWEROFF"})
+
+
+def zone_device_id(serial: str, ith: int) -> str:
+    """Device id of a controller's zone."""
+    return f"{serial}_zone{ith}"
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+#: Neutral weather fields -> the names report_weather.json takes.
+_WEATHER_NAMES: Final = {
+    "rain": "rain",
+    "rain_probability": "rain_prob",
+    "temperature": "temp",
+    "temperature_min": "t_min",
+    "temperature_max": "t_max",
+    "dew_point": "t_dew",
+    "wind_speed": "wind_speed",
+    "humidity": "humidity",
+    "pressure": "pressure",
+}
+
+
+def weather_report(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of report_weather.json (condition as the doc's number)."""
+    report: dict[str, Any] = {"date": params["date"].isoformat()}
+    if params.get("condition") is not None:
+        report["condition"] = WEATHER_CONDITIONS[params["condition"]]
+    for ours, theirs in _WEATHER_NAMES.items():
+        if params.get(ours) is not None:
+            report[theirs] = params[ours]
+    return report
+
+
+class NetroAccount(VendorAccount):
+    """One Netro key: a controller with its zones, or a soil sensor.
+
+    Every read goes through the call budget: ``async_get_devices`` makes the
+    calls that are due (``PollPlan``) while the budget allows (``CallBudget``);
+    everything between calls is derived from the schedules already known, so a
+    zone shows as watering from its planned start without a call.
+    """
+
+    vendor = "netro"
+
+    def __init__(
+        self,
+        client: NetroClient,
+        *,
+        policy: PollPolicy | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        """Wrap a client; ``now`` lets a benchmark drive simulated time."""
+        self.client = client
+        self._now = now or (lambda: datetime.now(UTC))
+        self.plan = PollPlan(policy or PollPolicy())
+        self.budget = CallBudget(reserve=self.plan.policy.reserve)
+        self.info: NetroInfo | None = None
+        self.schedules: list[NetroSchedule] = []
+        self.moistures: list[NetroMoisture] = []
+        self.readings: list[NetroSensorReading] = []
+        self._devices: dict[str, Device] = {}
+        self._info_at: datetime | None = None
+        self._retry: dict[Call, datetime] = {}
+
+    # -- budget-aware calls --------------------------------------------------
+
+    def _note_budget(self, now: datetime) -> None:
+        meta = self.client.meta
+        self.budget.observe(
+            meta.token_remaining, meta.token_reset, meta.token_limit, now
+        )
+
+    async def _spend[T](self, call: Coroutine[Any, Any, T], now: datetime) -> T:
+        """Make one call, keeping the budget up to date (code 3 included)."""
+        self.budget.spend(now)
+        try:
+            result = await call
+        except BudgetExhaustedError as err:
+            self.budget.exhausted(err.reset or self.client.meta.token_reset, now)
+            raise
+        except VendorError:
+            self._note_budget(now)
+            raise
+        self._note_budget(now)
+        return result
+
+    @property
+    def _calls(self) -> tuple[Call, ...]:
+        if self.info is not None and self.info.is_sensor:
+            return (Call.INFO, Call.SENSOR_DATA)
+        return (Call.INFO, Call.SCHEDULES, Call.MOISTURES)
+
+    async def _read(self, call: Call, now: datetime) -> None:
+        client = self.client
+        if call is Call.INFO:
+            self.info = await self._spend(client.async_info(), now)
+            self._info_at = now
+        elif call is Call.SCHEDULES:
+            self.schedules = await self._spend(client.async_schedules(), now)
+        elif call is Call.MOISTURES:
+            self.moistures = await self._spend(client.async_moistures(), now)
+        else:
+            today = now.date()
+            self.readings = await self._spend(
+                client.async_sensor_data(start=today - timedelta(days=1), end=today),
+                now,
+            )
+
+    def _active(self, now: datetime) -> bool:
+        """Watering now, or about to."""
+        soon = now + self.plan.policy.soon
+        if self.info is not None and self.info.status == "WATERING":
+            return True
+        return any(
+            schedule.start <= soon and schedule.end > now
+            for schedule in self.schedules
+            if schedule.status != "EXECUTED"
+        )
+
+    async def async_get_devices(self) -> list[Device]:
+        """Make the due calls the budget allows, then return the devices."""
+        now = self._now()
+        if self.info is None:
+            # what the key is (controller or sensor) decides everything else
+            if not self.budget.may_act(now):
+                raise BudgetExhaustedError("no calls left today", self.budget.reset)
+            await self._read(Call.INFO, now)
+            self.plan.done(Call.INFO, now)
+        calls = self._calls
+        stretch = self.budget.stretch(self.plan.planned_per_day(calls), now)
+        for call in self.plan.due(
+            calls, now, active=self._active(now), stretch=stretch
+        ):
+            if self._retry.get(call, now) > now:
+                continue
+            if not self.budget.may_poll(now):
+                break
+            try:
+                await self._read(call, now)
+            except BudgetExhaustedError:
+                break
+            except VendorError:
+                self._retry[call] = now + RETRY_AFTER_FAILURE
+                raise
+            self._retry.pop(call, None)
+            self.plan.done(call, now)
+        self._build(now)
+        return list(self._devices.values())
+
+    # -- mapping -------------------------------------------------------------
+
+    def _build(self, now: datetime) -> None:
+        """(Re)build the devices from what we know, deriving state at ``now``."""
+        info = self.info
+        assert info is not None
+        devices: dict[str, Device] = {}
+        online = info.status not in _OFFLINE_STATUSES if info.status else None
+        budget = self.budget
+        if info.is_sensor:
+            sensor = self._device(
+                info.serial,
+                DeviceKind.SOIL_SENSOR,
+                info.name,
+                model="Whisperer",
+                firmware=info.sw_version or info.version,
+            )
+            sensor.online = online
+            sensor.soil = self._soil()
+            sensor.last_report = sensor.soil.last_reading or self._info_at
+            devices[sensor.id] = sensor
+        else:
+            controller = self._device(
+                info.serial,
+                DeviceKind.SPRINKLER_CONTROLLER,
+                info.name,
+                model="Controller",
+                firmware=info.sw_version or info.version,
+            )
+            devices[controller.id] = controller
+            zone_names = {zone.ith: zone.name for zone in info.zones}
+            zone_devices = []
+            for zone in info.zones:
+                if not zone.enabled:
+                    continue
+                device = self._device(
+                    zone_device_id(info.serial, zone.ith),
+                    DeviceKind.SPRINKLER_ZONE,
+                    zone.name,
+                    model="Zone",
+                    serial=None,
+                )
+                device.via_device = controller.id
+                device.zone = self._zone_state(zone, now)
+                devices[device.id] = device
+                zone_devices.append(device)
+            watering = any(d.zone.watering for d in zone_devices if d.zone)
+            controller.controller = ControllerState(
+                status=info.status,
+                enabled=None if info.status is None else info.status != "STANDBY",
+                watering=watering,
+                schedules=[
+                    WateringSchedule(
+                        s.id,
+                        s.zone,
+                        s.start,
+                        s.end,
+                        s.source,
+                        s.status,
+                        zone_names.get(s.zone, f"Zone {s.zone}"),
+                    )
+                    for s in self.schedules
+                ],
+            )
+            if info.status == "WATERING" and not watering:
+                # the cloud waters something we have no schedule for: look
+                self.plan.force(Call.SCHEDULES)
+            for device in (controller, *zone_devices):
+                device.online = online
+                device.last_report = self._info_at
+            # transitions of the last minutes stay pending until confirmed
+            self.plan.expect(self._transitions(now, since=now - timedelta(minutes=10)))
+        for device in devices.values():
+            device.calls_remaining = budget.remaining
+            device.calls_reset = budget.reset
+            device.updated_at = self._info_at
+        self._devices = devices
+
+    def _device(
+        self,
+        device_id: str,
+        kind: DeviceKind,
+        name: str,
+        *,
+        model: str,
+        firmware: str | None = None,
+        serial: str | None = "",
+    ) -> Device:
+        device = self._devices.get(device_id)
+        if device is None or device.kind is not kind:
+            device = Device(
+                id=device_id, kind=kind, name=name, manufacturer=MANUFACTURER
+            )
+        device.name = name
+        device.model = model
+        device.serial = device_id if serial == "" else serial
+        device.firmware = firmware
+        return device
+
+    def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
+        mine = [s for s in self.schedules if s.zone == zone.ith]
+        watering = any(s.start <= now < s.end and s.status != "EXECUTED" for s in mine)
+        upcoming = [s.start for s in mine if s.start > now and s.status == "VALID"]
+        ended = [s.end for s in mine if s.end <= now]
+        moistures = [
+            m for m in self.moistures if m.zone == zone.ith and m.date <= now.date()
+        ]
+        return ZoneState(
+            index=zone.ith,
+            enabled=zone.enabled,
+            smart=zone.smart,
+            moisture=moistures[-1].moisture if moistures else None,
+            watering=watering,
+            next_start=min(upcoming) if upcoming else None,
+            last_end=max(ended) if ended else None,
+        )
+
+    def _soil(self) -> SoilSensorState:
+        if not self.readings:
+            return SoilSensorState()
+        latest = self.readings[-1]
+        return SoilSensorState(
+            moisture=latest.moisture,
+            sunlight=None
+            if latest.sunlight_klux is None
+            else latest.sunlight_klux * 1000,
+            temperature=latest.celsius,
+            last_reading=latest.time,
+        )
+
+    def _transitions(
+        self, now: datetime, since: datetime | None = None
+    ) -> list[datetime]:
+        """Planned starts and ends after ``since`` (default: now) within a day."""
+        since = now if since is None else since
+        horizon = now + timedelta(days=1)
+        moments: list[datetime] = []
+        for schedule in self.schedules:
+            if schedule.status == "EXECUTED" and schedule.end <= since:
+                continue
+            moments.extend(
+                m for m in (schedule.start, schedule.end) if since < m <= horizon
+            )
+        return moments
+
+    def next_poll(self, now: datetime) -> datetime | None:
+        """The next due call, or the next planned start/end, whichever is first."""
+        if self.info is None:
+            return None
+        active = self._active(now)
+        stretch = self.budget.stretch(self.plan.planned_per_day(self._calls), now)
+        moments = [now + MAX_POLL_GAP]
+        paused = self.budget.paused_until(now)
+        if paused is not None:
+            moments.append(paused)
+        else:
+            moments.append(
+                self.plan.next_due(self._calls, now, active=active, stretch=stretch)
+            )
+            moments.extend(moment for moment in self._retry.values() if moment > now)
+        moments.extend(self._transitions(now))
+        return max(min(moments), now)
+
+    def polling_paused_until(self, now: datetime) -> datetime | None:
+        """Until when the budget keeps us from polling."""
+        return self.budget.paused_until(now)
+
+    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
+        """Nothing to fetch per device: ``async_get_devices`` derived it all."""
+
+    # -- actions -------------------------------------------------------------
+
+    async def async_execute(
+        self, device: Device, action: Action, params: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Run a watering action, then read back only what it changed."""
+        now = self._now()
+        if not self.budget.may_act(now):
+            raise BudgetExhaustedError("no Netro calls left today", self.budget.reset)
+        client = self.client
+        zones = (
+            [device.zone.index]
+            if device.zone is not None and device.kind is DeviceKind.SPRINKLER_ZONE
+            else None
+        )
+        result: dict[str, Any] = {}
+        if action is Action.WATER:
+            created = await self._spend(
+                client.async_water(
+                    int(params["duration"]),
+                    zones=zones,
+                    delay=params.get("delay"),
+                    start_time=params.get("start_time"),
+                ),
+                now,
+            )
+            known = {schedule.id for schedule in created}
+            self.schedules = sorted(
+                [s for s in self.schedules if s.id not in known] + created,
+                key=lambda schedule: (schedule.start, schedule.zone),
+            )
+            result["schedules"] = len(created)
+        elif action is Action.SET_ENABLED:
+            enabled = bool(params["enabled"])
+            await self._spend(client.async_set_status(enabled), now)
+            if self.info is not None:
+                self.info.status = "ONLINE" if enabled else "STANDBY"
+        elif action is Action.SET_MOISTURE:
+            await self._spend(
+                client.async_set_moisture(int(params["moisture"]), zones), now
+            )
+            await self._read_back(Call.MOISTURES, now)
+        elif action is Action.REPORT_WEATHER:
+            await self._spend(client.async_report_weather(weather_report(params)), now)
+        else:
+            if action is Action.NO_WATER:
+                await self._spend(client.async_no_water(int(params["days"])), now)
+            else:  # STOP_WATERING stops every zone of the controller
+                await self._spend(client.async_stop_water(), now)
+            await self._read_back(Call.SCHEDULES, now)
+        self._build(now)
+        return result
+
+    async def _read_back(self, call: Call, now: datetime) -> None:
+        """Read what a command changed, budget permitting (else on the next poll)."""
+        if not self.budget.may_act(now):
+            self.plan.force(call)
+            return
+        try:
+            await self._read(call, now)
+        except VendorError:
+            self.plan.force(call)
+            return
+        self.plan.done(call, now)
+
+    async def async_get_stream(self, device: Device) -> StreamInfo:
+        """Netro devices have no camera."""
+        raise RequestRejectedError("Netro devices have no stream")
+
+    async def async_get_image(self, url: str) -> bytes:
+        """Netro devices have no camera."""
+        raise RequestRejectedError("Netro devices have no images")
+
+    async def async_get_location_history(
+        self, device: Device, start: datetime, end: datetime, limit: int
+    ) -> list[Location]:
+        """Netro devices have no location."""
+        raise RequestRejectedError("Netro devices have no location")
+
+    async def async_add_device(
+        self, serial: str, kind: DeviceKind, model: str | None
+    ) -> str:
+        """A Netro key is one device: add another key as another account."""
+        raise RequestRejectedError("add a Netro device as its own account")
