@@ -38,7 +38,7 @@ DEFAULT_FEED_AMOUNT: Final = 50  # grams
 DEFAULT_PUMP_DURATION: Final = 30  # minutes
 DEFAULT_PLAY_DURATION: Final = 600  # seconds
 DEFAULT_ZONE_DURATION: Final = 10  # minutes a zone switch waters
-DEFAULT_IDLE_STATUS_INTERVAL: Final = 10  # minutes between Netro status calls when idle
+DEFAULT_IDLE_STATUS_INTERVAL: Final = 6  # minutes between Netro status calls when idle
 DEFAULT_RESERVE: Final = 100  # Netro calls kept for the user's actions
 
 MIN_SCAN_INTERVAL: Final = 30

@@ -618,12 +618,12 @@ class NetroAccount(VendorAccount):
     @property
     def _calls(self) -> tuple[Call, ...]:
         if self.info is not None and self.info.is_sensor:
-            return (Call.INFO, Call.SENSOR_DATA)
+            return (Call.SENSOR_INFO, Call.SENSOR_DATA)
         return (Call.INFO, Call.SCHEDULES, Call.MOISTURES)
 
     async def _read(self, call: Call, now: datetime) -> None:
         client = self.client
-        if call is Call.INFO:
+        if call in (Call.INFO, Call.SENSOR_INFO):
             self.info = await self._spend(client.async_info(), now)
             self._info_at = now
         elif call is Call.SCHEDULES:
@@ -656,7 +656,7 @@ class NetroAccount(VendorAccount):
             if not self.budget.may_act(now):
                 raise BudgetExhaustedError("no calls left today", self.budget.reset)
             await self._read(Call.INFO, now)
-            self.plan.done(Call.INFO, now)
+            self.plan.done(self._calls[0], now)
         calls = self._calls
         stretch = self.budget.stretch(self.plan.planned_per_day(calls), now)
         for call in self.plan.due(
@@ -742,8 +742,9 @@ class NetroAccount(VendorAccount):
                     for s in self.schedules
                 ],
             )
-            if info.status == "WATERING" and not watering:
-                # the cloud waters something we have no schedule for: look
+            if self._contradicts(watering, now):
+                # the cloud waters something we have no schedule for, or stopped
+                # what we thought runs (the Netro app): read the schedules
                 self.plan.force(Call.SCHEDULES)
             for device in (controller, *zone_devices):
                 device.online = online
@@ -776,6 +777,28 @@ class NetroAccount(VendorAccount):
         device.serial = device_id if serial == "" else serial
         device.firmware = firmware
         return device
+
+    def _contradicts(self, watering: bool, now: datetime) -> bool:
+        """Whether fresh status disagrees with the watering derived from schedules."""
+        info, fetched = self.info, self._info_at
+        if info is None or fetched is None or info.status is None:
+            return False
+        read = self.plan.last.get(Call.SCHEDULES)
+        if read is not None and read >= fetched:
+            return False  # the schedules are newer than the status
+        if info.status == "WATERING":
+            return not watering
+        if not watering or fetched < now - self.plan.policy.confirm_after:
+            return False
+        # status read after a run we believe in began (and settled) says no
+        started = [
+            s.start
+            for s in self.schedules
+            if s.start <= now < s.end and s.status != "EXECUTED"
+        ]
+        return (
+            bool(started) and fetched >= min(started) + self.plan.policy.confirm_after
+        )
 
     def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
         mine = [s for s in self.schedules if s.zone == zone.ith]
@@ -858,7 +881,7 @@ class NetroAccount(VendorAccount):
         if not self.budget.may_act(now):
             raise BudgetExhaustedError("no Netro calls left today", self.budget.reset)
         client = self.client
-        zones = (
+        zones = params.get("zones") or (
             [device.zone.index]
             if device.zone is not None and device.kind is DeviceKind.SPRINKLER_ZONE
             else None

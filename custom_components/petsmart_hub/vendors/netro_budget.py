@@ -16,7 +16,8 @@ from enum import StrEnum
 class Call(StrEnum):
     """The read calls a Netro key can make."""
 
-    INFO = "info"  # controller status, enabled, zones (or the sensor)
+    INFO = "info"  # controller status, enabled, zones
+    SENSOR_INFO = "sensor_info"  # info.json of a soil sensor (name, status)
     SCHEDULES = "schedules"  # past and planned waterings: when zones run
     MOISTURES = "moistures"  # daily zone moisture
     SENSOR_DATA = "sensor_data"  # hourly soil sensor report
@@ -27,15 +28,17 @@ class PollPolicy:
     """How often each call is made; the defaults spend about 250 calls a day."""
 
     #: Controller status while nothing waters (catches changes made elsewhere).
-    idle_status: timedelta = timedelta(minutes=10)
-    #: Controller status while a zone waters or is about to.
-    watering_status: timedelta = timedelta(minutes=2)
+    idle_status: timedelta = timedelta(minutes=6)
+    #: While a zone waters or is about to, schedules (which zone runs) this often.
+    watering_status: timedelta = timedelta(minutes=1)
     #: Schedules; Netro updates them at least daily, and we refetch after commands.
     schedules: timedelta = timedelta(hours=2)
     #: Zone moistures; Netro updates them once a day.
     moistures: timedelta = timedelta(hours=6)
     #: Soil sensor data; a sensor reports once an hour.
     sensor: timedelta = timedelta(hours=1)
+    #: A soil sensor's own info (its name and status change rarely).
+    sensor_info: timedelta = timedelta(hours=6)
     #: "About to water": this close to a planned start we poll as if watering.
     soon: timedelta = timedelta(minutes=2)
     #: After a planned start or end we confirm it with one schedules call.
@@ -46,11 +49,15 @@ class PollPolicy:
     def interval(self, call: Call, *, active: bool) -> timedelta:
         """The regular interval of ``call``."""
         if call is Call.INFO:
-            return self.watering_status if active else self.idle_status
+            return self.idle_status
+        if call is Call.SCHEDULES and active:
+            # while watering, schedules tell which zone runs: they are the status
+            return self.watering_status
         return {
             Call.SCHEDULES: self.schedules,
             Call.MOISTURES: self.moistures,
             Call.SENSOR_DATA: self.sensor,
+            Call.SENSOR_INFO: self.sensor_info,
         }[call]
 
 
