@@ -9,7 +9,7 @@ imports here.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 import json as jsonlib
 from typing import Any, Final
@@ -17,6 +17,7 @@ from typing import Any, Final
 import aiohttp
 
 from ..model import (
+    KIND_ACTIONS,
     Action,
     ControllerState,
     Device,
@@ -526,6 +527,7 @@ MAX_POLL_GAP: Final = timedelta(minutes=5)
 #: A failed read is tried again after this long, not at once.
 RETRY_AFTER_FAILURE: Final = timedelta(minutes=2)
 _OFFLINE_STATUSES: Final = frozenset({"OFFLINE", "POWEROFF"})
+_HALTED_STATUSES: Final = frozenset({"STANDBY", *_OFFLINE_STATUSES})
 
 
 def zone_device_id(serial: str, ith: int) -> str:
@@ -533,8 +535,23 @@ def zone_device_id(serial: str, ith: int) -> str:
     return f"{serial}_zone{ith}"
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+def _stopped(
+    schedules: list[NetroSchedule], now: datetime, *, drop_manual: bool = True
+) -> list[NetroSchedule]:
+    """End the running schedule at ``now``; drop planned manual ones too.
+
+    What stop_water.json does (the doc: the current schedule and the remaining
+    manual ones); STANDBY only ends the run (planned ones are skipped when due).
+    """
+    kept: list[NetroSchedule] = []
+    for schedule in schedules:
+        if schedule.status == "EXECUTED" or schedule.end <= now:
+            kept.append(schedule)
+        elif schedule.start <= now:
+            kept.append(replace(schedule, end=now, status="EXECUTED"))
+        elif schedule.source != "MANUAL" or not drop_manual:
+            kept.append(schedule)
+    return kept
 
 
 #: Neutral weather fields -> the names report_weather.json takes.
@@ -604,13 +621,16 @@ class NetroAccount(VendorAccount):
     async def _spend[T](self, call: Coroutine[Any, Any, T], now: datetime) -> T:
         """Make one call, keeping the budget up to date (code 3 included)."""
         self.budget.spend(now)
+        before = self.client.meta
         try:
             result = await call
         except BudgetExhaustedError as err:
             self.budget.exhausted(err.reset or self.client.meta.token_reset, now)
             raise
         except VendorError:
-            self._note_budget(now)
+            # an answer without meta (timeout, proxy page) leaves our count as is
+            if self.client.meta is not before:
+                self._note_budget(now)
             raise
         self._note_budget(now)
         return result
@@ -631,9 +651,12 @@ class NetroAccount(VendorAccount):
         elif call is Call.MOISTURES:
             self.moistures = await self._spend(client.async_moistures(), now)
         else:
+            # the API filters on the sensor's local date, up to a day off UTC's
             today = now.date()
             self.readings = await self._spend(
-                client.async_sensor_data(start=today - timedelta(days=1), end=today),
+                client.async_sensor_data(
+                    start=today - timedelta(days=1), end=today + timedelta(days=1)
+                ),
                 now,
             )
 
@@ -802,7 +825,11 @@ class NetroAccount(VendorAccount):
 
     def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
         mine = [s for s in self.schedules if s.zone == zone.ith]
-        watering = any(s.start <= now < s.end and s.status != "EXECUTED" for s in mine)
+        # a controller in STANDBY (or offline) skips what comes due
+        halted = self.info is not None and self.info.status in _HALTED_STATUSES
+        watering = not halted and any(
+            s.start <= now < s.end and s.status != "EXECUTED" for s in mine
+        )
         upcoming = [s.start for s in mine if s.start > now and s.status == "VALID"]
         ended = [s.end for s in mine if s.end <= now]
         moistures = [
@@ -857,10 +884,13 @@ class NetroAccount(VendorAccount):
         if paused is not None:
             moments.append(paused)
         else:
+            # a call that failed waits for its retry, not for its due time
+            waiting = {call for call, moment in self._retry.items() if moment > now}
+            calls = tuple(call for call in self._calls if call not in waiting)
             moments.append(
-                self.plan.next_due(self._calls, now, active=active, stretch=stretch)
+                self.plan.next_due(calls, now, active=active, stretch=stretch)
             )
-            moments.extend(moment for moment in self._retry.values() if moment > now)
+            moments.extend(self._retry[call] for call in waiting)
         moments.extend(self._transitions(now))
         return max(min(moments), now)
 
@@ -877,6 +907,8 @@ class NetroAccount(VendorAccount):
         self, device: Device, action: Action, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Run a watering action, then read back only what it changed."""
+        if action not in KIND_ACTIONS[DeviceKind.SPRINKLER_CONTROLLER]:
+            raise RequestRejectedError(f"Netro devices can not {action}")
         now = self._now()
         if not self.budget.may_act(now):
             raise BudgetExhaustedError("no Netro calls left today", self.budget.reset)
@@ -908,6 +940,8 @@ class NetroAccount(VendorAccount):
             await self._spend(client.async_set_status(enabled), now)
             if self.info is not None:
                 self.info.status = "ONLINE" if enabled else "STANDBY"
+            if not enabled:  # STANDBY stops the run: it must not resume when enabled
+                self.schedules = _stopped(self.schedules, now, drop_manual=False)
         elif action is Action.SET_MOISTURE:
             await self._spend(
                 client.async_set_moisture(int(params["moisture"]), zones), now
@@ -915,13 +949,18 @@ class NetroAccount(VendorAccount):
             await self._read_back(Call.MOISTURES, now)
         elif action is Action.REPORT_WEATHER:
             await self._spend(client.async_report_weather(weather_report(params)), now)
+            # reported rain can make Netro skip waterings it had planned
+            await self._read_back(Call.SCHEDULES, now)
         else:
             if action is Action.NO_WATER:
                 await self._spend(client.async_no_water(int(params["days"])), now)
             else:  # STOP_WATERING stops every zone of the controller
                 await self._spend(client.async_stop_water(), now)
+                # shown at once, even if the read-back has to wait
+                self.schedules = _stopped(self.schedules, now)
             await self._read_back(Call.SCHEDULES, now)
-        self._build(now)
+        if self.info is not None:
+            self._build(now)
         return result
 
     async def _read_back(self, call: Call, now: datetime) -> None:

@@ -94,6 +94,8 @@ class CallBudget:
         now: datetime,
     ) -> None:
         """Take the budget from an answer's ``meta``."""
+        if limit == 0:
+            return  # the doc: token_limit is 0 for an invalid key, not a budget
         if limit:
             self.limit = limit
         if remaining is not None:
@@ -185,7 +187,8 @@ class PollPlan:
             last = self.last.get(call)
             interval = self.policy.interval(call, active=active)
             if not active:
-                interval = interval * stretch
+                # stretch is infinite once nothing is left above the reserve
+                interval = interval * min(stretch, 1000.0)
             if (
                 call in self.forced
                 or last is None
