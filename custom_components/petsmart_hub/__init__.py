@@ -41,16 +41,22 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
     coordinator = PetSmartHubCoordinator(hass, entry, account)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    opened_with = dict(entry.options)
+
+    async def _async_options_updated(
+        hass: HomeAssistant, entry: PetSmartHubConfigEntry
+    ) -> None:
+        """Apply new options (polling intervals, defaults) by reloading.
+
+        New data (reauth, reconfigure) reloads through the config flow; a
+        second reload here would spend another round of (budgeted) calls.
+        """
+        if entry.options != opened_with:
+            await hass.config_entries.async_reload(entry.entry_id)
+
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
-
-
-async def _async_options_updated(
-    hass: HomeAssistant, entry: PetSmartHubConfigEntry
-) -> None:
-    """Apply new options (polling intervals, defaults) by reloading."""
-    await hass.config_entries.async_reload(entry.entry_id)
 
 
 async def async_unload_entry(

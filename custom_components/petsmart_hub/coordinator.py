@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
+from functools import partial
 import time
 from typing import Any
 
@@ -84,6 +85,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.account = account
         self._regular_interval = self.update_interval
         self._budget_issue = False
+        # no repair issue outlives its entry (unloaded, reloaded or removed)
+        entry.async_on_unload(
+            partial(ir.async_delete_issue, hass, DOMAIN, self._budget_issue_id)
+        )
         self.slow_interval = timedelta(
             minutes=entry.options.get(
                 OPT_SLOW_SCAN_INTERVAL, DEFAULT_SLOW_SCAN_INTERVAL
@@ -169,9 +174,13 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         else:
             self.update_interval = max(wake - now, MIN_POLL_GAP)
 
+    @property
+    def _budget_issue_id(self) -> str:
+        return f"budget_exhausted_{self.config_entry.entry_id}"
+
     def _report_budget(self, paused: datetime | None) -> None:
         """Raise a repair issue while the call budget keeps us from polling."""
-        issue_id = f"budget_exhausted_{self.config_entry.entry_id}"
+        issue_id = self._budget_issue_id
         if paused is None:
             if self._budget_issue:
                 LOGGER.info("%s: polling resumed", self.config_entry.title)
@@ -279,7 +288,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             failed.discard(device_id)
         else:
             failed.add(device_id)
-        self.async_set_updated_data(HubData(devices=self.data.devices, failed=failed))
+        # a command can change the plan (a new watering) and spend the budget
+        utcnow = dt_util.utcnow()
+        paused = self.account.polling_paused_until(utcnow)
+        self._plan_next_poll(utcnow)
+        self._report_budget(paused)
+        self.async_set_updated_data(
+            HubData(
+                devices=self.data.devices,
+                failed=failed,
+                polling_paused_until=paused,
+            )
+        )
 
     async def async_execute(
         self,

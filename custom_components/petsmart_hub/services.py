@@ -450,6 +450,34 @@ _COMMAND_SERVICES: dict[
 #: Actions that act on a whole account whichever of its devices is targeted
 #: (Netro's stop_water stops every zone of the controller).
 _ONCE_PER_ACCOUNT = frozenset({Action.STOP_WATERING})
+#: Actions one call takes for several zones of a controller. Netro runs the
+#: zones of one water call one after another; separate calls would all start
+#: at once, each cutting the previous one short.
+_ZONES_IN_ONE_CALL = frozenset({Action.WATER, Action.SET_MOISTURE})
+
+
+def _calls(
+    action: Action, targets: list[Target], params: dict[str, Any]
+) -> list[tuple[Target, dict[str, Any]]]:
+    """The commands to send: one per device, or one per account where it should."""
+    accounts: dict[PetSmartHubCoordinator, list[Target]] = {}
+    for target in targets:
+        accounts.setdefault(target.coordinator, []).append(target)
+    calls: list[tuple[Target, dict[str, Any]]] = []
+    for coordinator, group in accounts.items():
+        if action in _ONCE_PER_ACCOUNT:
+            calls.append((group[0], params))
+        elif action in _ZONES_IN_ONE_CALL and len(group) > 1:
+            zones = [coordinator.device(target.device_id).zone for target in group]
+            whole = [t for t, z in zip(group, zones, strict=True) if z is None]
+            if whole:  # the controller itself: every zone
+                calls.append((whole[0], params))
+            else:
+                indices = [z.index for z in zones if z is not None]
+                calls.append((group[0], {**params, "zones": indices}))
+        else:
+            calls.extend((target, params) for target in group)
+    return calls
 
 
 async def _async_command(
@@ -462,10 +490,8 @@ async def _async_command(
     _validate(call.service, call.data)
     params = build(hass, call.data)
     targets = _targets(hass, call, action)
-    if action in _ONCE_PER_ACCOUNT:
-        targets = list({target.coordinator: target for target in targets}.values())
-    for target in targets:
-        await target.coordinator.async_execute(target.device_id, action, params)
+    for target, target_params in _calls(action, targets, params):
+        await target.coordinator.async_execute(target.device_id, action, target_params)
 
 
 def _single(
