@@ -240,8 +240,9 @@ async def test_sensor_in_the_device_shape(
         hass, result, SENSOR_KEY, netro_variant.base_url, "Whisperer 1"
     )
     assert hass.states.get(SOIL_MOISTURE).state not in ("unknown", STATE_UNAVAILABLE)
-    # read as a sensor (when validating, then when set up), never as a controller
-    assert netro_variant.sim.count(route="/npa/v1/sensor_data.json") == 2
+    # validating reads info.json only; setup then reads it as a sensor, never as
+    # a controller
+    assert netro_variant.sim.count(route="/npa/v1/sensor_data.json") == 1
     assert netro_variant.sim.count(route="/npa/v1/schedules.json") == 0
 
 
@@ -297,7 +298,7 @@ async def test_network_down_then_recovery(
         ("http_500", "cannot_connect"),
         ("html_error", "cannot_connect"),
         ("body_code", "cannot_connect"),  # Netro's code 5
-        ("http_429", "cannot_connect"),
+        ("http_429", "budget_exhausted"),  # 429 is Netro's code 3 over HTTP
         ("malformed_json", "invalid_response"),
         ("missing_fields", "invalid_response"),
         ("http_401", "invalid_auth"),
@@ -325,7 +326,7 @@ async def test_budget_spent_then_recovery(
     netro.sim.daily_limit = 0
     result = await start_netro_form(hass)
     result = await submit(hass, result, CONTROLLER_KEY, netro.base_url)
-    assert_form(result, VENDOR_NETRO, {"base": "cannot_connect"})
+    assert_form(result, VENDOR_NETRO, {"base": "budget_exhausted"})
     assert netro.sim.code3_count(CONTROLLER_KEY) == 1
 
     netro.sim.daily_limit = 2000
@@ -339,7 +340,7 @@ async def test_unexpected_error(hass: HomeAssistant, netro: NetroCloud) -> None:
     """A bug while validating is "unknown", not a crash of the flow."""
     result = await start_netro_form(hass)
     with patch(
-        "custom_components.petsmart_hub.vendors.netro.NetroAccount.async_get_devices",
+        "custom_components.petsmart_hub.vendors.netro.NetroAccount.async_identify",
         side_effect=RuntimeError("boom"),
     ):
         result = await submit(hass, result, CONTROLLER_KEY, netro.base_url)

@@ -63,7 +63,13 @@ from .const import (
     VENDOR_ONENATA,
 )
 from .vendors import ACCOUNT_FACTORIES
-from .vendors.base import AuthError, CannotConnectError, RateLimitError, VendorError
+from .vendors.base import (
+    AuthError,
+    BudgetExhaustedError,
+    CannotConnectError,
+    RateLimitError,
+    VendorError,
+)
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
@@ -184,9 +190,11 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             async_get_clientsession(self.hass), data, {}
         )
         try:
-            devices = await account.async_get_devices()
+            devices = await account.async_identify()
         except AuthError:
             return data, {"base": "invalid_auth"}
+        except BudgetExhaustedError:
+            return data, {"base": "budget_exhausted"}
         except (CannotConnectError, RateLimitError):
             return data, {"base": "cannot_connect"}
         except VendorError as err:

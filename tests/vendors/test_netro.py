@@ -1233,6 +1233,21 @@ async def test_controller_without_a_status(
     assert account.next_poll(START) == START + timedelta(minutes=5)
 
 
+async def test_standby_does_not_poll_for_planned_starts(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    """In standby nothing planned runs, so a near start is no reason to poll."""
+    cloud.sim.controllers[CONTROLLER].standby = True
+    await account.async_get_devices()
+    assert account.info is not None
+    assert account.info.status == "STANDBY"
+    soon = TOMORROW_RUN - timedelta(minutes=1)
+    assert not account._active(soon)
+    assert account.plan.policy.interval(Call.SCHEDULES, active=False) == (
+        POLICY.schedules
+    )
+
+
 async def test_calls_are_skipped_while_not_due(
     cloud: Cloud, account: NetroAccount
 ) -> None:
@@ -1299,6 +1314,10 @@ async def test_zone_watering_follows_the_schedules_without_calls(
     controller = devices[CONTROLLER].controller
     assert controller is not None
     assert controller.watering is True
+    # the last status read said ONLINE; the known start makes it WATERING
+    assert account.info is not None
+    assert account.info.status == "ONLINE"
+    assert controller.status == "WATERING"
     assert devices[zone_id(1)].zone is not None
     assert account.next_poll(TOMORROW_RUN) == TOMORROW_RUN + CONFIRM
 

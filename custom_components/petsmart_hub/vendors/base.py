@@ -71,6 +71,10 @@ class VendorAccount(ABC):
         also makes that refresh's calls here.
         """
 
+    async def async_identify(self) -> list[Device]:
+        """Check the credentials as cheaply as the vendor allows; return the devices."""
+        return await self.async_get_devices()
+
     def next_poll(self, now: datetime) -> datetime | None:
         """When the vendor wants the next refresh (None: the regular interval)."""
         return None

@@ -665,11 +665,21 @@ class NetroAccount(VendorAccount):
         soon = now + self.plan.policy.soon
         if self.info is not None and self.info.status == "WATERING":
             return True
+        if self.info is not None and self.info.status in _HALTED_STATUSES:
+            return False  # nothing planned runs in standby or while offline
         return any(
             schedule.start <= soon and schedule.end > now
             for schedule in self.schedules
             if schedule.status != "EXECUTED"
         )
+
+    async def async_identify(self) -> list[Device]:
+        """Check the key with one call (info.json) and return its devices."""
+        now = self._now()
+        await self._read(Call.INFO, now)
+        self.plan.done(self._calls[0], now)
+        self._build(now)
+        return list(self._devices.values())
 
     async def async_get_devices(self) -> list[Device]:
         """Make the due calls the budget allows, then return the devices."""
@@ -749,7 +759,10 @@ class NetroAccount(VendorAccount):
                 zone_devices.append(device)
             watering = any(d.zone.watering for d in zone_devices if d.zone)
             controller.controller = ControllerState(
-                status=info.status,
+                # the status read may predate a planned start we know of
+                status="WATERING"
+                if watering and info.status == "ONLINE"
+                else info.status,
                 enabled=None if info.status is None else info.status != "STANDBY",
                 watering=watering,
                 schedules=[
