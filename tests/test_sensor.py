@@ -484,7 +484,7 @@ async def test_attributes_of_list_sensors(
         (
             "sensor.smart_toy_1_favourite_play_mode",
             "Smart Toy 1 Favourite play mode",
-            None,
+            SensorDeviceClass.ENUM,
             None,
             None,
         ),

@@ -46,6 +46,7 @@ CONTROLLER_STATUS_OPTIONS = [
     "poweroff",
 ]
 SMART_MODE_OPTIONS = ["smart", "assistant", "timer"]
+PLAY_MODE_OPTIONS = ["interactive", "automatic", "training"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -126,6 +127,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.MOISTURE,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_zone(lambda s: s.moisture),
     ),
     PetSmartSensorEntityDescription(
@@ -157,6 +159,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.MOISTURE,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_soil(lambda s: s.moisture),
     ),
     PetSmartSensorEntityDescription(
@@ -166,6 +169,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ILLUMINANCE,
         native_unit_of_measurement=LIGHT_LUX,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_soil(lambda s: s.sunlight),
     ),
     PetSmartSensorEntityDescription(
@@ -190,6 +194,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.BATTERY,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         exists_fn=lambda device: device.battery is not None,
         value_fn=lambda device: device.battery,
     ),
@@ -223,6 +228,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=FEEDER,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_feeder(lambda s: s.food_level),
     ),
     PetSmartSensorEntityDescription(
@@ -232,6 +238,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.WEIGHT,
         native_unit_of_measurement=UnitOfMass.GRAMS,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_feeder(lambda s: s.food_remaining),
     ),
     PetSmartSensorEntityDescription(
@@ -249,6 +256,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=FEEDER,
         native_unit_of_measurement="g/d",
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_feeder(lambda s: s.daily_consumption),
     ),
     PetSmartSensorEntityDescription(
@@ -286,6 +294,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=FOUNTAIN,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_fountain(lambda s: s.water_level),
     ),
     PetSmartSensorEntityDescription(
@@ -314,6 +323,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=FOUNTAIN,
         native_unit_of_measurement=CONCENTRATION_PARTS_PER_MILLION,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_fountain(lambda s: s.tds),
     ),
     PetSmartSensorEntityDescription(
@@ -340,6 +350,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=FOUNTAIN,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_fountain(lambda s: s.filter_life),
     ),
     PetSmartSensorEntityDescription(
@@ -379,6 +390,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=LITTER_BOX,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_litter(lambda s: s.litter_level),
     ),
     PetSmartSensorEntityDescription(
@@ -387,6 +399,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=LITTER_BOX,
         native_unit_of_measurement=PERCENTAGE,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_litter(lambda s: s.waste_level),
     ),
     PetSmartSensorEntityDescription(
@@ -415,6 +428,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_litter(lambda s: s.average_visit_duration),
     ),
     PetSmartSensorEntityDescription(
@@ -488,13 +502,16 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         kinds=TOY,
         native_unit_of_measurement="kcal",
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_toy(lambda s: s.calories),
     ),
     PetSmartSensorEntityDescription(
         key="favorite_mode",
         translation_key="favorite_mode",
         kinds=TOY,
-        value_fn=_toy(lambda s: s.favorite_mode),
+        device_class=SensorDeviceClass.ENUM,
+        options=PLAY_MODE_OPTIONS,
+        value_fn=_toy(lambda s: _enum(s.favorite_mode, PLAY_MODE_OPTIONS)),
     ),
     PetSmartSensorEntityDescription(
         key="last_play_session",

@@ -1,0 +1,181 @@
+"""The UI in a real browser: headless Chromium on Home Assistant's own frontend.
+
+Log in on the login page, open the device pages of a feeder and of a fountain and
+the Overview dashboard, press the Feed button, and save screenshots under
+artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+import re
+import sys
+import warnings
+
+import pytest
+
+from e2e.browser import Page, chromium, click_button, find_chromium, log_in
+from e2e.hass import DOMAIN, INTEGRATION, REPO, wait_for
+from e2e.stack import PASSWORD, USERNAME, Stack, running_stack
+from simulator.onenata_devices import food_percentage
+
+pytestmark = pytest.mark.timeout(300)
+
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+FEEDER = "feeding_machine_001"
+FOUNTAIN = "water_fountain_001"
+COMMANDS = "/v1/devices/{device_id}/commands"
+
+
+def raw_keys() -> set[str]:
+    """Every translation key of our entities and of their states.
+
+    One of these alone on a line of the page means a translation is missing.
+    """
+    strings = json.loads((INTEGRATION / "strings.json").read_text())
+    keys: set[str] = set()
+    for platform in strings["entity"].values():
+        for key, entity in platform.items():
+            keys.add(key)
+            keys.update(entity.get("state", {}))
+    return keys
+
+
+def value_of(text: str, label: str) -> str:
+    """The line shown right after an entity's name on a device page."""
+    lines = text.splitlines()
+    assert label in lines, f"{label!r} is not on the page"
+    return lines[lines.index(label) + 1]
+
+
+def check_translated(text: str) -> None:
+    """No untranslated key is shown, as a name or as a value."""
+    shown_raw = raw_keys() & set(text.splitlines())
+    assert not shown_raw, f"untranslated keys on the page: {sorted(shown_raw)}"
+    assert "component.petsmart_hub" not in text
+
+
+async def open_device(page: Page, stack: Stack, device_id: str, *needles: str) -> str:
+    """Open a device's page and wait until it shows every needle."""
+    await page.navigate(f"{stack.hass.url}/config/devices/device/{device_id}")
+    return await page.wait_for_text(*needles)
+
+
+async def shoot(page: Page, name: str) -> Path:
+    """Save a screenshot under artifacts/screenshots/."""
+    return await page.screenshot(SCREENSHOTS / f"{name}.png")
+
+
+async def test_device_pages_in_chromium(
+    tmp_path: Path, socket_enabled: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names, values, units and a working button, as a person sees them."""
+    binary = find_chromium()
+    if binary is None:
+        message = (
+            "\n!!! BROWSER CHECK SKIPPED: no chromium on PATH. scripts/test installs "
+            "Debian's `chromium` with apt-get; it could not here. !!!\n"
+        )
+        with capsys.disabled():
+            sys.stderr.write(message)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message.strip())
+
+    shots: list[Path] = []
+    async with running_stack(tmp_path / "config") as stack:
+        await stack.add_accounts()
+        async with stack.client.websocket() as ws:
+            devices = {
+                identifier: device["id"]
+                for device in await ws.devices()
+                for domain, identifier in device["identifiers"]
+                if domain == DOMAIN
+            }
+        sim = stack.fleet.onenata
+        feeder = sim.devices[FEEDER]
+
+        async with chromium(binary, height=1500) as browser, browser.page() as page:
+            await log_in(page, stack.hass.url, USERNAME, PASSWORD)
+
+            # The feeder: translated names, values with their units, a Feed button.
+            text = await open_device(
+                page,
+                stack,
+                devices[f"onenata_{FEEDER}"],
+                "Smart Feeder 1",
+                "PetSmart Hub",
+                "by OneNata",
+                f"Serial number: {feeder.serial}",
+                "Food level",
+                "Food remaining",
+                "Last feed",
+                "Food low",
+                "Connectivity",
+            )
+            shots.append(await shoot(page, "feeder"))
+            check_translated(text)
+            assert value_of(text, "Food level") == f"{food_percentage(feeder)}%"
+            assert value_of(text, "Food remaining") == f"{feeder.food_grams:,} g"
+            assert value_of(text, "Battery") == f"{feeder.battery_level}%"
+            assert value_of(text, "Connectivity") == "Connected"
+            assert value_of(text, "Food low") == "OK"
+
+            # Press Feed on the page: the cloud gets the command, the page updates.
+            grams = feeder.food_grams
+            assert await click_button(page, "Press", only=True), (
+                "expected exactly one Press button (Feed) on the feeder's page"
+            )
+
+            async def fed() -> bool:
+                return sim.count("POST", COMMANDS, device_id=FEEDER) == 1
+
+            await wait_for(fed, within=15, what="the feed command")
+            assert feeder.food_grams < grams
+            await page.wait_for_text(f"{feeder.food_grams:,} g")
+            shots.append(await shoot(page, "feeder-after-feed"))
+
+            # The fountain: an enum value translated, levels, pump and buttons.
+            fountain = sim.devices[FOUNTAIN]
+            text = await open_device(
+                page,
+                stack,
+                devices[f"onenata_{FOUNTAIN}"],
+                "Water Fountain 1",
+                "PetSmart Hub",
+                "Water quality",
+                "Water level",
+                "Water temperature",
+                "Pump",
+                "pH",
+                "Start pump",
+                "Start cleaning",
+                "Test water quality",
+            )
+            shots.append(await shoot(page, "fountain"))
+            check_translated(text)
+            assert value_of(text, "Water quality") in {
+                "Excellent",
+                "Good",
+                "Fair",
+                "Poor",
+                "Bad",
+            }
+            assert value_of(text, "Water level") == f"{fountain.water_level}%"
+            assert value_of(text, "Pump") == "Not running"
+            assert re.fullmatch(r"\d+\.\d °C", value_of(text, "Water temperature"))
+
+            # Overview: every device of every account, by its name.
+            await page.navigate(f"{stack.hass.url}/lovelace/0")
+            names = [device.name for device in sim.devices.values()]
+            controller = stack.fleet.netro.controllers[stack.fleet.netro_controller]
+            names += [controller.name, "Front Lawn", "Whisperer 1"]
+            text = await page.wait_for_text(*names)
+            shots.append(await shoot(page, "overview"))
+            check_translated(text)
+
+    with capsys.disabled():
+        sys.stdout.write(
+            "\nScreenshots of the UI:\n"
+            + "".join(f"  {shot.relative_to(REPO)}\n" for shot in shots)
+        )

@@ -1,0 +1,470 @@
+"""A real Home Assistant, driven over its HTTP and websocket APIs like the UI does.
+
+One scenario, in the order a person meets the integration: add the accounts
+(with a mistake first), look at the devices and their values, feed the cat,
+press buttons, change an option, live through a cloud outage, delete the
+accounts. Home Assistant is a `hass` process of its own (the one in the venv),
+with a fresh configuration directory; the simulators run in this test's loop, so
+the test sees exactly what Home Assistant sent them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e.hass import DOMAIN, HassClient, HassProcess, HassWebSocket, LogEntry, wait_for
+from e2e.stack import Stack, add_netro_account, running_stack
+from simulator.onenata_devices import filter_life, food_percentage, waste_level
+
+pytestmark = pytest.mark.timeout(300)
+
+API_KEY = "e2e-key"
+FEEDER = "feeding_machine_001"
+FOUNTAIN = "water_fountain_001"
+TRACKER = "gps_tracker_001"
+LITTER_BOX = "litterbox_001"
+TOY = "smart_toy_001"
+DEVICES = "/v1/devices"
+COMMANDS = "/v1/devices/{device_id}/commands"
+SCAN_INTERVAL = 30  # the shortest the options allow
+
+#: One entity of every OneNata device: all of them go when the cloud does.
+ONENATA_SAMPLE = (
+    "sensor.smart_feeder_1_food_level",
+    "sensor.water_fountain_1_water_level",
+    "device_tracker.gps_tracker_1",
+    "camera.pet_camera_1",
+    "sensor.litter_box_1_litter_level",
+    "binary_sensor.smart_toy_1_playing",
+    "button.smart_feeder_1_feed",
+)
+NETRO_SAMPLE = (
+    "switch.front_yard_sprite_enabled",
+    "sensor.front_lawn_moisture",
+    "sensor.whisperer_1_moisture",
+)
+
+
+def number(state: dict[str, Any] | None) -> float:
+    assert state is not None
+    return float(state["state"])
+
+
+async def states_of(client: HassClient, *entity_ids: str) -> dict[str, str]:
+    states = await client.states()
+    return {
+        entity_id: states[entity_id]["state"] if entity_id in states else "missing"
+        for entity_id in entity_ids
+    }
+
+
+async def wait_states(
+    client: HassClient, entity_ids: tuple[str, ...], *, unavailable: bool, within: float
+) -> None:
+    """Wait until every entity is (or none is) unavailable."""
+
+    async def reached() -> bool:
+        states = await states_of(client, *entity_ids)
+        if unavailable:
+            return all(value == "unavailable" for value in states.values())
+        return all(value not in ("unavailable", "missing") for value in states.values())
+
+    try:
+        await wait_for(reached, within=within, what="the entities' availability")
+    except TimeoutError:
+        pytest.fail(
+            f"expected unavailable={unavailable}: "
+            f"{await states_of(client, *entity_ids)}"
+        )
+
+
+# --- the scenario's steps -----------------------------------------------------
+
+
+async def add_onenata(stack: Stack) -> dict[str, Any]:
+    """Menu → OneNata → a wrong key (error) → the right key (entry) → duplicate."""
+    client, fleet = stack.client, stack.fleet
+    menu = await client.start_flow(DOMAIN)
+    assert menu["type"] == "menu"
+    assert menu["menu_options"] == ["onenata", "netro"]
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "onenata"})
+    assert form["type"] == "form"
+    assert form["step_id"] == "onenata"
+    assert [field["name"] for field in form["data_schema"]] == ["api_key", "advanced"]
+
+    asked = fleet.onenata.count("GET", DEVICES)
+    wrong = await client.flow_step(
+        form["flow_id"],
+        {"api_key": "not-the-key", "advanced": {"base_url": fleet.onenata_url}},
+    )
+    assert wrong["type"] == "form"
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    assert fleet.onenata.count("GET", DEVICES) == asked + 1
+
+    created = await client.flow_step(
+        form["flow_id"],
+        {"api_key": API_KEY, "advanced": {"base_url": fleet.onenata_url}},
+    )
+    assert created["type"] == "create_entry"
+    assert created["title"] == "OneNata"
+    entry: dict[str, Any] = created["result"]
+    assert entry["state"] == "loaded"
+
+    again = await client.start_flow(DOMAIN)
+    again = await client.flow_step(again["flow_id"], {"next_step_id": "onenata"})
+    duplicate = await client.flow_step(
+        again["flow_id"],
+        {"api_key": API_KEY, "advanced": {"base_url": fleet.onenata_url}},
+    )
+    assert duplicate["type"] == "abort"
+    assert duplicate["reason"] == "already_configured"
+    return entry
+
+
+async def add_netro(stack: Stack) -> list[dict[str, Any]]:
+    """Menu → Netro → an unknown serial (error) → the controller; then the sensor."""
+    client, fleet = stack.client, stack.fleet
+    menu = await client.start_flow(DOMAIN)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "netro"})
+    assert form["step_id"] == "netro"
+    wrong = await client.flow_step(
+        form["flow_id"],
+        {"api_key": "CTRL99999999", "advanced": {"base_url": fleet.netro_url}},
+    )
+    assert wrong["type"] == "form"
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    created = await client.flow_step(
+        form["flow_id"],
+        {"api_key": fleet.netro_controller, "advanced": {"base_url": fleet.netro_url}},
+    )
+    assert created["type"] == "create_entry"
+    controller = fleet.netro.controllers[fleet.netro_controller]
+    assert created["title"] == controller.name
+    sensor = await add_netro_account(client, fleet.netro_url, fleet.netro_sensor)
+    assert sensor["title"] == fleet.netro.sensors[fleet.netro_sensor].name
+    return [created["result"], sensor]
+
+
+async def check_registry(
+    stack: Stack, ws: HassWebSocket, entry_ids: set[str]
+) -> dict[str, dict[str, Any]]:
+    """Every simulated device is a device; every device has entities with states."""
+    fleet = stack.fleet
+    controller = fleet.netro.controllers[fleet.netro_controller]
+    expected = {
+        *(f"onenata_{device_id}" for device_id in fleet.onenata.devices),
+        f"netro_{controller.serial}",
+        *(
+            f"netro_{controller.serial}_zone{ith}"
+            for ith, zone in controller.zones.items()
+            if zone.enabled
+        ),
+        f"netro_{fleet.netro_sensor}",
+    }
+    devices = {
+        identifier: device
+        for device in await ws.devices()
+        for domain, identifier in device["identifiers"]
+        if domain == DOMAIN
+    }
+    assert set(devices) == expected
+
+    for device_id, sim_device in fleet.onenata.devices.items():
+        device = devices[f"onenata_{device_id}"]
+        assert device["name"] == sim_device.name
+        assert device["manufacturer"] == "OneNata"
+        assert device["model"] == sim_device.model
+        assert device["serial_number"] == sim_device.serial
+        assert device["sw_version"] == sim_device.firmware
+    controller_device = devices[f"netro_{controller.serial}"]
+    assert controller_device["name"] == controller.name
+    assert controller_device["serial_number"] == controller.serial
+    for ith, zone in controller.zones.items():
+        if zone.enabled:
+            zone_device = devices[f"netro_{controller.serial}_zone{ith}"]
+            assert zone_device["name"] == zone.name
+            assert zone_device["via_device_id"] == controller_device["id"]
+    assert {
+        entry_id for device in devices.values() for entry_id in device["config_entries"]
+    } == entry_ids
+
+    entities = [e for e in await ws.entities() if e["platform"] == DOMAIN]
+    device_ids = {device["id"] for device in devices.values()}
+    assert {entity["device_id"] for entity in entities} == device_ids
+    assert {entity["config_entry_id"] for entity in entities} == entry_ids
+    states = await stack.client.states()
+    for entity in entities:
+        if entity["disabled_by"] is None:
+            assert entity["entity_id"] in states, entity["entity_id"]
+            assert states[entity["entity_id"]]["state"] != "unavailable"
+    return devices
+
+
+async def check_values(stack: Stack, since: datetime) -> None:
+    """A sample of every kind shows what the simulated cloud holds.
+
+    `since` is before Home Assistant first read the cloud: values that move with
+    the clock (filter life, waste level) may show any step since then.
+    """
+    client, fleet = stack.client, stack.fleet
+    sim, now = fleet.onenata, fleet.onenata.clock.now()
+    feeder, fountain = sim.devices[FEEDER], sim.devices[FOUNTAIN]
+    tracker, litter, toy = (
+        sim.devices[TRACKER],
+        sim.devices[LITTER_BOX],
+        sim.devices[TOY],
+    )
+    state = client.state
+
+    assert number(await state("sensor.smart_feeder_1_food_level")) == food_percentage(
+        feeder
+    )
+    assert number(await state("sensor.smart_feeder_1_food_remaining")) == (
+        feeder.food_grams
+    )
+    assert number(await state("sensor.smart_feeder_1_battery")) == feeder.battery_level
+    assert number(await state("sensor.water_fountain_1_water_level")) == (
+        fountain.water_level
+    )
+    filter_shown = number(await state("sensor.water_fountain_1_filter_life"))
+    assert filter_shown in {filter_life(fountain, since), filter_life(fountain, now)}
+    assert (await state("sensor.water_fountain_1_water_quality") or {}).get(
+        "state"
+    ) in {"excellent", "good", "fair", "poor", "bad"}
+    assert (await state("binary_sensor.water_fountain_1_pump") or {})["state"] == "off"
+    position = await state("device_tracker.gps_tracker_1")
+    assert position is not None
+    assert abs(position["attributes"]["latitude"] - tracker.home[0]) < 0.01
+    assert abs(position["attributes"]["longitude"] - tracker.home[1]) < 0.01
+    assert (await state("camera.pet_camera_1") or {})["state"] == "idle"
+    assert number(await state("sensor.litter_box_1_litter_level")) == (
+        litter.litter_level
+    )
+    waste_shown = number(await state("sensor.litter_box_1_waste_level"))
+    assert waste_shown in {
+        waste_level(litter, now),
+        waste_level(litter, sim.clock.now()),
+    }
+    assert number(await state("sensor.smart_toy_1_battery")) == toy.battery_level
+    assert (await state("binary_sensor.smart_toy_1_playing") or {})["state"] == "off"
+
+    netro = fleet.netro
+    controller = netro.controllers[fleet.netro_controller]
+    assert (await state("sensor.front_yard_sprite_status") or {})["state"] == (
+        controller.status.lower()
+    )
+    assert (await state("switch.front_yard_sprite_enabled") or {})["state"] == "on"
+    watering = netro.zone_watering(controller.serial)
+    assert (await state("switch.front_lawn_watering") or {})["state"] == (
+        "on" if watering[1] else "off"
+    )
+    assert 0 <= number(await state("sensor.front_lawn_moisture")) <= 100
+    assert 0 <= number(await state("sensor.whisperer_1_moisture")) <= 100
+    remaining = number(
+        await state("sensor.front_yard_sprite_api_calls_remaining_today")
+    )
+    assert netro.tokens_remaining(controller.serial) <= remaining < netro.daily_limit
+
+
+async def check_actions(stack: Stack, devices: dict[str, dict[str, Any]]) -> None:
+    """petsmart_hub.feed reaches the feeder; buttons and switches act on the clouds."""
+    client, fleet = stack.client, stack.fleet
+    sim = fleet.onenata
+    feeder = sim.devices[FEEDER]
+    grams = feeder.food_grams
+    await client.call(
+        DOMAIN,
+        "feed",
+        {
+            "device_id": devices[f"onenata_{FEEDER}"]["id"],
+            "amount": 200,
+            "portion": "large",
+        },
+    )
+    commands = [r for r in sim.requests if r.route == COMMANDS]
+    assert [(r.device_id, r.json) for r in commands] == [
+        (
+            FEEDER,
+            {
+                "command": "feed",
+                "parameters": {
+                    "amount": 200,
+                    "schedule": "immediate",
+                    "portion": "large",
+                    "recordFeeding": True,
+                },
+            },
+        )
+    ]
+    assert feeder.food_grams == grams - 200
+    # the feeder was refreshed as part of the action
+    assert number(await client.state("sensor.smart_feeder_1_food_remaining")) == (
+        grams - 200
+    )
+    assert number(await client.state("sensor.smart_feeder_1_food_level")) == (
+        food_percentage(feeder)
+    )
+
+    await client.call(
+        "button", "press", {"entity_id": "button.water_fountain_1_start_pump"}
+    )
+    assert sim.devices[FOUNTAIN].active("pump", sim.clock.now()) is not None
+    assert (await client.state("binary_sensor.water_fountain_1_pump") or {})[
+        "state"
+    ] == "on"
+
+    netro = fleet.netro
+    serial = fleet.netro_controller
+    await client.call("switch", "turn_on", {"entity_id": "switch.front_lawn_watering"})
+    assert netro.zone_watering(serial)[1] is True
+    assert (await client.state("switch.front_lawn_watering") or {})["state"] == "on"
+    await client.call("switch", "turn_off", {"entity_id": "switch.front_lawn_watering"})
+    assert netro.zone_watering(serial)[1] is False
+    assert (await client.state("switch.front_lawn_watering") or {})["state"] == "off"
+
+
+async def lower_scan_interval(stack: Stack, entry_id: str) -> None:
+    """The options flow stores a shorter polling interval and reloads the account."""
+    result = await stack.client.options_flow(entry_id, {"scan_interval": SCAN_INTERVAL})
+    assert result["type"] == "create_entry"
+
+    async def reloaded() -> bool:
+        entries = {e["entry_id"]: e for e in await stack.client.entries()}
+        return bool(entries[entry_id]["state"] == "loaded")
+
+    await wait_for(reloaded, within=15, what="the account to reload")
+    await wait_states(stack.client, ONENATA_SAMPLE, unavailable=False, within=15)
+
+
+async def check_outage(stack: Stack) -> None:
+    """The cloud goes down: its entities go unavailable, then recover; Netro stays."""
+    client, sim = stack.client, stack.fleet.onenata
+    sim.add_fault("http_500", route=DEVICES, method="GET")
+    await client.call(
+        "homeassistant", "update_entity", {"entity_id": ONENATA_SAMPLE[0]}
+    )
+    await wait_states(
+        client, ONENATA_SAMPLE, unavailable=True, within=SCAN_INTERVAL + 5
+    )
+    await wait_states(client, NETRO_SAMPLE, unavailable=False, within=1)
+
+    sim.clear_faults()
+    await client.call(
+        "homeassistant", "update_entity", {"entity_id": ONENATA_SAMPLE[0]}
+    )
+    # A refresh asked for within the coordinator's cooldown runs when it ends.
+    await wait_states(
+        client, ONENATA_SAMPLE, unavailable=False, within=SCAN_INTERVAL + 5
+    )
+    assert number(await client.state("sensor.smart_feeder_1_food_level")) == (
+        food_percentage(sim.devices[FEEDER])
+    )
+
+
+async def remove_everything(
+    stack: Stack, ws: HassWebSocket, entry_ids: set[str], entity_ids: set[str]
+) -> None:
+    """Deleting the accounts leaves no entity, device, state or polling behind."""
+    client, fleet = stack.client, stack.fleet
+    for entry_id in entry_ids:
+        assert await client.remove_entry(entry_id) == {"require_restart": False}
+    assert await client.entries() == []
+    assert [e for e in await ws.entities() if e["platform"] == DOMAIN] == []
+    assert [
+        d
+        for d in await ws.devices()
+        if any(domain == DOMAIN for domain, _ in d["identifiers"])
+    ] == []
+    assert entity_ids.isdisjoint(await client.states())
+
+    onenata_before = len(fleet.onenata.requests)
+    netro_before = len(fleet.netro.requests)
+
+    async def polled() -> bool:
+        return (
+            len(fleet.onenata.requests) > onenata_before
+            or len(fleet.netro.requests) > netro_before
+        )
+
+    # Longer than the polling interval: nothing may ask the clouds any more.
+    with pytest.raises(TimeoutError):
+        await wait_for(polled, within=SCAN_INTERVAL + 5, interval=1, what="a poll")
+
+
+def check_log(hass: HassProcess) -> None:
+    """Nothing from the integration above INFO but the outage; no blocking calls."""
+    entries = hass.log()
+    assert entries, "Home Assistant wrote no log"
+
+    def ours(entry: LogEntry) -> bool:
+        return entry.logger.startswith("custom_components.petsmart_hub")
+
+    def outage(entry: LogEntry) -> bool:
+        return (
+            ours(entry)
+            and entry.level == "ERROR"
+            and entry.message.startswith("Error fetching petsmart_hub OneNata data")
+        )
+
+    def custom_integration_notice(entry: LogEntry) -> bool:
+        return entry.logger == "homeassistant.loader" and (
+            "We found a custom integration petsmart_hub" in entry.message
+        )
+
+    problems = [
+        entry
+        for entry in entries
+        if entry.level in ("WARNING", "ERROR", "CRITICAL")
+        and (ours(entry) or "petsmart_hub" in entry.message)
+        and not outage(entry)
+        and not custom_integration_notice(entry)
+    ]
+    problems += [
+        entry
+        for entry in entries
+        if "petsmart_hub" in entry.message
+        and (
+            "Detected blocking call" in entry.message
+            or "deprecat" in entry.message.lower()
+            or "Detected that custom integration" in entry.message
+        )
+        and entry not in problems
+    ]
+    assert not problems, "\n".join(map(str, problems))
+    assert sum(map(outage, entries)) == 1, "the outage is logged once"
+    recovered = [
+        e
+        for e in entries
+        if ours(e) and "Fetching petsmart_hub OneNata data recovered" in e.message
+    ]
+    assert len(recovered) == 1, "the recovery is logged once"
+
+
+# --- the scenario ---------------------------------------------------------------
+
+
+async def test_real_home_assistant(tmp_path: Path, socket_enabled: None) -> None:
+    """From an empty Home Assistant to working accounts and back to nothing."""
+    async with running_stack(tmp_path / "config", api_key=API_KEY) as stack:
+        since = stack.fleet.onenata.clock.now()
+        onenata = await add_onenata(stack)
+        netro = await add_netro(stack)
+        entry_ids = {onenata["entry_id"], *(entry["entry_id"] for entry in netro)}
+        async with stack.client.websocket() as ws:
+            devices = await check_registry(stack, ws, entry_ids)
+            await check_values(stack, since)
+            await check_actions(stack, devices)
+            await lower_scan_interval(stack, onenata["entry_id"])
+            await check_outage(stack)
+            entity_ids = {
+                e["entity_id"] for e in await ws.entities() if e["platform"] == DOMAIN
+            }
+            await remove_everything(stack, ws, entry_ids, entity_ids)
+    # after a clean stop, so that shutdown problems are in the log too
+    assert stack.hass.process is not None
+    assert stack.hass.process.returncode == 0, stack.hass.tail()
+    check_log(stack.hass)
