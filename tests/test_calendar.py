@@ -25,9 +25,10 @@ from custom_components.petsmart_hub.const import DOMAIN
 from homeassistant.components.calendar import DOMAIN as CALENDAR_DOMAIN
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 
 from .conftest import CONTROLLER_KEY, NetroCloud, netro_entry
+from .registry import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 
@@ -145,9 +146,7 @@ async def test_manual_watering_appears(
     hass: HomeAssistant, netro: NetroCloud, netro_controller: MockConfigEntry
 ) -> None:
     """A watering asked for through HA is an event at once, source manual."""
-    zone = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}_zone2")}
-    )
+    zone = find_device(hass, f"netro_{CONTROLLER_KEY}_zone2")
     assert zone is not None
     await hass.services.async_call(
         DOMAIN,

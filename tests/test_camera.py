@@ -11,7 +11,10 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.camera import (
@@ -43,13 +46,22 @@ async def _tick(
 
 
 async def test_camera_entity(
-    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
 ) -> None:
     """The camera streams HLS and is idle until it records."""
     state = hass.states.get(CAMERA)
     assert state.state == CameraState.IDLE
-    assert state.attributes["frontend_stream_type"] == "hls"
     assert state.attributes["supported_features"] == 2
+    # what the frontend asks for (the frontend_stream_type attribute is gone
+    # from newer Home Assistant)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id({"type": "camera/capabilities", "entity_id": CAMERA})
+    response = await client.receive_json()
+    assert response["success"]
+    assert response["result"] == {"frontend_stream_types": ["hls"]}
     # setting up asks for no stream yet: URLs are signed and expire
     assert onenata.sim.count("GET", STREAM) == 0
 

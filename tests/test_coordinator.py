@@ -53,6 +53,7 @@ from simulator.onenata import OneNataSimulator
 from simulator.onenata_devices import iso
 
 from .conftest import API_KEY, Cloud
+from .registry import find_device
 
 FROZEN = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 
@@ -103,9 +104,7 @@ def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Tick:
 
 def entity_ids(hass: HomeAssistant, device_id: str) -> set[str]:
     """Entity ids (enabled ones) of a OneNata device, from the registries."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"onenata_{device_id}")}
-    )
+    device = find_device(hass, f"onenata_{device_id}")
     assert device is not None, device_id
     return {
         entry.entity_id
@@ -449,9 +448,7 @@ async def test_new_device_appears_without_reload(
 
     await tick(FAST)
     assert init_integration.runtime_data is coordinator  # no reload
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_feeding_machine_002")}
-    )
+    device = find_device(hass, "onenata_feeding_machine_002")
     assert device is not None
     assert device.serial_number == "ON-SF-777"
     assert device.name == "Smart Feeder 2"
@@ -474,7 +471,6 @@ async def test_removed_device_leaves_the_registry(
     hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry, tick: Tick
 ) -> None:
     """A device gone from the account is removed with its entities."""
-    device_registry = dr.async_get(hass)
     entity_registry = er.async_get(hass)
     toy = entity_ids(hass, "smart_toy_001")
     camera = entity_ids(hass, "camera_001")
@@ -488,17 +484,9 @@ async def test_removed_device_leaves_the_registry(
     onenata.sim.remove_device("camera_001")
     await tick(FAST)
     assert coordinator.cached_stream("camera_001") is None
-    assert (
-        device_registry.async_get_device(identifiers={(DOMAIN, "onenata_camera_001")})
-        is None
-    )
+    assert find_device(hass, "onenata_camera_001") is None
 
-    assert (
-        device_registry.async_get_device(
-            identifiers={(DOMAIN, "onenata_smart_toy_001")}
-        )
-        is None
-    )
+    assert find_device(hass, "onenata_smart_toy_001") is None
     for entity_id in toy:
         assert entity_registry.async_get(entity_id) is None
         assert hass.states.get(entity_id) is None
@@ -525,12 +513,7 @@ async def test_device_removed_while_home_assistant_was_stopped(
     assert await hass.config_entries.async_setup(entry_id)
     await hass.async_block_till_done()
     device_registry = dr.async_get(hass)
-    assert (
-        device_registry.async_get_device(
-            identifiers={(DOMAIN, "onenata_litterbox_001")}
-        )
-        is None
-    )
+    assert find_device(hass, "onenata_litterbox_001") is None
     assert len(dr.async_entries_for_config_entry(device_registry, entry_id)) == 5
     assert hass.states.get("sensor.litter_box_1_litter_level") is None
 
@@ -545,9 +528,7 @@ async def test_firmware_and_name_changes_reach_the_registry(
     sim_device.name = "Kitchen Feeder"
     await tick(FAST)
 
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_feeding_machine_001")}
-    )
+    device = find_device(hass, "onenata_feeding_machine_001")
     assert device is not None
     assert device.sw_version == "1.5.0"
     assert device.name == "Kitchen Feeder"
@@ -773,9 +754,7 @@ async def test_one_off_call_failures(
 ) -> None:
     """Vendor errors of one-off calls become translated HomeAssistantErrors."""
     onenata.sim.add_fault(fault, route=HISTORY)
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_gps_tracker_001")}
-    )
+    device = find_device(hass, "onenata_gps_tracker_001")
     assert device is not None
     with pytest.raises(HomeAssistantError) as err:
         await hass.services.async_call(
@@ -796,9 +775,7 @@ async def test_one_off_call_for_a_device_the_cloud_forgot(
     hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
 ) -> None:
     """A 404 from the cloud is a refused request."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_gps_tracker_001")}
-    )
+    device = find_device(hass, "onenata_gps_tracker_001")
     assert device is not None
     onenata.sim.remove_device("gps_tracker_001")
     with pytest.raises(HomeAssistantError) as err:
@@ -817,9 +794,7 @@ async def test_location_history(
     hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
 ) -> None:
     """The history comes from the cloud through the coordinator."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_gps_tracker_001")}
-    )
+    device = find_device(hass, "onenata_gps_tracker_001")
     assert device is not None
     response = await hass.services.async_call(
         DOMAIN,

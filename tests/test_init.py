@@ -24,6 +24,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.setup import async_setup_component
 
 from .conftest import Cloud
+from .registry import entry_ids, find_device, remove_device_command
 
 pytestmark = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 
@@ -139,20 +140,16 @@ async def test_device_info(
     )
     assert len(devices) == len(onenata.sim.devices) == 6
     for sim_device in onenata.sim.devices.values():
-        device = device_registry.async_get_device(
-            identifiers={(DOMAIN, f"onenata_{sim_device.device_id}")}
-        )
+        device = find_device(hass, f"onenata_{sim_device.device_id}")
         assert device is not None, sim_device.device_id
         assert device.manufacturer == "OneNata"
         assert device.model == sim_device.model
         assert device.serial_number == sim_device.serial
         assert device.sw_version == sim_device.firmware
         assert device.name == sim_device.name
-        assert device.config_entries == {init_integration.entry_id}
+        assert entry_ids(device) == {init_integration.entry_id}
 
-    feeder = device_registry.async_get_device(
-        identifiers={(DOMAIN, "onenata_feeding_machine_001")}
-    )
+    feeder = find_device(hass, "onenata_feeding_machine_001")
     assert feeder is not None
     assert (feeder.name, feeder.model, feeder.serial_number, feeder.sw_version) == (
         "Smart Feeder 1",
@@ -174,18 +171,12 @@ async def test_remove_only_stale_devices(
 
     async def remove(device_id: str) -> bool:
         await client.send_json_auto_id(
-            {
-                "type": "config/device_registry/remove_config_entry",
-                "config_entry_id": init_integration.entry_id,
-                "device_id": device_id,
-            }
+            remove_device_command(init_integration.entry_id, device_id)
         )
         response = await client.receive_json()
         return bool(response["success"])
 
-    current = device_registry.async_get_device(
-        identifiers={(DOMAIN, "onenata_smart_toy_001")}
-    )
+    current = find_device(hass, "onenata_smart_toy_001")
     assert current is not None
     assert not await remove(current.id)
     assert device_registry.async_get(current.id) is not None
@@ -214,16 +205,10 @@ async def test_no_device_removal_while_the_account_is_down(
 
     assert await async_setup_component(hass, "config", {})
     client = await hass_ws_client(hass)
-    device = device_registry.async_get_device(
-        identifiers={(DOMAIN, "onenata_smart_toy_001")}
-    )
+    device = find_device(hass, "onenata_smart_toy_001")
     assert device is not None
     await client.send_json_auto_id(
-        {
-            "type": "config/device_registry/remove_config_entry",
-            "config_entry_id": init_integration.entry_id,
-            "device_id": device.id,
-        }
+        remove_device_command(init_integration.entry_id, device.id)
     )
     response = await client.receive_json()
     assert not response["success"]

@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.petsmart_hub.const import DEFAULT_IDLE_STATUS_INTERVAL, DOMAIN
+from custom_components.petsmart_hub.const import DEFAULT_IDLE_STATUS_INTERVAL
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -31,6 +31,7 @@ from homeassistant.util import dt as dt_util
 from simulator.netro_devices import SimController
 
 from .conftest import CONTROLLER_KEY, SENSOR_KEY, NetroCloud, netro_entry
+from .registry import entry_ids, find_device
 
 CONTROLLER = "front_yard_sprite"
 STATUS = f"sensor.{CONTROLLER}_status"
@@ -183,12 +184,7 @@ async def test_disabled_zone_has_no_device(
 ) -> None:
     """Zone 6 is disabled in the Netro app: no device, no entities."""
     assert not sim_controller(netro).zones[6].enabled
-    assert (
-        device_registry.async_get_device(
-            identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}_zone6")}
-        )
-        is None
-    )
+    assert find_device(hass, f"netro_{CONTROLLER_KEY}_zone6") is None
     assert not [
         entry.entity_id
         for entry in er.async_entries_for_config_entry(
@@ -203,6 +199,34 @@ async def test_disabled_zone_has_no_device(
 
 
 @pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
+async def test_zone_disabled_later_leaves_the_registry(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    netro: NetroCloud,
+    netro_controller: MockConfigEntry,
+) -> None:
+    """A zone disabled in the Netro app goes, entities and all; the rest stay linked."""
+    controller = find_device(hass, f"netro_{CONTROLLER_KEY}")
+    assert controller is not None
+    zone = find_device(hass, f"netro_{CONTROLLER_KEY}_zone1")
+    assert zone is not None
+    assert er.async_entries_for_device(entity_registry, zone.id)
+
+    sim_controller(netro).zones[1].enabled = False
+    assert await hass.config_entries.async_reload(netro_controller.entry_id)
+    await hass.async_block_till_done()
+
+    assert find_device(hass, f"netro_{CONTROLLER_KEY}_zone1") is None
+    assert not er.async_entries_for_device(entity_registry, zone.id)
+    assert hass.states.get("switch.front_lawn_watering") is None
+    assert find_device(hass, f"netro_{CONTROLLER_KEY}") == controller
+    back_lawn = find_device(hass, f"netro_{CONTROLLER_KEY}_zone2")
+    assert back_lawn is not None
+    assert back_lawn.via_device_id == controller.id
+    assert state(hass, "switch.back_lawn_watering") == "off"
+
+
+@pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 async def test_device_info(
     hass: HomeAssistant,
     device_registry: dr.DeviceRegistry,
@@ -211,21 +235,17 @@ async def test_device_info(
     netro_sensor: MockConfigEntry,
 ) -> None:
     """Controller and sensor devices; every zone is reached via its controller."""
-    controller = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}")}
-    )
+    controller = find_device(hass, f"netro_{CONTROLLER_KEY}")
     assert controller is not None
     assert controller.name == "Front Yard Sprite"
     assert controller.manufacturer == "Netro"
     assert controller.serial_number == CONTROLLER_KEY
     assert controller.sw_version == sim_controller(netro).sw_version == "2.2.0"
     assert controller.via_device_id is None
-    assert controller.config_entries == {netro_controller.entry_id}
+    assert entry_ids(controller) == {netro_controller.entry_id}
 
     for ith, zone in sim_controller(netro).zones.items():
-        device = device_registry.async_get_device(
-            identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}_zone{ith}")}
-        )
+        device = find_device(hass, f"netro_{CONTROLLER_KEY}_zone{ith}")
         if not zone.enabled:
             assert device is None
             continue
@@ -236,16 +256,14 @@ async def test_device_info(
         assert device.via_device_id == controller.id
         assert device.serial_number is None
 
-    sensor = device_registry.async_get_device(
-        identifiers={(DOMAIN, f"netro_{SENSOR_KEY}")}
-    )
+    sensor = find_device(hass, f"netro_{SENSOR_KEY}")
     assert sensor is not None
     assert sensor.name == "Whisperer 1"
     assert sensor.model == "Whisperer"
     assert sensor.serial_number == SENSOR_KEY
     assert sensor.sw_version == netro.sim.sensors[SENSOR_KEY].sw_version
     assert sensor.via_device_id is None
-    assert sensor.config_entries == {netro_sensor.entry_id}
+    assert entry_ids(sensor) == {netro_sensor.entry_id}
 
 
 @pytest.mark.freeze_time("2025-06-10T20:00:00+00:00")  # 13:00 local: sunny

@@ -24,12 +24,12 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.petsmart_hub.const import DOMAIN
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
-from homeassistant.helpers import device_registry as dr
 from homeassistant.util import dt as dt_util
 from simulator.core import start_server
 from simulator.netro import NetroSimulator
 
 from .conftest import CONTROLLER_KEY, SENSOR_KEY, NetroCloud, netro_entry
+from .registry import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 
@@ -73,9 +73,7 @@ def soil_sensor(hass: HomeAssistant) -> str:
 
 
 def _device(hass: HomeAssistant, vendor_id: str) -> str:
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"netro_{vendor_id}")}
-    )
+    device = find_device(hass, f"netro_{vendor_id}")
     assert device is not None, vendor_id
     return device.id
 
@@ -610,9 +608,7 @@ async def test_water_on_a_feeder_is_the_wrong_kind(
     init_integration: MockConfigEntry,
 ) -> None:
     """A OneNata feeder next to the controller cannot water; nothing is sent."""
-    feeder = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, "onenata_feeding_machine_001")}
-    )
+    feeder = find_device(hass, "onenata_feeding_machine_001")
     assert feeder is not None
     before = len(netro.sim.requests)
     with pytest.raises(ServiceValidationError) as err:

@@ -16,7 +16,6 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.petsmart_hub.const import DOMAIN
 from custom_components.petsmart_hub.sensor import (
     ACTIVITY_OPTIONS,
     HEALTH_OPTIONS,
@@ -42,7 +41,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from simulator import onenata_api
 from simulator.onenata import OneNataSimulator
@@ -59,6 +58,7 @@ from simulator.onenata_api import (
 from simulator.onenata_devices import JSON
 
 from .conftest import Cloud
+from .registry import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 
@@ -292,9 +292,7 @@ async def test_every_sensor_follows_the_simulator(
     """Every sensor of a kind shows what the cloud says, before and after a change."""
     sim = onenata.sim
     device_id, expectations = EXPECTED[kind]
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"onenata_{device_id}")}
-    )
+    device = find_device(hass, f"onenata_{device_id}")
     assert device is not None
     sensors = {
         entry.entity_id

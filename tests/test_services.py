@@ -26,6 +26,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from simulator.media import JPEG_BYTES
 
 from .conftest import Cloud
+from .registry import entry_ids, find_device
 
 COMPONENT = Path(services.__file__).parent
 STRINGS = json.loads((COMPONENT / "strings.json").read_text(encoding="utf-8"))
@@ -47,9 +48,7 @@ TOY = "smart_toy_001"
 
 def ha_device(hass: HomeAssistant, vendor_id: str) -> str:
     """Return the HA device id of a simulated device."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"onenata_{vendor_id}")}
-    )
+    device = find_device(hass, f"onenata_{vendor_id}")
     assert device is not None, vendor_id
     return device.id
 
@@ -589,7 +588,7 @@ async def test_add_device(
     device = dr.async_get(hass).async_get(ha_device(hass, "feeding_machine_002"))
     assert device.serial_number == "ON-SF-777"
     assert device.model == "piFI"
-    assert device.config_entries == {init_integration.entry_id}
+    assert entry_ids(device) == {init_integration.entry_id}
     assert hass.states.get("button.smart_feeder_2_feed") is not None
     assert hass.states.get("sensor.smart_feeder_2_food_level").state == "60.0"
 

@@ -29,10 +29,11 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from .conftest import CONTROLLER_KEY, NetroCloud, netro_entry
+from .registry import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 
@@ -139,9 +140,7 @@ async def test_zone_off_stops_every_zone_of_the_controller(
     Flower Beds' switch is turned off while Front Lawn waters and the other
     zones wait their turn: Front Lawn stops and the waiting runs are dropped.
     """
-    controller = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}")}
-    )
+    controller = find_device(hass, f"netro_{CONTROLLER_KEY}")
     assert controller is not None
     await hass.services.async_call(
         DOMAIN, "water", {"device_id": [controller.id], "duration": 5}, blocking=True

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from homeassistant.components.binary_sensor import (
-    BinarySensorDeviceClass,
     BinarySensorEntity,
     BinarySensorEntityDescription,
 )
@@ -14,6 +13,7 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .compat import BinarySensorDeviceClass
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
 from .model import Device, DeviceKind

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from homeassistant.components.camera import Camera, CameraEntityFeature
+from homeassistant.components.camera import Camera, CameraEntityDescription
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
+from .compat import CameraEntityFeature
 from .const import LOGGER, STREAM_REFRESH_MARGIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
@@ -22,8 +24,16 @@ PARALLEL_UPDATES = 1
 #: URLs that expire almost at once must not make us ask in a loop).
 MIN_STREAM_RENEWAL = timedelta(seconds=30)
 
-CAMERAS: tuple[PetSmartEntityDescription, ...] = (
-    PetSmartEntityDescription(
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartCameraEntityDescription(
+    CameraEntityDescription, PetSmartEntityDescription
+):
+    """The camera of a device."""
+
+
+CAMERAS: tuple[PetSmartCameraEntityDescription, ...] = (
+    PetSmartCameraEntityDescription(
         key="camera", name=None, kinds=frozenset({DeviceKind.CAMERA})
     ),
 )
@@ -42,12 +52,13 @@ class PetSmartCamera(PetSmartEntity, Camera):
     """A camera with a signed HLS stream that is renewed before it expires."""
 
     _attr_supported_features = CameraEntityFeature.STREAM
+    entity_description: PetSmartCameraEntityDescription
 
     def __init__(
         self,
         coordinator: PetSmartHubCoordinator,
         device: Device,
-        description: PetSmartEntityDescription,
+        description: PetSmartCameraEntityDescription,
     ) -> None:
         """Initialise both parents."""
         PetSmartEntity.__init__(self, coordinator, device, description)

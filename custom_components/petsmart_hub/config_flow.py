@@ -6,7 +6,6 @@ from collections.abc import Mapping
 import hashlib
 from typing import Any
 
-import voluptuous as vol
 from yarl import URL
 
 from homeassistant.config_entries import (
@@ -29,6 +28,7 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
+from .compat import vol
 from .const import (
     CONF_ADVANCED,
     CONF_API_KEY,
@@ -278,15 +278,19 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         if unique_id != entry.unique_id:
             await self.async_set_unique_id(unique_id)
             self._abort_if_unique_id_configured()
-        return self.async_update_reload_and_abort(
-            entry,
-            unique_id=unique_id,
-            data_updates=data,
+        self.hass.config_entries.async_update_entry(
+            entry, unique_id=unique_id, data={**entry.data, **data}
+        )
+        # The entry's update listener reloads on option changes only, so the
+        # flow reloads here (async_update_reload_and_abort would too, but HA
+        # 2026.x reports it for an entry with an update listener).
+        self.hass.config_entries.async_schedule_reload(entry.entry_id)
+        return self.async_abort(
             reason=(
                 "reconfigure_successful"
                 if self.source == SOURCE_RECONFIGURE
                 else "reauth_successful"
-            ),
+            )
         )
 
     @staticmethod

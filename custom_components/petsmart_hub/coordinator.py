@@ -20,6 +20,7 @@ from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .compat import async_get_entry_device, async_remove_entry_device
 from .const import (
     DEFAULT_SCAN_INTERVAL,
     DEFAULT_SLOW_SCAN_INTERVAL,
@@ -239,8 +240,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         """Carry a new name, model, serial or firmware into the device registry."""
         registry = dr.async_get(self.hass)
         for device in devices:
-            entry = registry.async_get_device(
-                identifiers={(DOMAIN, self.device_identifier(device.id))}
+            entry = async_get_entry_device(
+                registry,
+                self.config_entry.entry_id,
+                (DOMAIN, self.device_identifier(device.id)),
             )
             if entry is not None:
                 registry.async_update_device(
@@ -269,9 +272,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             ours = {ident for domain, ident in entry.identifiers if domain == DOMAIN}
             if ours and not ours & current:
                 LOGGER.info("Device %s left the account; removing it", entry.name)
-                registry.async_update_device(
-                    entry.id, remove_config_entry_id=self.config_entry.entry_id
-                )
+                async_remove_entry_device(registry, entry, self.config_entry.entry_id)
 
     async def async_refresh_device(self, device_id: str) -> None:
         """Refresh one device (both tiers) after a command and notify entities."""

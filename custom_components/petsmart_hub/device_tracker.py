@@ -6,14 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.device_tracker.config_entry import (
-    TrackerEntity,
-    TrackerEntityDescription,
-)
 from homeassistant.components.device_tracker.const import SourceType
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
+from .compat import TrackerEntity, TrackerEntityDescription
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
 from .model import DeviceKind, Location
@@ -74,12 +71,6 @@ class PetSmartTracker(PetSmartEntity, TrackerEntity):
         if location is None or location.accuracy is None:
             return 0
         return round(location.accuracy)
-
-    @property
-    def battery_level(self) -> int | None:
-        """Tracker battery (also its own sensor)."""
-        battery = self.device.battery
-        return None if battery is None else round(battery)
 
     def _platform_attributes(self) -> Mapping[str, Any]:
         """Altitude, speed, heading and address of the last fix."""

@@ -14,7 +14,6 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
-    CONCENTRATION_PARTS_PER_MILLION,
     LIGHT_LUX,
     PERCENTAGE,
     EntityCategory,
@@ -27,6 +26,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import StateType
 
+from .compat import PARTS_PER_MILLION
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
 from .model import Device, DeviceKind
@@ -179,6 +179,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
         value_fn=_soil(lambda s: s.temperature),
     ),
     PetSmartSensorEntityDescription(
@@ -248,6 +249,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.DAYS,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
         value_fn=_feeder(lambda s: s.days_remaining),
     ),
     PetSmartSensorEntityDescription(
@@ -321,7 +323,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         key="tds",
         translation_key="tds",
         kinds=FOUNTAIN,
-        native_unit_of_measurement=CONCENTRATION_PARTS_PER_MILLION,
+        native_unit_of_measurement=PARTS_PER_MILLION,
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=_fountain(lambda s: s.tds),
@@ -333,6 +335,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
         value_fn=_fountain(lambda s: s.temperature),
     ),
     PetSmartSensorEntityDescription(
@@ -377,6 +380,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.METERS,
         state_class=SensorStateClass.MEASUREMENT,
         entity_registry_enabled_default=False,
+        suggested_display_precision=1,
         value_fn=lambda device: (
             device.tracker.location.altitude
             if device.tracker and device.tracker.location
@@ -477,6 +481,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=0,
         value_fn=_toy(lambda s: s.total_play_time),
     ),
     PetSmartSensorEntityDescription(
@@ -494,6 +499,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.MINUTES,
         state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=1,
         value_fn=_toy(lambda s: s.average_session),
     ),
     PetSmartSensorEntityDescription(

@@ -9,8 +9,6 @@ from functools import partial
 import re
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -23,6 +21,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
+from .compat import device_config_entry_ids, vol
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .model import Action, DeviceKind, FeedingSlot
@@ -155,12 +154,13 @@ def _resolve(
 ) -> Target:
     """Find the loaded account and vendor device behind a HA device id."""
     device_entry = dr.async_get(hass).async_get(device_id)
-    if device_entry is None:
+    if not isinstance(device_entry, dr.DeviceEntry):
+        # unknown, or a child device (HA 2026.9 has them; we register none)
         raise _invalid("device_not_found", device_id=device_id)
     identifiers = {
         ident for domain, ident in device_entry.identifiers if domain == DOMAIN
     }
-    for entry_id in device_entry.config_entries:
+    for entry_id in device_config_entry_ids(device_entry):
         entry: PetSmartHubConfigEntry | None = hass.config_entries.async_get_entry(
             entry_id
         )

@@ -1,0 +1,157 @@
+"""Differences between the Home Assistant releases we support, in one place.
+
+We support HA 2025.4 (our declared minimum) up to the newest release. Every
+helper here names the release that changed an API and when it can go; the
+rest of the integration calls these helpers instead of the APIs they wrap.
+Behaviour is chosen by feature detection on the class that changed, never by
+catching import errors; where only the type hints differ, the type checker
+(which runs on the newest release) sees the new module and Home Assistant
+the import that works on every release.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, cast
+
+from homeassistant import const as ha_const
+from homeassistant.helpers import device_registry as dr
+
+# --- schemas -------------------------------------------------------------------
+# HA 2026.10 validates with probatio, voluptuous' API-compatible successor, and
+# makes ``import voluptuous`` return probatio at start-up, so at run time both
+# names are the same module there; only the type hints differ (cv and the flow
+# helpers expect probatio's Schema). HA 2025.4 has voluptuous only.
+# Remove when the minimum HA is >= 2026.10: ``import probatio as vol``.
+if TYPE_CHECKING:
+    import probatio as vol
+
+    # --- names that moved -----------------------------------------------------
+    # HA 2026.x moved these out of their platform package's __init__ (into
+    # const.py / entity.py; device_tracker.config_entry became a deprecated
+    # alias module, going in 2027.6). The packages re-export them on every
+    # release we support, but only implicitly, which strict mypy rejects.
+    # Remove when the minimum HA is >= 2026.10 and import them from there.
+    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
+    from homeassistant.components.camera.const import CameraEntityFeature
+    from homeassistant.components.device_tracker.entity import (
+        TrackerEntity,
+        TrackerEntityDescription,
+    )
+else:
+    import voluptuous as vol
+
+#: Where each moved name can be imported from on every supported release
+#: (imported when first used, so loading the integration loads no platform).
+_MOVED = {
+    "BinarySensorDeviceClass": "homeassistant.components.binary_sensor",
+    "CameraEntityFeature": "homeassistant.components.camera",
+    "TrackerEntity": "homeassistant.components.device_tracker",
+    "TrackerEntityDescription": "homeassistant.components.device_tracker",
+}
+
+__all__ = [
+    "PARTS_PER_MILLION",
+    "SINGLE_ENTRY_DEVICES",
+    "BinarySensorDeviceClass",
+    "CameraEntityFeature",
+    "TrackerEntity",
+    "TrackerEntityDescription",
+    "async_get_entry_device",
+    "async_remove_entry_device",
+    "device_config_entry_ids",
+    "via_device_info",
+    "vol",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a moved name from the package that re-exports it everywhere."""
+    if (module := _MOVED.get(name)) is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+#: The unit of parts per million. HA 2026.x added ``UnitOfRatio`` and deprecated
+#: ``CONCENTRATION_PARTS_PER_MILLION`` (going in 2027.8); HA 2025.4 has only
+#: the latter. Both are the string "ppm". Remove when the minimum HA has
+#: ``UnitOfRatio`` and use ``UnitOfRatio.PARTS_PER_MILLION``.
+PARTS_PER_MILLION: str = (
+    ha_const.UnitOfRatio.PARTS_PER_MILLION
+    if hasattr(ha_const, "UnitOfRatio")
+    else "ppm"
+)
+
+#: HA 2026.8 (device registry storage v3) made a device belong to exactly one
+#: config entry: ``DeviceEntry.config_entry_id`` replaced ``config_entries``,
+#: identifiers became unique per config entry only, ``async_get_device`` was
+#: deprecated for ``async_get_device_by_identifier`` (breaks in 2027.8), the
+#: ``via_device`` identifier of ``DeviceInfo`` for ``via_device_id`` (breaks in
+#: 2027.8) and ``remove_config_entry_id`` for ``async_remove_device``.
+#: Remove this flag, and every helper below, when the minimum HA is >= 2026.8.
+SINGLE_ENTRY_DEVICES: bool = hasattr(
+    dr.DeviceRegistry, "async_get_device_by_identifier"
+)
+
+
+def async_get_entry_device(
+    registry: dr.DeviceRegistry, config_entry_id: str, identifier: tuple[str, str]
+) -> dr.DeviceEntry | None:
+    """Return the device of a config entry that has an identifier.
+
+    HA 2026.8 deprecated ``async_get_device`` (identifiers are no longer unique
+    across config entries). Remove when the minimum HA is >= 2026.8 and call
+    ``registry.async_get_device_by_identifier`` directly.
+    """
+    if SINGLE_ENTRY_DEVICES:
+        return registry.async_get_device_by_identifier(identifier, config_entry_id)
+    device = registry.async_get_device(identifiers={identifier})
+    if device is None or config_entry_id not in device.config_entries:
+        return None
+    return device
+
+
+def device_config_entry_ids(device: dr.DeviceEntry) -> set[str]:
+    """Return the config entries a device belongs to.
+
+    HA 2026.8 deprecated ``DeviceEntry.config_entries`` (breaks in 2027.10): a
+    device has a single ``config_entry_id``. Remove when the minimum HA is
+    >= 2026.8 and read ``device.config_entry_id`` directly.
+    """
+    if SINGLE_ENTRY_DEVICES:
+        return {device.config_entry_id}
+    return set(device.config_entries)
+
+
+def via_device_info(
+    registry: dr.DeviceRegistry, config_entry_id: str, parent: tuple[str, str]
+) -> dr.DeviceInfo:
+    """Return the part of a ``DeviceInfo`` that links a device to its parent.
+
+    The parent must be registered already; without it there is no link (HA
+    2025.4 would only log a warning). HA 2026.8 deprecated the ``via_device``
+    identifier (breaks in 2027.8) for ``via_device_id``, the parent's registry
+    id, which HA 2025.4 does not accept in a ``DeviceInfo``. Remove when the
+    minimum HA is >= 2026.8 and set ``via_device_id`` directly.
+    """
+    via = async_get_entry_device(registry, config_entry_id, parent)
+    if via is None:
+        return {}
+    if SINGLE_ENTRY_DEVICES:
+        return {"via_device_id": via.id}
+    return cast(dr.DeviceInfo, {"via_device": parent})
+
+
+def async_remove_entry_device(
+    registry: dr.DeviceRegistry, device: dr.DeviceEntry, config_entry_id: str
+) -> None:
+    """Take a device away from a config entry (deleting it once it has none).
+
+    HA 2026.8 deprecated ``remove_config_entry_id`` of ``async_update_device``:
+    a device has one config entry, so it is removed with
+    ``async_remove_device``. Remove when the minimum HA is >= 2026.8.
+    """
+    if SINGLE_ENTRY_DEVICES:
+        registry.async_remove_device(device.id)
+        return
+    registry.async_update_device(device.id, remove_config_entry_id=config_entry_id)

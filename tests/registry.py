@@ -1,0 +1,46 @@
+"""Device registry look-ups for the tests, the same on every supported HA.
+
+They go through the integration's compat helpers, so the tests use no device
+registry API that the newest Home Assistant reports as deprecated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from custom_components.petsmart_hub import compat
+from custom_components.petsmart_hub.const import DOMAIN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+
+
+def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
+    """Return our device with an identifier, whichever of our entries has it."""
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        device = compat.async_get_entry_device(
+            registry, entry.entry_id, (DOMAIN, identifier)
+        )
+        if device is not None:
+            return device
+    return None
+
+
+def entry_ids(device: dr.DeviceEntry) -> set[str]:
+    """The config entries a device belongs to."""
+    return compat.device_config_entry_ids(device)
+
+
+def remove_device_command(entry_id: str, device_id: str) -> dict[str, Any]:
+    """The websocket command with which the frontend deletes a device.
+
+    HA 2026.8 replaced config/device_registry/remove_config_entry (deprecated,
+    going in 2027.9) with config/device_registry/remove.
+    """
+    if compat.SINGLE_ENTRY_DEVICES:
+        return {"type": "config/device_registry/remove", "device_id": device_id}
+    return {
+        "type": "config/device_registry/remove_config_entry",
+        "config_entry_id": entry_id,
+        "device_id": device_id,
+    }
