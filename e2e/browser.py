@@ -96,6 +96,10 @@ ICONS_PENDING_JS = """
 """
 
 
+#: The no-break spaces (U+00A0, U+202F narrow) that `Page.text` reads as spaces.
+NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
+
+
 def find_chromium() -> str | None:
     """Path of a Chromium on PATH, if there is one."""
     for name in BINARIES:
@@ -158,8 +162,13 @@ class Page:
         await self.send("Page.navigate", url=url)
 
     async def text(self) -> str:
-        """Every piece of text on the page, shadow roots included."""
-        return str(await self.evaluate(DEEP_TEXT_JS) or "")
+        """Every piece of text on the page, shadow roots included.
+
+        No-break spaces read as spaces: the frontend of Home Assistant 2026.x puts
+        one between a value and its unit (`1,200\u00a0g`), 2025.4's a plain space.
+        """
+        text = str(await self.evaluate(DEEP_TEXT_JS) or "")
+        return text.translate(NO_BREAK_SPACES)
 
     async def wait_for_text(self, *needles: str, within: float = 30) -> str:
         """Wait until every needle is on the page; return the page's text."""

@@ -6,7 +6,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 import itertools
+import json
 import os
 from pathlib import Path
 import re
@@ -40,10 +42,7 @@ homeassistant:
   currency: EUR
   language: en
 
-http:
-  server_host: 127.0.0.1
-  server_port: {port}
-
+{http}
 frontend:
 config:
 {history}
@@ -51,6 +50,14 @@ logger:
   default: info
   logs:
     custom_components.petsmart_hub: debug
+"""
+
+#: Where Home Assistant 2025.4 takes the HTTP server's settings from; 2026.x
+#: from .storage/http (see `HassProcess.write_http_store`).
+HTTP_YAML = """\
+http:
+  server_host: 127.0.0.1
+  server_port: {port}
 """
 
 #: History of states for the more-info dialogs and the device page's logbook.
@@ -61,14 +68,86 @@ history:
 logbook:
 """
 
+#: A record's first line. Home Assistant 2026.x adds the UTC offset to the time
+#: (`2026-11-22 12:15:24.553+00:00`); 2025.4 writes `2025-11-22 12:15:24.553`.
 LOG_LINE = re.compile(
-    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+) (?P<level>[A-Z]+) "
+    r"^(?P<time>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+(?:[+-]\d\d:?\d\d|Z)?) "
+    r"(?P<level>[A-Z]+) "
     r"\((?P<thread>[^)]*)\) \[(?P<logger>[^\]]+)\] (?P<message>.*)$"
 )
 
 
 class HassError(Exception):
     """Home Assistant did not start or answered an API call with an error."""
+
+
+#: Which Home Assistant to run: a venv (its `bin/python`), a Python interpreter or a
+#: `hass` executable. Unset: the interpreter running this code (the test venv's HA).
+HASS_ENV = "PETSMART_E2E_HASS"
+
+#: The Home Assistant version the caller expects `hass` to be (checked by the
+#: end-to-end tests, so that a run claiming 2026.11 really ran 2026.11).
+VERSION_ENV = "PETSMART_E2E_HA_VERSION"
+
+#: Python's warnings that are hidden by default. Shown, Home Assistant logs them
+#: (logger `py.warnings`, with the file that caused them), and the end-to-end test
+#: fails on those that name the integration.
+PYTHONWARNINGS = "default::DeprecationWarning,default::PendingDeprecationWarning"
+
+
+def hass_python() -> str:
+    """The Python interpreter whose Home Assistant runs (`python -m homeassistant`)."""
+    chosen = os.environ.get(HASS_ENV, "")
+    if not chosen:
+        return sys.executable
+    path = Path(chosen).absolute()
+    if path.is_dir():
+        path = path / "bin" / "python"
+    elif not path.name.startswith("python"):
+        path = path.parent / "python"  # `hass` next to its venv's python
+    if not path.is_file():
+        raise HassError(f"{HASS_ENV}={chosen}: no Python at {path}")
+    return str(path)
+
+
+#: Asks a Python what its Home Assistant is: the version, and whether `http`
+#: keeps its settings in .storage/http (2026.x: YAML is migrated once into a
+#: *pending* trial configuration that reverts itself after 5 minutes unless a
+#: person confirms it in a dialog). Prints JSON.
+PROBE = """
+import json
+from homeassistant.const import __version__
+try:
+    from homeassistant.components.http import config
+except ImportError:
+    store = None
+else:
+    store = {
+        "version": config.STORAGE_VERSION,
+        "minor_version": config.STORAGE_MINOR_VERSION,
+        "defaults": dict(getattr(config, "_DEFAULT_CONFIG", {})),
+    }
+print(json.dumps({"version": __version__, "http_store": store}))
+"""
+
+
+@dataclass
+class HomeAssistantInfo:
+    """What `PROBE` found out."""
+
+    version: str
+    http_store: dict[str, Any] | None
+
+
+def probe(python: str) -> HomeAssistantInfo:
+    """Ask `python` about its Home Assistant (takes a second)."""
+    done = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [python, "-c", PROBE], capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise HassError(f"{python} has no usable Home Assistant:\n{done.stderr}")
+    found = json.loads(done.stdout)
+    return HomeAssistantInfo(found["version"], found["http_store"])
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -149,7 +228,10 @@ class HassProcess:
     port: int = 0
     time_zone: str = "UTC"
     history: bool = True
+    #: The interpreter that runs Home Assistant (`PETSMART_E2E_HASS`, or this one).
+    python: str = field(default_factory=hass_python)
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
+    info: HomeAssistantInfo | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -170,10 +252,16 @@ class HassProcess:
         """Write configuration.yaml and link the integration in."""
         if not self.port:
             self.port = free_port()
+        if self.info is None:
+            self.info = probe(self.python)
         self.config_dir.mkdir(parents=True, exist_ok=True)
+        if self.info.http_store is not None:
+            self.write_http_store(self.info.http_store)
         (self.config_dir / "configuration.yaml").write_text(
             CONFIGURATION_YAML.format(
-                port=self.port,
+                http=""
+                if self.info.http_store is not None
+                else HTTP_YAML.format(port=self.port),
                 time_zone=self.time_zone,
                 history=HISTORY_YAML if self.history else "",
             )
@@ -185,12 +273,48 @@ class HassProcess:
             link.unlink()
         link.symlink_to(INTEGRATION, target_is_directory=True)
 
+    def write_http_store(self, store: dict[str, Any]) -> None:
+        """Our port and address as the confirmed (stable) HTTP settings.
+
+        Home Assistant 2026.x migrates an `http:` YAML section into a trial that
+        shows a "Confirm new HTTP server configuration" dialog and, unconfirmed,
+        restarts on the defaults (port 8123, every address) five minutes later.
+        """
+        storage = self.config_dir / ".storage"
+        storage.mkdir(exist_ok=True)
+        stable = {
+            **store["defaults"],
+            "server_host": ["127.0.0.1"],
+            "server_port": self.port,
+            "created_at": datetime.now(UTC).isoformat(),
+            "error": None,
+            "error_message": None,
+        }
+        (storage / "http").write_text(
+            json.dumps(
+                {
+                    "version": store["version"],
+                    "minor_version": store["minor_version"],
+                    "key": "http",
+                    "data": {
+                        "stable": stable,
+                        "pending": None,
+                        "yaml_migration_done": True,
+                    },
+                },
+                indent=2,
+            )
+        )
+
     def _environment(self) -> dict[str, str]:
         """The caller's environment without pytest-cov's subprocess hooks."""
         return {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith("COV_CORE_")
+            **{
+                key: value
+                for key, value in os.environ.items()
+                if not key.startswith("COV_CORE_")
+            },
+            "PYTHONWARNINGS": PYTHONWARNINGS,
         }
 
     async def start(self, within: float = 90) -> None:
@@ -198,7 +322,7 @@ class HassProcess:
         self.prepare()
         with self.output_path.open("wb") as output:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable,
+                self.python,
                 "-m",
                 "homeassistant",
                 "--config",
@@ -404,6 +528,11 @@ class HassClient:
             return bool(config["state"] == "RUNNING")
 
         await wait_for(running, within=within, what="Home Assistant to be running")
+
+    async def version(self) -> str:
+        """The version of the Home Assistant answering."""
+        config = await self.get("/api/config")
+        return str(config["version"])
 
     # --- states and actions ----------------------------------------------------
 

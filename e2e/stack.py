@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
+import os
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,15 @@ from simulator.core import RunningSimulator, start_server
 from simulator.netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator
 from simulator.onenata import OneNataSimulator
 
-from .hass import DOMAIN, HassClient, HassError, HassProcess, wait_for
+from .hass import (
+    DOMAIN,
+    HASS_ENV,
+    VERSION_ENV,
+    HassClient,
+    HassError,
+    HassProcess,
+    wait_for,
+)
 
 ONENATA_API_KEY = "demo-key"
 OWNER_NAME = "Demo"
@@ -140,6 +149,23 @@ async def remove_failed_onboarding_extras(client: HassClient) -> list[str]:
     return removed
 
 
+def expected_version() -> str | None:
+    """The Home Assistant version the caller asked for (`PETSMART_E2E_HA_VERSION`)."""
+    return os.environ.get(VERSION_ENV) or None
+
+
+async def check_version(client: HassClient) -> str:
+    """The running Home Assistant's version; raise when it is not the expected one."""
+    version = await client.version()
+    expected = expected_version()
+    if expected is not None and version != expected:
+        raise HassError(
+            f"expected Home Assistant {expected}, but {HASS_ENV}="
+            f"{os.environ.get(HASS_ENV, '(unset)')} runs {version}"
+        )
+    return version
+
+
 @dataclass
 class Stack:
     """Everything the demo and the end-to-end tests run."""
@@ -148,6 +174,8 @@ class Stack:
     hass: HassProcess
     client: HassClient
     entries: list[dict[str, Any]] = field(default_factory=list)
+    #: The running Home Assistant's version.
+    version: str = ""
 
     async def add_accounts(self) -> list[dict[str, Any]]:
         """Add the OneNata account and both Netro devices through the config flow."""
@@ -186,8 +214,9 @@ async def running_stack(
             client = HassClient(session, hass.url)
             await client.onboard(OWNER_NAME, USERNAME, PASSWORD)
             await client.wait_running()
+            version = await check_version(client)
             await remove_failed_onboarding_extras(client)
-            yield Stack(fleet, hass, client)
+            yield Stack(fleet, hass, client, version=version)
     finally:
         # Home Assistant first, so it never polls a cloud that is gone.
         await hass.stop()
