@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
-import json
-from pathlib import Path
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -21,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-import voluptuous as vol
 
 from custom_components.petsmart_hub.config_flow import account_unique_id
 from custom_components.petsmart_hub.const import (
@@ -53,23 +49,21 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import (
-    FlowResult,
-    FlowResultType,
-    InvalidData,
-    section as flow_section,
-)
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
 
 from .conftest import API_KEY, Cloud
-
-STRINGS = json.loads(
-    (
-        Path(__file__).parents[1] / "custom_components" / DOMAIN / "strings.json"
-    ).read_text()
+from .flow import (
+    STRINGS,
+    assert_abort,
+    assert_form,
+    closed_port_url,
+    credentials,
+    form_defaults,
 )
+
 FOOD_LEVEL = "sensor.smart_feeder_1_food_level"
 FEED_BUTTON = "button.smart_feeder_1_feed"
 COMMANDS_ROUTE = "/v1/devices/{device_id}/commands"
@@ -79,48 +73,6 @@ type StartCloud = Callable[..., Awaitable[Cloud]]
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def credentials(api_key: str, base_url: str) -> dict[str, Any]:
-    """What the OneNata and reconfigure forms submit."""
-    return {CONF_API_KEY: api_key, CONF_ADVANCED: {CONF_BASE_URL: base_url}}
-
-
-def form_defaults(schema: vol.Schema) -> dict[str, Any]:
-    """Default values a form shows, sections nested as the frontend sees them."""
-    defaults: dict[str, Any] = {}
-    for marker, value in schema.schema.items():
-        if isinstance(value, flow_section):
-            defaults[str(marker)] = form_defaults(value.schema)
-        elif marker.default is not vol.UNDEFINED:
-            defaults[str(marker)] = marker.default()
-    return defaults
-
-
-def assert_form(
-    result: FlowResult, step_id: str, errors: dict[str, str] | None = None
-) -> None:
-    """The flow shows `step_id` with exactly `errors`, each of them translated."""
-    assert result["type"] is FlowResultType.FORM, result
-    assert result["step_id"] == step_id
-    assert result["errors"] == (errors or {})
-    for error in (errors or {}).values():
-        assert error in STRINGS["config"]["error"]
-
-
-def assert_abort(result: FlowResult, reason: str) -> None:
-    """The flow ended with a translated abort `reason`."""
-    assert result["type"] is FlowResultType.ABORT, result
-    assert result["reason"] == reason
-    assert reason in STRINGS["config"]["abort"]
-
-
-def closed_port_url() -> str:
-    """A base URL on 127.0.0.1 where nothing listens (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def device_ids(hass: HomeAssistant, entry: ConfigEntry) -> set[str]:
@@ -358,7 +310,7 @@ async def test_nothing_listening_then_recovery(
     """A base URL where nothing listens is cannot_connect; fixing it works."""
     result = await start_onenata_form(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], credentials(API_KEY, closed_port_url())
+        result["flow_id"], credentials(API_KEY, closed_port_url("/v1"))
     )
     assert_form(result, VENDOR_ONENATA, {"base": "cannot_connect"})
 
@@ -612,7 +564,7 @@ async def test_reconfigure_key_and_base_url(
 
     for user_input, error in (
         (credentials("moved-key", "ftp://example.com/v1"), "invalid_url"),
-        (credentials("moved-key", closed_port_url()), "cannot_connect"),
+        (credentials("moved-key", closed_port_url("/v1")), "cannot_connect"),
         (credentials("not-my-key", moved.base_url), "invalid_auth"),
         (credentials("stranger-key", stranger.base_url), "wrong_account"),
     ):

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import timedelta
-import json
-from pathlib import Path
-import socket
 from typing import Any
 from unittest.mock import patch
 
@@ -21,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
-import voluptuous as vol
 
 from custom_components.petsmart_hub.const import (
     CONF_ADVANCED,
@@ -47,23 +43,21 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import (
-    FlowResult,
-    FlowResultType,
-    InvalidData,
-    section as flow_section,
-)
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
 from homeassistant.exceptions import HomeAssistantError
 from simulator.core import start_server
 from simulator.netro import NetroSimulator
 
 from .conftest import CONTROLLER_KEY, SENSOR_KEY, NetroCloud, netro_entry
-
-STRINGS = json.loads(
-    (
-        Path(__file__).parents[1] / "custom_components" / DOMAIN / "strings.json"
-    ).read_text()
+from .flow import (
+    STRINGS,
+    assert_abort,
+    assert_form,
+    closed_port_url,
+    credentials,
+    form_defaults,
 )
+
 INFO = "/npa/v1/info.json"
 FRONT_LAWN = "switch.front_lawn_watering"
 MOISTURE = "sensor.front_lawn_moisture"
@@ -73,48 +67,6 @@ pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 
 
 # --- helpers ----------------------------------------------------------------
-
-
-def credentials(api_key: str, base_url: str) -> dict[str, Any]:
-    """What the Netro and reconfigure forms submit."""
-    return {CONF_API_KEY: api_key, CONF_ADVANCED: {CONF_BASE_URL: base_url}}
-
-
-def form_defaults(schema: vol.Schema) -> dict[str, Any]:
-    """Default values a form shows, sections nested as the frontend sees them."""
-    defaults: dict[str, Any] = {}
-    for marker, value in schema.schema.items():
-        if isinstance(value, flow_section):
-            defaults[str(marker)] = form_defaults(value.schema)
-        elif marker.default is not vol.UNDEFINED:
-            defaults[str(marker)] = marker.default()
-    return defaults
-
-
-def assert_form(
-    result: FlowResult, step_id: str, errors: dict[str, str] | None = None
-) -> None:
-    """The flow shows `step_id` with exactly `errors`, each of them translated."""
-    assert result["type"] is FlowResultType.FORM, result
-    assert result["step_id"] == step_id
-    assert result["errors"] == (errors or {})
-    for error in (errors or {}).values():
-        assert error in STRINGS["config"]["error"]
-
-
-def assert_abort(result: FlowResult, reason: str) -> None:
-    """The flow ended with a translated abort `reason`."""
-    assert result["type"] is FlowResultType.ABORT, result
-    assert result["reason"] == reason
-    assert reason in STRINGS["config"]["abort"]
-
-
-def closed_port_url() -> str:
-    """A base URL on 127.0.0.1 where nothing listens (connection refused)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/npa/v1"
 
 
 async def start_netro_form(hass: HomeAssistant) -> FlowResult:
@@ -283,7 +235,7 @@ async def test_network_down_then_recovery(
 ) -> None:
     """Nothing listening is cannot_connect; the right URL then works."""
     result = await start_netro_form(hass)
-    result = await submit(hass, result, CONTROLLER_KEY, closed_port_url())
+    result = await submit(hass, result, CONTROLLER_KEY, closed_port_url("/npa/v1"))
     assert_form(result, VENDOR_NETRO, {"base": "cannot_connect"})
 
     result = await submit(hass, result, CONTROLLER_KEY, netro.base_url)
@@ -490,7 +442,7 @@ async def test_reconfigure_errors_then_recovery(
 ) -> None:
     """Another device's serial, a bad serial, or no server: shown, then fixed."""
     result = await netro_controller.start_reconfigure_flow(hass)
-    base_url = closed_port_url() if url == "closed" else netro.base_url
+    base_url = closed_port_url("/npa/v1") if url == "closed" else netro.base_url
     result = await submit(hass, result, key, base_url)
     assert_form(result, "reconfigure", {"base": error})
     assert netro_controller.data[CONF_API_KEY] == CONTROLLER_KEY
