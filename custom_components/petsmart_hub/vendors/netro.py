@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-import json as jsonlib
 from typing import Any, Final
 
 import aiohttp
@@ -39,6 +38,7 @@ from .base import (
     VendorAccount,
     VendorError,
 )
+from .http import async_fetch
 from .netro_budget import Call, CallBudget, PollPlan, PollPolicy
 from .parse import pick, to_bool, to_datetime, to_float, to_int, to_str
 
@@ -373,27 +373,18 @@ class NetroClient:
         else:
             body_json = {"key": self._key, **(payload or {})}
         self.calls += 1
-        try:
-            async with self._session.request(
-                method,
-                f"{self._base_url}{path}",
-                params=query,
-                json=body_json,
-                headers={"Accept": "application/json"},
-                timeout=self._timeout,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-        except TimeoutError as err:
-            raise CannotConnectError(f"timeout on {method} {path}") from err
-        except aiohttp.ClientError as err:
-            raise CannotConnectError(
-                f"{method} {path} failed: {type(err).__name__}"
-            ) from err
-        try:
-            body: Any = jsonlib.loads(raw.decode()) if raw else None
-        except (ValueError, RecursionError):
-            body = None
+        response = await async_fetch(
+            self._session,
+            method,
+            f"{self._base_url}{path}",
+            label=f"{method} {path}",
+            client_timeout=self._timeout,
+            params=query,
+            json=body_json,
+            headers={"Accept": "application/json"},
+        )
+        status = response.status
+        body = response.json()
         self._note_meta(body)
         if isinstance(body, dict) and to_str(body.get("status")) is not None:
             state = str(body["status"]).upper()

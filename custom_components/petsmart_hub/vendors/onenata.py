@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 import email.utils
-import json as jsonlib
 import logging
 import re
 from typing import Any, Final
@@ -28,6 +27,7 @@ from .base import (
     RequestRejectedError,
     VendorAccount,
 )
+from .http import async_fetch
 from .parse import (
     pick,
     present,
@@ -197,32 +197,19 @@ class OneNataClient:
             "Authorization": f"Bearer {self._api_key}",
             "Accept": "application/json",
         }
-        try:
-            async with self._session.request(
-                method,
-                url,
-                params=params,
-                json=json,
-                headers=headers,
-                timeout=self._timeout,
-            ) as response:
-                raw = await response.read()
-                status = response.status
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-        except TimeoutError as err:
-            raise CannotConnectError(f"timeout on {method} {path}") from err
-        except aiohttp.ClientError as err:
-            raise CannotConnectError(
-                f"{method} {path} failed: {type(err).__name__}"
-            ) from err
-        body: Any = None
-        try:
-            # Decode here, not with response.text(): invalid UTF-8 then raises
-            # UnicodeDecodeError (a ValueError) inside this try, and absurdly
-            # deep nesting a RecursionError, both a bad response.
-            body = jsonlib.loads(raw) if raw.strip() else None
-        except (ValueError, RecursionError):
-            body = None
+        response = await async_fetch(
+            self._session,
+            method,
+            url,
+            label=f"{method} {path}",
+            client_timeout=self._timeout,
+            params=params,
+            json=json,
+            headers=headers,
+        )
+        status = response.status
+        retry_after = _retry_after(response.headers.get("Retry-After"))
+        body = response.json()
         if status >= 400:
             message = f"HTTP {status} on {method} {path}"
             if isinstance(body, dict) and to_str(body.get("msg")):
