@@ -312,40 +312,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
     ) -> dict[str, Any]:
         """Run an action on a device; vendor failures become HomeAssistantError."""
         device = self.device(device_id)
-        try:
-            result = await self.account.async_execute(device, action, params or {})
-        except AuthError as err:
-            self.config_entry.async_start_reauth(self.hass)
-            raise HomeAssistantError(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except InvalidParameterError as err:
-            raise ServiceValidationError(
-                translation_domain=DOMAIN,
-                translation_key="invalid_parameter",
-                translation_placeholders={"action": action.value, "error": str(err)},
-            ) from err
-        except BudgetExhaustedError as err:
-            reset = dt_util.as_local(err.reset) if err.reset else None
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="budget_exhausted",
-                translation_placeholders={
-                    "reset": reset.strftime("%Y-%m-%d %H:%M")
-                    if reset
-                    else "midnight UTC"
-                },
-            ) from err
-        except VendorError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="action_failed",
-                translation_placeholders={
-                    "action": action.value,
-                    "device": device.name,
-                    "error": str(err),
-                },
-            ) from err
+        result = await self._call(
+            self.account.async_execute(device, action, params or {}), action, device
+        )
         if refresh:
             await self.async_refresh_device(device_id)
         return result
@@ -388,8 +357,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         await self.async_refresh()
         return device_id
 
-    async def _call[T](self, call: Coroutine[Any, Any, T]) -> T:
-        """Await a vendor call, turning its errors into HomeAssistantError."""
+    async def _call[T](
+        self,
+        call: Coroutine[Any, Any, T],
+        action: Action | None = None,
+        device: Device | None = None,
+    ) -> T:
+        """Await a vendor call, turning its errors into translated HA errors.
+
+        An action (``action`` and ``device`` given) names itself in its
+        failure; a refused parameter is the user's to fix, and a spent call
+        budget says when calls come back.
+        """
         try:
             result: T = await call
         except AuthError as err:
@@ -398,9 +377,41 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except VendorError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=error_translation_key(err),
-                translation_placeholders={"error": str(err)},
-            ) from err
+            if action is None or device is None:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key=error_translation_key(err),
+                    translation_placeholders={"error": str(err)},
+                ) from err
+            raise _action_error(err, action, device) from err
         return result
+
+
+def _action_error(
+    err: VendorError, action: Action, device: Device
+) -> HomeAssistantError:
+    """The translated error of a failed action."""
+    if isinstance(err, InvalidParameterError):
+        return ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_parameter",
+            translation_placeholders={"action": action.value, "error": str(err)},
+        )
+    if isinstance(err, BudgetExhaustedError):
+        reset = dt_util.as_local(err.reset) if err.reset else None
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="budget_exhausted",
+            translation_placeholders={
+                "reset": reset.strftime("%Y-%m-%d %H:%M") if reset else "midnight UTC"
+            },
+        )
+    return HomeAssistantError(
+        translation_domain=DOMAIN,
+        translation_key="action_failed",
+        translation_placeholders={
+            "action": action.value,
+            "device": device.name,
+            "error": str(err),
+        },
+    )
