@@ -62,6 +62,8 @@ from simulator.core import (
 )
 from simulator.netro import NetroSimulator
 
+from .netro_policy import POLICY
+
 CONTROLLER = "CTRL00000001"
 SENSOR = "SENS00000001"
 # 07:00 in Los Angeles (the simulator's default zone): today's smart schedule
@@ -69,17 +71,6 @@ SENSOR = "SENS00000001"
 START = datetime(2025, 6, 2, 14, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2025, 6, 3, tzinfo=UTC)
 TOMORROW_RUN = datetime(2025, 6, 3, 12, 0, tzinfo=UTC)
-POLICY = PollPolicy(
-    idle_status=timedelta(minutes=10),
-    watering_status=timedelta(minutes=1),
-    schedules=timedelta(hours=2),
-    moistures=timedelta(hours=6),
-    sensor=timedelta(hours=1),
-    sensor_info=timedelta(hours=6),
-    soon=timedelta(minutes=2),
-    confirm_after=timedelta(seconds=20),
-    reserve=100,
-)
 CONFIRM = POLICY.confirm_after
 
 

@@ -10,25 +10,15 @@ from custom_components.petsmart_hub.vendors.netro_budget import (
     Call,
     CallBudget,
     PollPlan,
-    PollPolicy,
     next_midnight_utc,
 )
+
+from .netro_policy import POLICY
 
 T0 = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2025, 6, 3, tzinfo=UTC)
 CONTROLLER_CALLS = (Call.INFO, Call.SCHEDULES, Call.MOISTURES)
 SENSOR_CALLS = (Call.SENSOR_INFO, Call.SENSOR_DATA)
-POLICY = PollPolicy(
-    idle_status=timedelta(minutes=10),
-    watering_status=timedelta(minutes=1),
-    schedules=timedelta(hours=2),
-    moistures=timedelta(hours=6),
-    sensor=timedelta(hours=1),
-    sensor_info=timedelta(hours=6),
-    soon=timedelta(minutes=2),
-    confirm_after=timedelta(seconds=20),
-    reserve=100,
-)
 
 
 def minutes(value: float) -> timedelta:
