@@ -100,6 +100,16 @@ ICONS_PENDING_JS = """
 NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 
 
+#: How often a script interrupted by a navigation is run again.
+NAVIGATION_RETRIES = 10
+#: What DevTools says when a navigation destroyed a script's context.
+_NAVIGATED = (
+    "Inspected target navigated or closed",
+    "Execution context was destroyed",
+    "Cannot find context with specified id",
+)
+
+
 def find_chromium() -> str | None:
     """Path of a Chromium on PATH, if there is one."""
     for name in BINARIES:
@@ -146,13 +156,27 @@ class Page:
             return result
 
     async def evaluate(self, expression: str) -> Any:
-        """Evaluate JavaScript in the page and return its (JSON) value."""
-        result = await self.send(
-            "Runtime.evaluate",
-            expression=expression,
-            returnByValue=True,
-            awaitPromise=True,
-        )
+        """Evaluate JavaScript in the page and return its (JSON) value.
+
+        A page that navigates while the script runs (the login page hands
+        over to the app by itself) destroys the script's context: that is
+        transient, so the script is run again in the new page.
+        """
+        for attempt in itertools.count(1):
+            try:
+                result = await self.send(
+                    "Runtime.evaluate",
+                    expression=expression,
+                    returnByValue=True,
+                    awaitPromise=True,
+                )
+                break
+            except DevToolsError as err:
+                if attempt >= NAVIGATION_RETRIES or not any(
+                    sign in str(err) for sign in _NAVIGATED
+                ):
+                    raise
+                await asyncio.sleep(0.2)
         if "exceptionDetails" in result:
             raise DevToolsError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
