@@ -9,13 +9,16 @@ overrides the few hooks that shape error bodies in the vendor's own format.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from enum import Enum, StrEnum
+from http import HTTPStatus
 import json
 import logging
-from typing import Any
+import socket
+import struct
+from typing import Any, ClassVar, Final
 
 from aiohttp import web
 
@@ -32,6 +35,21 @@ HTML_ERROR_PAGE = (
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
+HTTP_503_PAGE = (
+    "<html>\r\n<head><title>503 Service Temporarily Unavailable</title></head>\r\n"
+    "<body>\r\n<center><h1>503 Service Temporarily Unavailable</h1></center>\r\n"
+    "<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
+)
+HUGE_BODY_SIZE = 5 * 1024 * 1024
+DEFAULT_RETRY_AFTER = 30
+# MISSING_FIELDS with this `value` keeps the identity fields instead of emptying data.
+KEEP_ID = "keep_id"
+# The messages of the injected HTTP errors, also used for BODY_CODE's codes.
+STATUS_MESSAGES = {
+    401: "Invalid API key",
+    429: "Rate limit exceeded",
+    500: "Internal server error",
+}
 
 
 @dataclass
@@ -58,19 +76,70 @@ class FaultKind(StrEnum):
     MALFORMED_JSON = "malformed_json"
     HTML_ERROR = "html_error"
     MISSING_FIELDS = "missing_fields"
+    HTTP_503 = "http_503"
+    HUGE_BODY = "huge_body"
+    CONNECTION_RESET = "connection_reset"
+    DATA_NULL = "data_null"
+    WRONG_TYPES = "wrong_types"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_ENTRIES = "bad_entries"
+    EMPTY_LIST = "empty_list"
+    DROP_DEVICE = "drop_device"
+    MINIMAL_ENTRIES = "minimal_entries"
+    DROP_ZONE = "drop_zone"
+
+
+# Faults that only exist on one route of a vendor (its `fault_routes`): they
+# match nothing else, so they are neither applied nor used up elsewhere.
+ROUTE_BOUND_FAULTS = frozenset(
+    {
+        FaultKind.BAD_ENTRIES,
+        FaultKind.EMPTY_LIST,
+        FaultKind.DROP_DEVICE,
+        FaultKind.MINIMAL_ENTRIES,
+        FaultKind.DROP_ZONE,
+    }
+)
+# Faults that let the API answer, then break the data of a successful answer.
+REWRITING_FAULTS = ROUTE_BOUND_FAULTS | {
+    FaultKind.MISSING_FIELDS,
+    FaultKind.DATA_NULL,
+    FaultKind.WRONG_TYPES,
+    FaultKind.OUT_OF_RANGE,
+}
+
+
+class Unset(Enum):
+    """The type of `UNSET`, an argument left out."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
 
 
 @dataclass
 class Fault:
-    """An injected fault and the requests it applies to."""
+    """An injected fault and the requests it applies to.
+
+    `retry_after` is the Retry-After header of HTTP_429 and HTTP_503 (None: no
+    header; a string such as an HTTP date is sent as is). `size` is the length
+    in bytes of a HUGE_BODY answer. `value` is what OUT_OF_RANGE puts in place
+    of every number, the device DROP_DEVICE drops, the zone DROP_ZONE drops,
+    and a variant for MISSING_FIELDS (`KEEP_ID`) and BAD_ENTRIES. `code` is the
+    error code BODY_CODE reports (None: the vendor's internal error).
+    """
 
     kind: FaultKind
     route: str | None = None
     device_id: str | None = None
     method: str | None = None
     times: int | None = None
-    retry_after: int = 30
+    retry_after: int | str | None = DEFAULT_RETRY_AFTER
     timeout_seconds: float = 60.0
+    size: int = HUGE_BODY_SIZE
+    value: Any = None
+    code: int | None = None
 
     def matches(self, method: str, route: str, device_id: str | None) -> bool:
         """Return True when this fault applies to the request."""
@@ -146,6 +215,11 @@ def route_template(request: web.Request) -> str:
 class BaseSimulator:
     """A fake cloud: an aiohttp app plus recording, latency and faults."""
 
+    # The route each route-bound fault kind of this vendor acts on.
+    fault_routes: ClassVar[Mapping[FaultKind, str]] = {}
+    # Fields WRONG_TYPES and OUT_OF_RANGE leave alone: they name things.
+    identity_keys: ClassVar[frozenset[str]] = frozenset({"id"})
+
     def __init__(self, *, latency: float = 0.0) -> None:
         """Create the app; subclasses add their routes afterwards."""
         self.clock = SimClock()
@@ -192,19 +266,34 @@ class BaseSimulator:
         device_id: str | None = None,
         method: str | None = None,
         times: int | None = None,
-        retry_after: int = 30,
+        retry_after: int | str | None | Unset = UNSET,
         timeout_seconds: float = 60.0,
+        size: int = HUGE_BODY_SIZE,
+        value: Any = None,
+        code: int | None = None,
     ) -> None:
-        """Break matching requests; `times=None` keeps the fault until cleared."""
+        """Break matching requests; `times=None` keeps the fault until cleared.
+
+        `retry_after` defaults to 30 seconds for HTTP_429 and to no header for
+        HTTP_503; see `Fault` for the other parameters.
+        """
+        kind = FaultKind(kind)
+        if size < 0:
+            raise ValueError("size can not be negative")
+        if retry_after is UNSET:
+            retry_after = None if kind is FaultKind.HTTP_503 else DEFAULT_RETRY_AFTER
         self.faults.append(
             Fault(
-                kind=FaultKind(kind),
+                kind=kind,
                 route=route,
                 device_id=device_id,
                 method=method,
                 times=times,
                 retry_after=retry_after,
                 timeout_seconds=timeout_seconds,
+                size=size,
+                value=value,
+                code=code,
             )
         )
 
@@ -217,7 +306,10 @@ class BaseSimulator:
     ) -> Fault | None:
         """Return the first fault matching the request, using up one of its times."""
         for fault in self.faults:
-            if not fault.matches(method, route, device_id):
+            if not fault.matches(method, route, device_id) or (
+                fault.kind in ROUTE_BOUND_FAULTS
+                and self.fault_routes.get(fault.kind) != route
+            ):
                 continue
             if fault.times is not None:
                 fault.times -= 1
@@ -239,9 +331,10 @@ class BaseSimulator:
         """Return the JSON body the vendor sends with an HTTP error."""
         return {"error": message, "status": status}
 
-    def body_code_payload(self) -> Any:
-        """Return an HTTP 200 body that reports a failure inside it."""
-        return {"error": "Internal server error", "status": 500}
+    def body_code_payload(self, code: int | None = None) -> Any:
+        """Return an HTTP 200 body that reports a failure (default 500) inside it."""
+        code = 500 if code is None else code
+        return {"error": status_message(code), "status": code}
 
     def fault_error_payload(
         self, request: web.Request, status: int, message: str
@@ -249,9 +342,19 @@ class BaseSimulator:
         """Return the body of an injected HTTP error; defaults to `error_payload`."""
         return self.error_payload(status, message)
 
-    def body_code_response(self, request: web.Request) -> web.StreamResponse:
+    def body_code_response(
+        self, request: web.Request, code: int | None = None
+    ) -> web.StreamResponse:
         """Answer a BODY_CODE fault; defaults to HTTP 200 with `body_code_payload`."""
-        return web.json_response(self.body_code_payload())
+        return web.json_response(self.body_code_payload(code))
+
+    def success_payload(self, request: web.Request, data: Any) -> Any:
+        """Return a successful answer carrying `data`, in the vendor's envelope."""
+        return data
+
+    def map_data(self, payload: Any, change: Callable[[Any], Any]) -> Any:
+        """Return `payload` with `change` applied to its data if it is a success."""
+        return change(payload)
 
     def malformed_body(self) -> str:
         """Return a truncated JSON body, as a proxy cutting the answer short would."""
@@ -260,6 +363,37 @@ class BaseSimulator:
     def strip_required_fields(self, payload: Any) -> Any:
         """Return `payload` without the fields a client needs."""
         return {}
+
+    def keep_identity_fields(self, payload: Any) -> Any:
+        """Return `payload` with nothing but `identity_keys` left in its data."""
+        return self.map_data(payload, lambda data: only_keys(data, self.identity_keys))
+
+    def null_data(self, payload: Any) -> Any:
+        """Return `payload` with its data replaced by null."""
+        return self.map_data(payload, lambda _: None)
+
+    def rewrite_payload(self, fault: Fault, request: web.Request, payload: Any) -> Any:
+        """Break the successful answer `payload` the way a rewriting fault says.
+
+        A vendor handles its route-bound kinds (see `fault_routes`) first.
+        """
+        match fault.kind:
+            case FaultKind.MISSING_FIELDS if fault.value == KEEP_ID:
+                return self.keep_identity_fields(payload)
+            case FaultKind.MISSING_FIELDS:
+                return self.strip_required_fields(payload)
+            case FaultKind.DATA_NULL:
+                return self.null_data(payload)
+            case FaultKind.WRONG_TYPES:
+                keep = self.identity_keys
+                return self.map_data(
+                    payload, lambda d: map_scalars(d, keep, wrong_type)
+                )
+            case FaultKind.OUT_OF_RANGE:
+                keep = self.identity_keys | {"meta"}
+                change = out_of_range(fault.value)
+                return self.map_data(payload, lambda d: map_scalars(d, keep, change))
+        return payload
 
     def handle_http_exception(self, exc: web.HTTPException) -> web.StreamResponse:
         """Turn aiohttp's own errors (unknown route, bad method) into a response."""
@@ -310,10 +444,19 @@ class BaseSimulator:
         _LOGGER.debug(
             "Injecting %s into %s %s", fault.kind, request.method, request.path
         )
+        if fault.kind is FaultKind.TIMEOUT:
+            await self._sleep(fault.timeout_seconds)
+            return await self._call(handler, request)
+        if fault.kind in REWRITING_FAULTS:
+            response = await self._call(handler, request)
+            return _rewrite_response(
+                response, lambda payload: self.rewrite_payload(fault, request, payload)
+            )
+        return self._fault_answer(fault, request)
+
+    def _fault_answer(self, fault: Fault, request: web.Request) -> web.StreamResponse:
+        """Answer in place of the API (a proxy, the network or the API failing)."""
         match fault.kind:
-            case FaultKind.TIMEOUT:
-                await self._sleep(fault.timeout_seconds)
-                return await self._call(handler, request)
             case FaultKind.HTTP_500:
                 return web.json_response(
                     self.fault_error_payload(request, 500, "Internal server error"),
@@ -328,10 +471,17 @@ class BaseSimulator:
                 return web.json_response(
                     self.fault_error_payload(request, 429, "Rate limit exceeded"),
                     status=429,
-                    headers={"Retry-After": str(fault.retry_after)},
+                    headers=_retry_after_header(fault),
+                )
+            case FaultKind.HTTP_503:
+                return web.Response(
+                    text=HTTP_503_PAGE,
+                    status=503,
+                    content_type="text/html",
+                    headers=_retry_after_header(fault),
                 )
             case FaultKind.BODY_CODE:
-                return self.body_code_response(request)
+                return self.body_code_response(request, fault.code)
             case FaultKind.MALFORMED_JSON:
                 return web.Response(
                     text=self.malformed_body(), content_type="application/json"
@@ -340,21 +490,18 @@ class BaseSimulator:
                 return web.Response(
                     text=HTML_ERROR_PAGE, status=502, content_type="text/html"
                 )
-            case FaultKind.MISSING_FIELDS:
-                response = await self._call(handler, request)
-                return self._strip_response(response)
+            case FaultKind.HUGE_BODY:
+                return self._huge_response(request, fault.size)
+            case FaultKind.CONNECTION_RESET:
+                return _reset_connection(request)
+        raise ValueError(f"{fault.kind} is not answered in place of the API")
 
-    def _strip_response(self, response: web.StreamResponse) -> web.StreamResponse:
-        """Remove required fields from a successful JSON response."""
-        if (
-            not isinstance(response, web.Response)
-            or response.status != 200
-            or response.content_type != "application/json"
-            or not isinstance(response.body, bytes)
-        ):
-            return response
-        payload = json.loads(response.body)
-        return web.json_response(self.strip_required_fields(payload))
+    def _huge_response(self, request: web.Request, size: int) -> web.Response:
+        """A valid JSON success of `size` bytes: data holds a long padding string."""
+        data = {"padding": ""}
+        payload = self.success_payload(request, data)
+        data["padding"] = "x" * max(0, size - len(json.dumps(payload)))
+        return web.Response(text=json.dumps(payload), content_type="application/json")
 
     async def _sleep(self, seconds: float) -> None:
         """Sleep in a way `RunningSimulator.close` can interrupt."""
@@ -372,6 +519,98 @@ class BaseSimulator:
         """Cancel every request stuck in an injected timeout."""
         for task in list(self._sleeping):
             task.cancel()
+
+
+def _rewrite_response(
+    response: web.StreamResponse, rewrite: Callable[[Any], Any]
+) -> web.StreamResponse:
+    """Apply `rewrite` to the body of a successful JSON response."""
+    if (
+        not isinstance(response, web.Response)
+        or response.status != 200
+        or response.content_type != "application/json"
+        or not isinstance(response.body, bytes)
+    ):
+        return response
+    return web.json_response(rewrite(json.loads(response.body)))
+
+
+def _retry_after_header(fault: Fault) -> dict[str, str]:
+    """The Retry-After header of a fault, if it has one."""
+    if fault.retry_after is None:
+        return {}
+    return {"Retry-After": str(fault.retry_after)}
+
+
+def _reset_connection(request: web.Request) -> web.StreamResponse:
+    """Drop the connection with a TCP reset, answering nothing.
+
+    The response returned is never sent: aiohttp fails to write it to the
+    closed transport and treats that as a client that went away.
+    """
+    transport = request.transport
+    if transport is not None:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            linger = struct.pack("ii", 1, 0)  # close with RST, not FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+        transport.abort()
+    return web.Response(status=204)
+
+
+def status_message(code: int) -> str:
+    """The message of an error `code`: the injected faults', else the HTTP reason."""
+    if code in STATUS_MESSAGES:
+        return STATUS_MESSAGES[code]
+    try:
+        return HTTPStatus(code).phrase
+    except ValueError:
+        return f"Error {code}"
+
+
+def map_scalars(value: Any, keep: frozenset[str], change: Callable[[Any], Any]) -> Any:
+    """Return `value` with `change` applied to every scalar inside it.
+
+    Lists and objects keep their structure; the values of `keep` keys are left
+    as they are.
+    """
+    if isinstance(value, dict):
+        return {
+            key: item if key in keep else map_scalars(item, keep, change)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [map_scalars(item, keep, change) for item in value]
+    return change(value)
+
+
+def wrong_type(value: Any) -> Any:
+    """A scalar of the wrong JSON type: numbers "abc", strings 12345, booleans "maybe"."""
+    if isinstance(value, bool):
+        return "maybe"
+    if isinstance(value, int | float):
+        return "abc"
+    if isinstance(value, str):
+        return 12345
+    return value
+
+
+def out_of_range(replacement: Any) -> Callable[[Any], Any]:
+    """Return a change that puts `replacement` in place of numbers (not booleans)."""
+
+    def change(value: Any) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return replacement
+        return value
+
+    return change
+
+
+def only_keys(data: Any, keep: frozenset[str]) -> Any:
+    """Return an object of `data` reduced to its `keep` keys ({} if not an object)."""
+    if not isinstance(data, dict):
+        return {}
+    return {key: item for key, item in data.items() if key in keep}
 
 
 async def _read_json(request: web.Request) -> Any:

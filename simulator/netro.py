@@ -10,24 +10,31 @@ when it then fails with code 4 or 6; once none are left every call answers
 code 3 (and spends nothing) until midnight UTC.
 
 Injected faults (see `simulator.core`) act before the API: HTTP_500, HTTP_401,
-HTTP_429, HTML_ERROR and MALFORMED_JSON spend no token (a proxy answered);
-TIMEOUT and MISSING_FIELDS reach the API and spend one; BODY_CODE is the API's
-own internal error (code 5, with the HTTP status `error_http_status` gives it)
-and spends one too.
+HTTP_429, HTTP_503, HTML_ERROR, MALFORMED_JSON, HUGE_BODY and CONNECTION_RESET
+spend no token (a proxy or the network answered; HUGE_BODY's meta is the key's
+real one). TIMEOUT and the faults that break a successful answer (MISSING_FIELDS,
+DATA_NULL, WRONG_TYPES, OUT_OF_RANGE, DROP_ZONE) reach the API and spend one.
+BODY_CODE is the API's own error `code` (default 5, internal error, with the
+HTTP status `error_http_status` gives it): codes 4, 5 and 6 spend a token like
+the real ones; codes 1 and 3 spend nothing and leave token_remaining as it is.
+DROP_ZONE only acts on info.json: the controller's `zones` lose the zone whose
+`ith` is the fault's value, while `zone_num` (the controller's zone count)
+stays as it is.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 import random
 import string
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from .core import REQUEST_JSON, BaseSimulator, Handler
+from .core import REQUEST_JSON, BaseSimulator, Fault, FaultKind, Handler
 from .netro_api import (
     API_VERSION,
     CONTROLLER,
@@ -64,10 +71,16 @@ from .netro_devices import (
 
 BASE_PATH = "/npa/v1"
 DEFAULT_DAILY_LIMIT = 2000
+INFO_ROUTE = f"{BASE_PATH}/info.json"
+# BODY_CODE's codes that, like the real errors, come before a token is spent.
+UNSPENT_CODES = (INVALID_KEY, EXCEED_LIMIT)
 
 
 class NetroSimulator(BaseSimulator):
     """The Netro cloud: controllers, sensors and a daily token budget per key."""
+
+    fault_routes: ClassVar[Mapping[FaultKind, str]] = {FaultKind.DROP_ZONE: INFO_ROUTE}
+    identity_keys: ClassVar[frozenset[str]] = frozenset({"serial", "ith", "zone", "id"})
 
     def __init__(
         self,
@@ -215,7 +228,7 @@ class NetroSimulator(BaseSimulator):
     def _http_status(self, code: int) -> int:
         """The HTTP status an ERROR body with `code` comes with."""
         if self.error_http_status == "codes":
-            return HTTP_STATUS_BY_CODE[code]
+            return HTTP_STATUS_BY_CODE.get(code, 500)
         return 200
 
     def _error(self, err: NetroError, key: str | None, now: datetime) -> web.Response:
@@ -330,19 +343,58 @@ class NetroSimulator(BaseSimulator):
         payload["meta"] = self._meta(self._key(request), self.clock.now())
         return payload
 
-    def body_code_payload(self) -> Any:
-        """Code 5 in an ERROR envelope."""
+    def body_code_payload(self, code: int | None = None) -> Any:
+        """Error `code` (default 5) in an ERROR envelope."""
+        code = INTERNAL_ERROR if code is None else code
         return error_envelope(
-            INTERNAL_ERROR, "Internal error", self._meta(None, self.clock.now())
+            code, self._code_message(code, None), self._meta(None, self.clock.now())
         )
 
-    def body_code_response(self, request: web.Request) -> web.StreamResponse:
-        """The API's internal error: spends a token, answers code 5."""
+    def body_code_response(
+        self, request: web.Request, code: int | None = None
+    ) -> web.StreamResponse:
+        """The API's own error `code` (default 5); all but codes 1 and 3 spend a token."""
+        code = INTERNAL_ERROR if code is None else code
         now = self.clock.now()
         key = self._key(request)
-        if key is not None and self.device(key) is not None:
+        if (
+            code not in UNSPENT_CODES
+            and key is not None
+            and self.device(key) is not None
+        ):
             self._spend(key, now)
-        return self._error(NetroError(INTERNAL_ERROR, "Internal error"), key, now)
+        return self._error(NetroError(code, self._code_message(code, key)), key, now)
+
+    def _code_message(self, code: int, key: str | None) -> str:
+        """The doc's message of an error code, for an injected BODY_CODE."""
+        messages = {
+            INVALID_KEY: f"Invalid key: {key or ''}",
+            EXCEED_LIMIT: f"Exceed limit: {self.daily_limit} calls a day",
+            INVALID_DEVICE: "Invalid device or sensor",
+            INTERNAL_ERROR: "Internal error",
+            PARAMETER_ERROR: "Parameter error",
+        }
+        return messages.get(code, f"Error {code}")
+
+    def success_payload(self, request: web.Request, data: Any) -> Any:
+        """An OK envelope with the key's token state (nothing spent)."""
+        return ok_envelope(data, self._meta(self._key(request), self.clock.now()))
+
+    def map_data(self, payload: Any, change: Callable[[Any], Any]) -> Any:
+        """Change the data of an OK envelope; ERROR envelopes stay as they are."""
+        if isinstance(payload, dict) and payload.get("status") == "OK":
+            return {**payload, "data": change(payload.get("data"))}
+        return payload
+
+    def keep_identity_fields(self, payload: Any) -> Any:
+        """Keep only the serial of info.json's device or sensor; empty other data."""
+        return self.map_data(payload, _only_serials)
+
+    def rewrite_payload(self, fault: Fault, request: web.Request, payload: Any) -> Any:
+        """Drop a zone from info.json for DROP_ZONE, else as the core does."""
+        if fault.kind is FaultKind.DROP_ZONE:
+            return self.map_data(payload, lambda data: _drop_zone(data, fault.value))
+        return super().rewrite_payload(fault, request, payload)
 
     def malformed_body(self) -> str:
         """An envelope cut off mid-way."""
@@ -350,9 +402,27 @@ class NetroSimulator(BaseSimulator):
 
     def strip_required_fields(self, payload: Any) -> Any:
         """Keep the envelope but empty its data."""
-        if isinstance(payload, dict) and payload.get("status") == "OK":
-            return {**payload, "data": {}}
-        return payload
+        return self.map_data(payload, lambda _: {})
+
+
+def _only_serials(data: Any) -> JSON:
+    """info.json's data with nothing but the serial of its device or sensor."""
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: {"serial": item.get("serial")}
+        for name, item in data.items()
+        if name in ("device", "sensor") and isinstance(item, dict)
+    }
+
+
+def _drop_zone(data: Any, ith: Any) -> Any:
+    """info.json's data without the controller zone `ith` (zone_num unchanged)."""
+    device = data.get("device") if isinstance(data, dict) else None
+    if not isinstance(device, dict) or not isinstance(device.get("zones"), list):
+        return data
+    zones = [zone for zone in device["zones"] if zone.get("ith") != ith]
+    return {**data, "device": {**device, "zones": zones}}
 
 
 def describe(sim: NetroSimulator) -> list[str]:

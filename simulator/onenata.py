@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, WSMsgType, web
 
-from .core import BaseSimulator, Handler, shift_times
+from .core import BaseSimulator, Fault, FaultKind, Handler, shift_times, status_message
 from .media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
 from .onenata_api import (
     COMMANDS,
@@ -46,6 +46,17 @@ API_PREFIX = "/v1/"
 DEVICES_SHAPES = ("envelope_list", "envelope_object", "bare_list", "object")
 WEBHOOK_EVENTS = ("device.status.changed", "device.offline", "device.alert")
 
+DEVICE_LIST_ROUTE = "/v1/devices"
+# The faults that break GET /devices' list (and act on no other route).
+DEVICE_LIST_FAULTS = (
+    FaultKind.BAD_ENTRIES,
+    FaultKind.EMPTY_LIST,
+    FaultKind.DROP_DEVICE,
+    FaultKind.MINIMAL_ENTRIES,
+)
+# BAD_ENTRIES with this `value` also takes deviceType out of every real entry.
+STRIP_TYPE = "strip_type"
+
 
 @dataclass
 class WebhookDelivery:
@@ -60,6 +71,11 @@ class WebhookDelivery:
 
 class OneNataSimulator(BaseSimulator):
     """The OneNata cloud: devices, commands, webhooks and camera media."""
+
+    fault_routes: ClassVar[Mapping[FaultKind, str]] = dict.fromkeys(
+        DEVICE_LIST_FAULTS, DEVICE_LIST_ROUTE
+    )
+    identity_keys: ClassVar[frozenset[str]] = frozenset({"deviceId", "id"})
 
     def __init__(
         self,
@@ -185,9 +201,43 @@ class OneNataSimulator(BaseSimulator):
         """Wrap errors in the same envelope as successes."""
         return envelope(message, None, code=status)
 
-    def body_code_payload(self) -> Any:
-        """Report code 500 inside an HTTP 200 envelope."""
-        return envelope("Internal server error", None, code=500)
+    def body_code_payload(self, code: int | None = None) -> Any:
+        """Report `code` (default 500) inside an HTTP 200 envelope."""
+        code = 500 if code is None else code
+        return envelope(status_message(code), None, code=code)
+
+    def success_payload(self, request: web.Request, data: Any) -> Any:
+        """The doc's success envelope."""
+        return envelope("Success", data)
+
+    def map_data(self, payload: Any, change: Callable[[Any], Any]) -> Any:
+        """Change the data of a code 200 envelope, or a bare device list."""
+        if not _is_envelope(payload):
+            return change(payload)
+        if payload["code"] != 200:
+            return payload
+        return {**payload, "data": change(payload["data"])}
+
+    def null_data(self, payload: Any) -> Any:
+        """Null the envelope's data, or the list of a bare device list."""
+        if _is_envelope(payload):
+            return super().null_data(payload)
+        return {"devices": None}
+
+    def keep_identity_fields(self, payload: Any) -> Any:
+        """Keep only deviceId: in the data object, or in every device entry."""
+        return self.map_data(payload, _keep_device_ids)
+
+    def rewrite_payload(self, fault: Fault, request: web.Request, payload: Any) -> Any:
+        """Break the device list for the device-list faults, else as the core does."""
+        if fault.kind in DEVICE_LIST_FAULTS:
+            return self.map_data(
+                payload,
+                lambda data: map_entries(
+                    data, lambda items: rewrite_entries(fault, items)
+                ),
+            )
+        return super().rewrite_payload(fault, request, payload)
 
     def malformed_body(self) -> str:
         """Return an envelope cut off mid-way."""
@@ -452,6 +502,101 @@ class OneNataSimulator(BaseSimulator):
             elif message.type == WSMsgType.TEXT:
                 await socket.send_str(message.data)
         return socket
+
+
+def _is_envelope(payload: Any) -> bool:
+    """Whether `payload` is a {code, msg, data} envelope."""
+    return isinstance(payload, dict) and "code" in payload and "data" in payload
+
+
+def _has_entries(data: Any) -> bool:
+    """Whether `data` is a device list, bare or as {"devices": [...]}."""
+    return isinstance(data, list) or (
+        isinstance(data, dict) and isinstance(data.get("devices"), list)
+    )
+
+
+def map_entries(data: Any, change: Callable[[list[Any]], list[Any]]) -> Any:
+    """Change the entries of a device list in either shape (keeping "total" right)."""
+    if isinstance(data, list):
+        return change(data)
+    if not _has_entries(data):
+        return data
+    entries = change(data["devices"])
+    if "total" in data:
+        return {**data, "devices": entries, "total": len(entries)}
+    return {**data, "devices": entries}
+
+
+def _keep_device_ids(data: Any) -> Any:
+    """A device list's entries, or a data object, reduced to their deviceId."""
+    if _has_entries(data):
+        return map_entries(data, _only_device_ids)
+    return _only_device_id(data)
+
+
+def _only_device_id(data: Any) -> JSON:
+    """An object reduced to its deviceId ({} if it has none)."""
+    if not isinstance(data, dict) or "deviceId" not in data:
+        return {}
+    return {"deviceId": data["deviceId"]}
+
+
+def _only_device_ids(entries: list[Any]) -> list[Any]:
+    """Device entries reduced to their deviceId."""
+    return [_only_device_id(entry) for entry in entries]
+
+
+def unreadable_entries() -> list[Any]:
+    """Entries a client can not use: no deviceType, no deviceId, a string, null."""
+    return [
+        {
+            "deviceId": "unknown_001",
+            "serialNumber": "ON-XX-001",
+            "deviceModel": "mystery",
+            "manufacturer": "onenata",
+            "name": "Unknown device",
+            "firmwareVersion": "1.0.0",
+            "status": "active",
+        },
+        {
+            "serialNumber": "ON-XX-002",
+            "deviceType": CAMERA,
+            "deviceModel": "mystery",
+            "manufacturer": "onenata",
+            "name": "Camera without an id",
+            "firmwareVersion": "1.0.0",
+            "status": "active",
+        },
+        "garbage",
+        None,
+    ]
+
+
+def rewrite_entries(fault: Fault, entries: list[Any]) -> list[Any]:
+    """Break the real device entries the way a device-list fault says."""
+    match fault.kind:
+        case FaultKind.BAD_ENTRIES if fault.value == STRIP_TYPE:
+            return [*_without(entries, "deviceType"), *unreadable_entries()]
+        case FaultKind.BAD_ENTRIES:
+            return [*entries, *unreadable_entries()]
+        case FaultKind.EMPTY_LIST:
+            return []
+        case FaultKind.DROP_DEVICE:
+            return [entry for entry in entries if entry.get("deviceId") != fault.value]
+        case FaultKind.MINIMAL_ENTRIES:
+            return [
+                {key: entry[key] for key in ("deviceId", "deviceType") if key in entry}
+                for entry in entries
+            ]
+    return entries
+
+
+def _without(entries: list[Any], name: str) -> list[Any]:
+    """Device entries without the field `name`."""
+    return [
+        {key: val for key, val in entry.items() if key != name} for entry in entries
+    ]
 
 
 __all__ = [

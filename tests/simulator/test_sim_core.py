@@ -13,7 +13,9 @@ from aiohttp import ClientConnectionError, ClientSession, ClientTimeout, web
 import pytest
 
 from simulator.core import (
+    KEEP_ID,
     BaseSimulator,
+    Fault,
     FaultKind,
     RecordedRequest,
     SimClock,
@@ -421,6 +423,61 @@ async def test_base_defaults(
     sim.add_fault(FaultKind.MALFORMED_JSON, times=1)
     assert await get("/things/a") == (200, b'{"data": {"id": "')
     assert sim.count(device_id="a") == 5
+
+
+async def test_base_defaults_of_the_fault_matrix(
+    echo: tuple[EchoSimulator, ClientSession, str],
+) -> None:
+    sim, session, url = echo
+
+    async def get(path: str) -> tuple[int, str, bytes]:
+        async with session.get(url + path) as response:
+            return response.status, response.content_type, await response.read()
+
+    sim.add_fault(FaultKind.HTTP_503, times=1)
+    assert (await get("/things/a"))[:2] == (503, "text/html")
+    sim.add_fault(FaultKind.HUGE_BODY, size=40, times=1)
+    assert await get("/things/a") == (
+        200,
+        "application/json",
+        b'{"padding": "' + b"x" * 25 + b'"}',
+    )
+    sim.add_fault(FaultKind.DATA_NULL, times=1)
+    assert (await get("/things/a"))[2] == b"null"
+    sim.add_fault(FaultKind.WRONG_TYPES, times=1)
+    assert (await get("/things/a"))[2] == b'{"id": "a", "ok": "maybe"}'
+    sim.add_fault(FaultKind.OUT_OF_RANGE, value=-20, times=1)
+    assert (await get("/things/a"))[2] == b'{"id": "a", "ok": true}'
+    sim.add_fault(FaultKind.MISSING_FIELDS, value=KEEP_ID, times=1)
+    assert (await get("/things/a"))[2] == b'{"id": "a"}'
+    sim.add_fault(FaultKind.BODY_CODE, code=503, times=1)
+    assert (await get("/things/a"))[2] == (
+        b'{"error": "Service Unavailable", "status": 503}'
+    )
+    # A vendor without a device list never applies (nor uses up) its faults.
+    sim.add_fault(FaultKind.EMPTY_LIST, times=1)
+    assert (await get("/things/a"))[2] == b'{"id": "a", "ok": true}'
+    assert [fault.kind for fault in sim.faults] == [FaultKind.EMPTY_LIST]
+    assert sim.count(device_id="a") == 8
+
+
+def test_add_fault_defaults(sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.HTTP_429)
+    sim.add_fault(FaultKind.HTTP_503)
+    sim.add_fault(FaultKind.HTTP_503, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")
+    sim.add_fault("out_of_range", value=1e308, times=2)
+    assert [fault.retry_after for fault in sim.faults] == [
+        30,
+        None,
+        "Wed, 21 Oct 2026 07:28:00 GMT",
+        30,
+    ]
+    assert sim.faults[0] == Fault(FaultKind.HTTP_429)
+    last = sim.faults[-1]
+    assert (last.kind, last.value, last.times) == (FaultKind.OUT_OF_RANGE, 1e308, 2)
+    assert (last.size, last.code) == (5 * 1024 * 1024, None)
+    with pytest.raises(ValueError):
+        sim.add_fault(FaultKind.HUGE_BODY, size=-1)
 
 
 # --- clock jumps --------------------------------------------------------------------

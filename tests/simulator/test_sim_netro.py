@@ -12,12 +12,12 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiohttp import ClientSession
+from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError
 import pytest
 
 from simulator import NetroSimulator
 from simulator.__main__ import parse_args, serve
-from simulator.core import FaultKind, start_server
+from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.netro import BASE_PATH, ENDPOINTS, NetroError
 from simulator.netro_api import Ctx
 from simulator.netro_devices import RAIN_SKIP_MM, add_months
@@ -697,6 +697,192 @@ async def test_timeout_then_answer_spends_a_token(
     ok(await npa.get("info"))
     assert time.monotonic() - started >= 0.05
     assert netro.tokens_used(CTRL) == 1
+
+
+# --- the fault matrix ---------------------------------------------------------------------
+
+INFO = f"{BASE_PATH}/info.json"
+
+
+async def test_http_503_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.HTTP_503, route=INFO, times=1)
+    reply = await npa.get("info")
+    assert (reply.status, reply.content_type) == (503, "text/html")
+    assert "Retry-After" not in reply.headers
+    assert b"<title>503 Service Temporarily Unavailable</title>" in reply.raw
+    ok(await npa.get("info"))
+    assert netro.tokens_used(CTRL) == 1  # a proxy answered: nothing spent
+    netro.add_fault(FaultKind.HTTP_503, retry_after=90, times=1)
+    assert (await npa.get("schedules")).headers["Retry-After"] == "90"
+    assert netro.count(route=INFO, device_id=CTRL) == 2
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [(None, None), ("Wed, 21 Oct 2026 07:28:00 GMT", "Wed, 21 Oct 2026 07:28:00 GMT")],
+)
+async def test_http_429_retry_after_forms(
+    npa: Npa, netro: NetroSimulator, retry_after: str | None, header: str | None
+) -> None:
+    netro.add_fault(FaultKind.HTTP_429, retry_after=retry_after, times=1)
+    reply = await npa.get("info")
+    assert error(reply) == (429, 3, "Rate limit exceeded")
+    assert reply.headers.get("Retry-After") == header
+    ok(await npa.get("info"))
+    assert netro.tokens_used(CTRL) == 1
+    assert netro.count(route=INFO) == 2
+
+
+async def test_huge_body_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.HUGE_BODY, route=INFO, times=1)
+    reply = await npa.get("info")
+    assert (reply.status, reply.content_type) == (200, "application/json")
+    assert len(reply.raw) == HUGE_BODY_SIZE == 5 * 1024 * 1024
+    data = ok(reply)
+    assert list(data) == ["padding"]
+    assert set(data["padding"]) == {"x"}
+    meta = reply.body["meta"]
+    assert set(meta) == META_KEYS
+    assert (meta["token_limit"], meta["token_remaining"]) == (2000, 2000)
+    assert netro.tokens_used(CTRL) == 0
+    ok(await npa.get("info"))
+    netro.add_fault(FaultKind.HUGE_BODY, size=3000, times=1)
+    assert len((await npa.get("info")).raw) == 3000
+    assert netro.count(route=INFO) == 3
+
+
+async def test_connection_reset_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.CONNECTION_RESET, method="POST", times=1)
+    ok(await npa.get("info"))
+    with pytest.raises((ServerDisconnectedError, ClientOSError)):
+        await npa.post("set_status", status=0)
+    assert not netro.controllers[CTRL].standby  # the API never saw it
+    assert netro.tokens_used(CTRL) == 1
+    ok(await npa.post("set_status", status=0))
+    assert netro.controllers[CTRL].standby
+    assert netro.count("POST", device_id=CTRL) == 2
+
+
+async def test_data_null_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.DATA_NULL, route=INFO, times=2)
+    reply = await npa.get("info")
+    assert ok(reply) is None
+    meta = reply.body["meta"]
+    assert set(meta) == META_KEYS
+    assert meta["token_remaining"] == 1999  # the API answered: one token spent
+    assert error(await npa.get("info", key="bogus"))[1] == 1  # errors pass through
+    assert ok(await npa.get("info"))["device"]["serial"] == CTRL
+    assert netro.count(route=INFO) == 3
+
+
+async def test_wrong_types_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.WRONG_TYPES, times=2)
+    reply = await npa.get("info")
+    device = ok(reply)["device"]
+    assert device["serial"] == CTRL
+    assert (device["name"], device["status"], device["version"]) == (12345,) * 3
+    assert device["zone_num"] == "abc"
+    assert [zone["ith"] for zone in device["zones"]] == [1, 2, 3, 4, 5, 6]
+    assert device["zones"][0] == {
+        "name": 12345,
+        "ith": 1,
+        "enabled": "maybe",
+        "smart": 12345,
+    }
+    assert reply.body["meta"]["token_remaining"] == 1999  # meta is not data
+    first = ok(await npa.get("schedules"))["schedules"][0]
+    assert isinstance(first["id"], int)
+    assert first["zone"] == 1
+    assert first["start_time"] == first["status"] == 12345
+    assert ok(await npa.get("info"))["device"]["zone_num"] == 6
+    assert netro.count(device_id=CTRL) == 3
+
+
+@pytest.mark.parametrize("value", [-20, 250, 1e308, "NaN", "Infinity"])
+async def test_out_of_range_fault(npa: Npa, netro: NetroSimulator, value: Any) -> None:
+    netro.add_fault(FaultKind.OUT_OF_RANGE, value=value, times=2)
+    reply = await npa.get("moistures", zones="[1]", start_date="2024-06-14")
+    records = ok(reply)["moistures"]
+    assert [record["moisture"] for record in records] == [value, value]
+    assert [record["zone"] for record in records] == [1, 1]
+    assert all(isinstance(record["id"], int) for record in records)
+    assert records[0]["date"] == "2024-06-14"
+    assert reply.body["meta"]["token_limit"] == 2000
+    if value == 1e308:
+        assert b'"moisture": 1e+308' in reply.raw
+    device = ok(await npa.get("info"))["device"]
+    assert device["zone_num"] == value
+    assert [zone["ith"] for zone in device["zones"]] == [1, 2, 3, 4, 5, 6]
+    assert device["zones"][0]["enabled"] is True  # booleans are not numbers
+    assert ok(await npa.get("info"))["device"]["zone_num"] == 6
+    assert netro.count(device_id=CTRL) == 3
+
+
+@pytest.mark.parametrize("options", [{"sensor_info_shape": "device"}])
+async def test_drop_zone_fault(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.DROP_ZONE, value=3, device_id=CTRL, times=1)
+    ok(await npa.get("schedules"))  # another route: the fault is not used up
+    assert ok(await npa.get("info", key=SENS))["device"]["zones"] == []
+    device = ok(await npa.get("info"))["device"]
+    assert [zone["ith"] for zone in device["zones"]] == [1, 2, 4, 5, 6]
+    assert device["zone_num"] == 6  # the controller's zone count stays
+    assert len(ok(await npa.get("info"))["device"]["zones"]) == 6
+    assert netro.count(route=INFO) == 3
+    assert netro.tokens_used(CTRL) == 3
+
+
+async def test_device_list_faults_never_match(npa: Npa, netro: NetroSimulator) -> None:
+    for kind in (FaultKind.BAD_ENTRIES, FaultKind.EMPTY_LIST, FaultKind.DROP_DEVICE):
+        netro.add_fault(kind, times=1)
+    assert len(ok(await npa.get("info"))["device"]["zones"]) == 6
+    assert len(netro.faults) == 3
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "spends", "http_status"),
+    [
+        (1, f"Invalid key: {CTRL}", False, 401),
+        (3, "Exceed limit: 2000 calls a day", False, 429),
+        (4, "Invalid device or sensor", True, 404),
+        (5, "Internal error", True, 500),
+        (6, "Parameter error", True, 400),
+    ],
+)
+@pytest.mark.parametrize("options", [{}, {"error_http_status": "codes"}])
+async def test_body_code_fault_with_a_code(
+    npa: Npa,
+    netro: NetroSimulator,
+    options: dict[str, Any],
+    code: int,
+    message: str,
+    spends: bool,
+    http_status: int,
+) -> None:
+    netro.add_fault(FaultKind.BODY_CODE, code=code, route=INFO, times=1)
+    ok(await npa.get("schedules"))
+    reply = await npa.get("info")
+    expected_status = http_status if options else 200
+    assert error(reply) == (expected_status, code, message)
+    meta = reply.body["meta"]
+    assert set(meta) == META_KEYS
+    assert meta["token_limit"] == 2000
+    assert meta["token_remaining"] == (1998 if spends else 1999)
+    assert netro.tokens_used(CTRL) == (2 if spends else 1)
+    assert netro.code3_count(CTRL) == 0
+    ok(await npa.get("info"))
+    assert netro.count(route=INFO) == 2
+
+
+async def test_missing_fields_keep_id(npa: Npa, netro: NetroSimulator) -> None:
+    netro.add_fault(FaultKind.MISSING_FIELDS, value=KEEP_ID, times=3)
+    reply = await npa.get("info")
+    assert ok(reply) == {"device": {"serial": CTRL}}
+    assert set(reply.body["meta"]) == META_KEYS
+    assert ok(await npa.get("info", key=SENS)) == {"sensor": {"serial": SENS}}
+    assert ok(await npa.get("schedules")) == {}
+    assert ok(await npa.get("info"))["device"]["name"] == "Front Yard Sprite"
+    assert netro.tokens_used(CTRL) == 3
+    assert netro.count() == 4
 
 
 @pytest.mark.parametrize("options", [{"latency": 0.05}])

@@ -9,13 +9,19 @@ import io
 import itertools
 from typing import Any
 
-from aiohttp import ClientSession, web
+from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError, web
 import pytest
 
 from simulator.__main__ import parse_args, serve
-from simulator.core import start_server
+from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.media import JPEG_BYTES
-from simulator.onenata import COMMANDS, DEVICE_ENDPOINTS, DEVICE_KINDS, OneNataSimulator
+from simulator.onenata import (
+    COMMANDS,
+    DEVICE_ENDPOINTS,
+    DEVICE_KINDS,
+    STRIP_TYPE,
+    OneNataSimulator,
+)
 from simulator.onenata_devices import KINDS
 
 from . import Api
@@ -1492,3 +1498,260 @@ async def test_serve_prints_how_to_connect(capsys: pytest.CaptureFixture[str]) -
         assert len((await reply.json())["data"]) == 12
     stop.set()
     await task
+
+
+# --- the fault matrix -------------------------------------------------------------
+# (the older fault kinds are tested in test_sim_core.py)
+
+DEVICES = "/v1/devices"
+STATUS = "/v1/devices/{device_id}/status"
+DEVICE_IDS = [device[0] for device in EXPECTED_DEVICES]
+SHAPES = [
+    ("envelope_list", lambda body: body["data"]),
+    ("envelope_object", lambda body: body["data"]["devices"]),
+    ("bare_list", lambda body: body),
+    ("object", lambda body: body["devices"]),
+]
+
+
+def numbers(value: Any) -> list[Any]:
+    """Every number (not boolean) inside `value`."""
+    if isinstance(value, dict):
+        return numbers(list(value.values()))
+    if isinstance(value, list):
+        return [number for item in value for number in numbers(item)]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [value]
+    return []
+
+
+async def test_http_503_fault(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.HTTP_503, route=STATUS, times=1)
+    reply = await api.get(f"/devices/{CAMERA}/status")
+    assert (reply.status, reply.content_type) == (503, "text/html")
+    assert "Retry-After" not in reply.headers
+    assert b"<h1>503 Service Temporarily Unavailable</h1>" in reply.raw
+    assert (await api.get(f"/devices/{CAMERA}/status")).status == 200
+    assert sim.count("GET", STATUS, CAMERA) == 2
+    sim.add_fault(FaultKind.HTTP_503, retry_after=120, times=1)
+    assert (await api.get("/devices")).headers["Retry-After"] == "120"
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "header"),
+    [(None, None), ("Wed, 21 Oct 2026 07:28:00 GMT", "Wed, 21 Oct 2026 07:28:00 GMT")],
+)
+async def test_http_429_retry_after_forms(
+    api: Api, sim: OneNataSimulator, retry_after: str | None, header: str | None
+) -> None:
+    sim.add_fault(FaultKind.HTTP_429, retry_after=retry_after, times=1)
+    reply = await api.get("/devices")
+    assert reply.status == 429
+    assert reply.body == {"code": 429, "msg": "Rate limit exceeded", "data": None}
+    assert reply.headers.get("Retry-After") == header
+    assert (await api.get("/devices")).status == 200
+    assert sim.count(route=DEVICES) == 2
+
+
+async def test_huge_body_fault(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.HUGE_BODY, device_id=FEEDER, times=1)
+    reply = await api.get(f"/devices/{FEEDER}/food-level")
+    assert (reply.status, reply.content_type) == (200, "application/json")
+    assert len(reply.raw) == HUGE_BODY_SIZE == 5 * 1024 * 1024
+    body = reply.body
+    assert set(body) == {"code", "msg", "data"}
+    assert (body["code"], body["msg"], list(body["data"])) == (
+        200,
+        "Success",
+        ["padding"],
+    )
+    assert set(body["data"]["padding"]) == {"x"}
+    assert len((await api.get(f"/devices/{FEEDER}/food-level")).raw) < 1000
+    sim.add_fault(FaultKind.HUGE_BODY, size=2000, times=1)
+    assert len((await api.get("/devices")).raw) == 2000
+    assert sim.count(device_id=FEEDER) == 2
+    assert sim.count() == 3
+
+
+async def test_connection_reset_fault(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.CONNECTION_RESET, route="/v1/devices/{device_id}/commands", times=1)  # fmt: skip
+    with pytest.raises((ServerDisconnectedError, ClientOSError)):
+        await api.command(FEEDER, "feed", amount=100)
+    assert sim.devices[FEEDER].food_grams == 1200  # the API never saw it
+    assert (await api.command(FEEDER, "feed", amount=100)).status == 200
+    assert sim.count("POST", device_id=FEEDER) == 2
+    # aiohttp retries an idempotent request once after a reset: it takes a
+    # fault that lasts (or times=2) for a GET to fail.
+    sim.add_fault(FaultKind.CONNECTION_RESET)
+    with pytest.raises((ServerDisconnectedError, ClientOSError)):
+        await api.get("/devices")
+    assert sim.count(route=DEVICES) >= 1
+    sim.clear_faults()
+    assert (await api.get("/devices")).status == 200
+
+
+async def test_data_null_fault_on_an_object(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.DATA_NULL, route=STATUS, times=1)
+    reply = await api.get(f"/devices/{CAMERA}/status")
+    assert reply.status == 200
+    assert reply.body == {"code": 200, "msg": "Success", "data": None}
+    assert (await api.status(CAMERA))["deviceId"] == CAMERA
+    assert (await api.get("/devices/nope/status")).status == 404
+    assert sim.count(route=STATUS) == 3
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [
+        ("envelope_list", {"code": 200, "msg": "Success", "data": None}),
+        ("envelope_object", {"code": 200, "msg": "Success", "data": None}),
+        ("bare_list", {"devices": None}),
+        ("object", {"devices": None}),
+    ],
+)
+async def test_data_null_fault_on_the_device_list(
+    api: Api, sim: OneNataSimulator, shape: str, expected: Any
+) -> None:
+    sim.devices_shape = shape
+    sim.add_fault(FaultKind.DATA_NULL, times=1)
+    reply = await api.get("/devices")
+    assert (reply.status, reply.body) == (200, expected)
+    assert (await api.get("/devices")).body != expected
+    assert sim.count(route=DEVICES) == 2
+
+
+async def test_wrong_types_fault(api: Api, sim: OneNataSimulator) -> None:
+    sim.devices_shape = "envelope_object"
+    sim.add_fault(FaultKind.WRONG_TYPES, times=2)
+    body = (await api.get("/devices")).body
+    assert (body["code"], body["msg"]) == (200, "Success")
+    assert body["data"]["total"] == "abc"
+    assert [entry["deviceId"] for entry in body["data"]["devices"]] == DEVICE_IDS
+    for entry in body["data"]["devices"]:
+        assert entry == dict.fromkeys(entry, 12345) | {"deviceId": entry["deviceId"]}
+    data = (await api.get(f"/devices/{FEEDER}/status")).data
+    assert data["deviceId"] == FEEDER
+    assert (data["isOnline"], data["batteryLevel"]) == ("maybe", "abc")
+    assert data["lastReportTime"] == 12345
+    assert data["status"]["foodLevel"] == "abc"
+    assert data["status"]["scheduleStatus"] == 12345
+    assert data["alerts"] == []
+    assert (await api.status(FEEDER))["isOnline"] is True
+    assert sim.count() == 3
+
+
+@pytest.mark.parametrize("value", [-20, 250, 1e308, "NaN", "Infinity"])
+async def test_out_of_range_fault(api: Api, sim: OneNataSimulator, value: Any) -> None:
+    sim.add_fault(FaultKind.OUT_OF_RANGE, value=value, device_id=FEEDER, times=2)
+    reply = await api.get(f"/devices/{FEEDER}/food-level")
+    assert (reply.body["code"], reply.body["msg"]) == (200, "Food level retrieved")
+    data = reply.data
+    assert data["currentLevel"] == data["percentage"] == value
+    assert data["lowLevelAlert"] is False  # booleans are not numbers
+    assert data["lastRefill"].endswith("Z")
+    if value == 1e308:
+        assert b'"currentLevel": 1e+308' in reply.raw
+    data = (await api.get(f"/devices/{FEEDER}/status")).data
+    assert data["deviceId"] == FEEDER
+    assert data["isOnline"] is True
+    assert all(number == value for number in numbers(data))
+    assert data["batteryLevel"] == data["status"]["foodLevel"] == value
+    assert (await api.status(FEEDER))["batteryLevel"] == 90
+    assert sim.count(device_id=FEEDER) == 3
+
+
+@pytest.mark.parametrize("value", [None, STRIP_TYPE])
+async def test_bad_entries_fault(
+    api: Api, sim: OneNataSimulator, value: str | None
+) -> None:
+    sim.add_fault(FaultKind.BAD_ENTRIES, value=value, times=1)
+    await api.status(CAMERA)  # another route: not broken, the fault is not used up
+    entries = (await api.get("/devices")).data
+    real, extra = entries[:6], entries[6:]
+    assert [entry["deviceId"] for entry in real] == DEVICE_IDS
+    assert all(("deviceType" in entry) == (value is None) for entry in real)
+    assert all(len(entry) == (8 if value is None else 7) for entry in real)
+    assert len(extra) == 4
+    assert "deviceType" not in extra[0]
+    assert "deviceId" in extra[0]
+    assert "deviceId" not in extra[1]
+    assert "deviceType" in extra[1]
+    assert extra[2:] == ["garbage", None]
+    assert len((await api.get("/devices")).data) == 6
+    assert sim.count(route=DEVICES) == 2
+
+
+@pytest.mark.parametrize(("shape", "entries_of"), SHAPES)
+async def test_empty_list_fault(
+    api: Api, sim: OneNataSimulator, shape: str, entries_of: Any
+) -> None:
+    sim.devices_shape = shape
+    sim.add_fault(FaultKind.EMPTY_LIST, times=1)
+    assert (await api.get(f"/devices/{CAMERA}/status")).status == 200
+    body = (await api.get("/devices")).body
+    assert entries_of(body) == []
+    if shape == "envelope_object":
+        assert body["data"]["total"] == 0
+    assert len(entries_of((await api.get("/devices")).body)) == 6
+    assert sim.count(route=DEVICES) == 2
+
+
+@pytest.mark.parametrize(("shape", "entries_of"), SHAPES)
+async def test_drop_device_fault(
+    api: Api, sim: OneNataSimulator, shape: str, entries_of: Any
+) -> None:
+    sim.devices_shape = shape
+    sim.add_fault(FaultKind.DROP_DEVICE, value=CAMERA, times=1)
+    await api.status(CAMERA)
+    body = (await api.get("/devices")).body
+    assert [entry["deviceId"] for entry in entries_of(body)] == [
+        device_id for device_id in DEVICE_IDS if device_id != CAMERA
+    ]
+    if shape == "envelope_object":
+        assert body["data"]["total"] == 5
+    body = (await api.get("/devices")).body  # missing once only
+    assert [entry["deviceId"] for entry in entries_of(body)] == DEVICE_IDS
+    assert sim.count(route=DEVICES) == 2
+
+
+async def test_minimal_entries_fault(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.MINIMAL_ENTRIES, times=1)
+    entries = (await api.get("/devices")).data
+    assert entries == [
+        {"deviceId": device_id, "deviceType": kind}
+        for device_id, _, kind, _, _ in EXPECTED_DEVICES
+    ]
+    assert len((await api.get("/devices")).data[0]) == 8
+    assert sim.count(route=DEVICES) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "msg"),
+    [
+        (None, "Internal server error"),
+        (401, "Invalid API key"),
+        (429, "Rate limit exceeded"),
+        (503, "Service Unavailable"),
+        (1001, "Error 1001"),
+    ],
+)
+async def test_body_code_fault_with_a_code(
+    api: Api, sim: OneNataSimulator, code: int | None, msg: str
+) -> None:
+    sim.add_fault(FaultKind.BODY_CODE, code=code, route=STATUS, times=1)
+    reply = await api.get(f"/devices/{TOY}/status")
+    assert (reply.status, reply.content_type) == (200, "application/json")
+    assert reply.body == {"code": code or 500, "msg": msg, "data": None}
+    assert (await api.status(TOY))["deviceId"] == TOY
+    assert sim.count(route=STATUS, device_id=TOY) == 2
+
+
+async def test_missing_fields_keep_id(api: Api, sim: OneNataSimulator) -> None:
+    sim.add_fault(FaultKind.MISSING_FIELDS, value=KEEP_ID, times=3)
+    reply = await api.get(f"/devices/{FEEDER}/status")
+    assert reply.body == {"code": 200, "msg": "Success", "data": {"deviceId": FEEDER}}
+    # Slow-tier answers carry no deviceId: nothing is left of them.
+    assert (await api.get(f"/devices/{FEEDER}/food-level")).data == {}
+    assert (await api.get("/devices")).data == [{"deviceId": d} for d in DEVICE_IDS]
+    assert len(await api.status(FEEDER)) > 1
+    assert sim.count() == 4
