@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from freezegun.api import FrozenDateTimeFactory
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -243,13 +245,21 @@ async def test_press_uses_option_defaults(
 
 
 @pytest.mark.parametrize(
-    "fault", ["http_500", "body_code", "html_error", "malformed_json", "http_429"]
+    ("fault", "translation_key"),
+    [
+        ("http_500", "action_failed"),
+        ("body_code", "action_failed"),
+        ("html_error", "action_failed"),
+        ("malformed_json", "action_failed"),
+        ("http_429", "throttled"),
+    ],
 )
 async def test_press_vendor_failure(
     hass: HomeAssistant,
     onenata: Cloud,
     init_integration: MockConfigEntry,
     fault: str,
+    translation_key: str,
 ) -> None:
     """A failing command is reported to the user and changes nothing."""
     sim = onenata.sim
@@ -259,13 +269,43 @@ async def test_press_vendor_failure(
     with pytest.raises(HomeAssistantError) as err:
         await _press(hass, "button.smart_feeder_1_feed")
 
-    assert err.value.translation_key == "action_failed"
-    assert err.value.translation_placeholders["device"] == "Smart Feeder 1"
-    assert "Smart Feeder 1" in str(err.value)
+    assert err.value.translation_key == translation_key
+    if translation_key == "throttled":
+        assert err.value.translation_placeholders == {"action": "feed", "seconds": "30"}
+    else:
+        assert err.value.translation_placeholders["device"] == "Smart Feeder 1"
+        assert "Smart Feeder 1" in str(err.value)
     assert sim.devices[FEEDER].food_grams == 1200
     # no refresh after a failed command
     assert sim.count("GET", STATUS) == 0
     assert hass.states.get("sensor.smart_feeder_1_food_remaining").state == "1200.0"
+
+
+async def test_press_while_the_cloud_asked_to_wait_sends_nothing(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a 429 with Retry-After, presses fail at once until the time is up."""
+    sim = onenata.sim
+    sim.add_fault("http_429", route=COMMANDS, times=1, retry_after=120)
+    with pytest.raises(HomeAssistantError):
+        await _press(hass, "button.smart_feeder_1_feed")
+    sim.reset_requests()
+
+    freezer.tick(timedelta(seconds=100))
+    with pytest.raises(HomeAssistantError) as err:
+        await _press(hass, "button.litter_box_1_deodorize")
+    assert err.value.translation_key == "throttled"
+    assert err.value.translation_placeholders["seconds"] == "20"
+    assert "try deodorize again in 20 seconds" in str(err.value)
+    assert sim.requests == []  # held back: nothing reached the cloud
+
+    freezer.tick(timedelta(seconds=21))
+    await _press(hass, "button.smart_feeder_1_feed")
+    assert sim.count("POST", COMMANDS) == 1
+    assert sim.devices[FEEDER].food_grams < 1200
 
 
 async def test_press_rejected_key_starts_reauth(

@@ -239,7 +239,7 @@ async def test_create_entry(hass: HomeAssistant, onenata: Cloud) -> None:
     [
         ("http_401", "invalid_auth"),
         ("http_500", "cannot_connect"),
-        ("http_429", "cannot_connect"),
+        ("http_429", "rate_limited"),
         ("html_error", "cannot_connect"),
         ("malformed_json", "invalid_response"),
         ("body_code", "cannot_connect"),  # code 500 inside an HTTP 200

@@ -483,6 +483,13 @@ async def test_removed_device_leaves_the_registry(
     onenata.sim.remove_device("smart_toy_001")
     onenata.sim.remove_device("camera_001")
     await tick(FAST)
+    # one device list without them is not enough; their own answers (404) make
+    # them unavailable meanwhile
+    assert find_device(hass, "onenata_smart_toy_001") is not None
+    assert unavailable(hass, toy | camera) == toy | camera
+    assert not unavailable(hass, others)
+
+    await tick(FAST)
     assert coordinator.cached_stream("camera_001") is None
     assert find_device(hass, "onenata_camera_001") is None
 
@@ -513,6 +520,10 @@ async def test_device_removed_while_home_assistant_was_stopped(
     assert await hass.config_entries.async_setup(entry_id)
     await hass.async_block_till_done()
     device_registry = dr.async_get(hass)
+    # the first list after the start counts once; the next poll confirms it
+    assert find_device(hass, "onenata_litterbox_001") is not None
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
     assert find_device(hass, "onenata_litterbox_001") is None
     assert len(dr.async_entries_for_config_entry(device_registry, entry_id)) == 5
     assert hass.states.get("sensor.litter_box_1_litter_level") is None

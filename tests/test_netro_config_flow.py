@@ -250,7 +250,7 @@ async def test_network_down_then_recovery(
         ("http_500", "cannot_connect"),
         ("html_error", "cannot_connect"),
         ("body_code", "cannot_connect"),  # Netro's code 5
-        ("http_429", "budget_exhausted"),  # 429 is Netro's code 3 over HTTP
+        ("http_429", "rate_limited"),  # with Retry-After: wait, not a spent day
         ("malformed_json", "invalid_response"),
         ("missing_fields", "invalid_response"),
         ("http_401", "invalid_auth"),
@@ -269,6 +269,16 @@ async def test_cloud_fault_then_recovery(
     await assert_created(
         hass, result, CONTROLLER_KEY, netro.base_url, "Front Yard Sprite"
     )
+
+
+async def test_http_429_without_retry_after_is_a_spent_day(
+    hass: HomeAssistant, netro: NetroCloud
+) -> None:
+    """A 429 that does not say when to come back is Netro's code 3."""
+    netro.sim.add_fault("http_429", route=INFO, times=1, retry_after=None)
+    result = await start_netro_form(hass)
+    result = await submit(hass, result, CONTROLLER_KEY, netro.base_url)
+    assert_form(result, VENDOR_NETRO, {"base": "budget_exhausted"})
 
 
 async def test_budget_spent_then_recovery(

@@ -51,6 +51,7 @@ ZONES = {
 }
 SOIL = "whisperer_1"
 SCHEDULES = "/npa/v1/schedules.json"
+INFO = "/npa/v1/info.json"
 IDLE_STATUS = timedelta(minutes=DEFAULT_IDLE_STATUS_INTERVAL)
 
 
@@ -202,10 +203,14 @@ async def test_disabled_zone_has_no_device(
 async def test_zone_disabled_later_leaves_the_registry(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
+    freezer: FrozenDateTimeFactory,
     netro: NetroCloud,
     netro_controller: MockConfigEntry,
 ) -> None:
-    """A zone disabled in the Netro app goes, entities and all; the rest stay linked."""
+    """A zone disabled in the Netro app goes, entities and all; the rest stay linked.
+
+    It goes once two info.json reads in a row leave it out, not on the first.
+    """
     controller = find_device(hass, f"netro_{CONTROLLER_KEY}")
     assert controller is not None
     zone = find_device(hass, f"netro_{CONTROLLER_KEY}_zone1")
@@ -215,7 +220,11 @@ async def test_zone_disabled_later_leaves_the_registry(
     sim_controller(netro).zones[1].enabled = False
     assert await hass.config_entries.async_reload(netro_controller.entry_id)
     await hass.async_block_till_done()
+    assert find_device(hass, f"netro_{CONTROLLER_KEY}_zone1") == zone
+    reads = netro.sim.count("GET", INFO)
 
+    await advance(hass, freezer, dt_util.utcnow() + IDLE_STATUS + timedelta(minutes=1))
+    assert netro.sim.count("GET", INFO) == reads + 1
     assert find_device(hass, f"netro_{CONTROLLER_KEY}_zone1") is None
     assert not er.async_entries_for_device(entity_registry, zone.id)
     assert hass.states.get("switch.front_lawn_watering") is None

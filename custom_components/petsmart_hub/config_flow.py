@@ -195,7 +195,9 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             return data, {"base": "invalid_auth"}
         except BudgetExhaustedError:
             return data, {"base": "budget_exhausted"}
-        except (CannotConnectError, RateLimitError):
+        except RateLimitError:
+            return data, {"base": "rate_limited"}
+        except CannotConnectError:
             return data, {"base": "cannot_connect"}
         except VendorError as err:
             LOGGER.debug("Unexpected answer while validating %s: %s", vendor, err)

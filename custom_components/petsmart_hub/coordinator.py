@@ -6,6 +6,8 @@ import asyncio
 from collections.abc import Coroutine, Mapping
 from datetime import datetime, timedelta
 from functools import partial
+import logging
+import math
 import time
 from typing import Any
 
@@ -37,6 +39,7 @@ from .vendors.base import (
     BadResponseError,
     BudgetExhaustedError,
     InvalidParameterError,
+    Inventory,
     RateLimitError,
     RequestRejectedError,
     VendorAccount,
@@ -47,6 +50,38 @@ type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
 
 #: The shortest gap between two refreshes a vendor may ask for.
 MIN_POLL_GAP = timedelta(seconds=5)
+#: Fresh, complete device listings in a row that must leave a device out
+#: before it is removed from Home Assistant.
+REMOVAL_CONFIRMATIONS = 2
+#: The longest gap between polls while the cloud throttles without Retry-After.
+MAX_BACKOFF = timedelta(minutes=15)
+
+
+class _OutageAsWarning(logging.Filter):
+    """Home Assistant logs a failed refresh at ERROR, once per outage.
+
+    A cloud outage is not an error of Home Assistant's: we log it as one
+    WARNING when the account becomes unreachable (and HA's INFO when it is
+    back), so an outage never fills the log with ERROR lines.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and str(record.msg).startswith(
+            ("Error fetching ", "Timeout fetching ", "Error requesting ")
+        ):
+            record.levelno = logging.WARNING
+            record.levelname = logging.getLevelName(logging.WARNING)
+        return True
+
+
+#: The logger Home Assistant's coordinator machinery writes to for us.
+COORDINATOR_LOGGER = LOGGER.getChild("coordinator")
+COORDINATOR_LOGGER.addFilter(_OutageAsWarning())
+
+
+def _wait(err: RateLimitError) -> float:
+    """How long a throttling error asks us to wait (unknown: shortest)."""
+    return -1.0 if err.retry_after is None else err.retry_after
 
 
 def error_translation_key(err: VendorError) -> str:
@@ -76,7 +111,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         """Set the polling intervals from the entry's options."""
         super().__init__(
             hass,
-            LOGGER,
+            COORDINATOR_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
             update_interval=timedelta(
@@ -100,17 +135,52 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         #: monotonic time at which each device's slow tier is next due
         self._slow_due: dict[str, float] = {}
         self._streams: dict[str, StreamInfo] = {}
+        #: Device id -> fresh, complete listings in a row that left it out.
+        self._missing_since: dict[str, int] = {}
+        #: Polls in a row the cloud throttled without saying for how long.
+        self._backoff = 0
+        #: Devices the last listing named (a user may delete the others).
+        self.listed: set[str] = set()
 
     def device_identifier(self, device_id: str) -> str:
         """Identifier of a device in the device registry (unique across vendors)."""
         return f"{self.account.vendor}_{device_id}"
+
+    def reliability(self) -> dict[str, Any]:
+        """What the cloud's misbehaviour cost, for diagnostics."""
+        gate = self.account.gate
+        return {
+            **self.account.report.as_dict(),
+            "missing_from_device_list": dict(sorted(self._missing_since.items())),
+            "throttle_backoff_steps": self._backoff,
+            "requests_paused_until": gate.paused_until.isoformat()
+            if gate.paused_until
+            else None,
+            "requests_in_window": gate.in_window(),
+            "request_cap": f"{gate.cap} per {gate.window}",
+            "requests_held_back": gate.refused,
+        }
 
     def device(self, device_id: str) -> Device:
         """Return a known device."""
         return self.data.devices[device_id]
 
     async def _async_update_data(self) -> HubData:
-        """Refresh the inventory, then every device concurrently."""
+        """Refresh the inventory, then every device concurrently.
+
+        Whatever happens, the next poll is planned here: the vendor's own
+        plan, the cloud's Retry-After, or a back-off while it throttles.
+        """
+        try:
+            return await self._async_poll()
+        except (ConfigEntryAuthFailed, UpdateFailed) as err:
+            cause = err.__cause__
+            self._plan_next_poll(
+                dt_util.utcnow(), cause if isinstance(cause, VendorError) else None
+            )
+            raise
+
+    async def _async_poll(self) -> HubData:
         try:
             inventory = await self.account.async_get_devices()
         except AuthError as err:
@@ -124,26 +194,13 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_placeholders={"error": str(err)},
             ) from err
 
-        devices: dict[str, Device] = {}
-        renamed: list[Device] = []
-        for fresh in inventory:
-            known = self.data.devices.get(fresh.id)
-            if known is None or known.kind is not fresh.kind:
-                devices[fresh.id] = fresh
-                continue
-            firmware = fresh.firmware or known.firmware
-            if (known.name, known.model, known.serial, known.firmware) != (
-                fresh.name,
-                fresh.model,
-                fresh.serial,
-                firmware,
-            ):
-                known.name = fresh.name
-                known.model = fresh.model
-                known.serial = fresh.serial
-                known.firmware = firmware
-                renamed.append(known)
-            devices[fresh.id] = known
+        devices, renamed = self._merge(inventory)
+        listed = set(devices)
+        # devices the listing left out stay until removal is confirmed; their
+        # own answers tell whether the listing was wrong
+        missing = (set(self.data.devices) | self._registry_device_ids()) - listed
+        for device_id in missing & set(self.data.devices):
+            devices[device_id] = self.data.devices[device_id]
 
         now = time.monotonic()
         results = await asyncio.gather(
@@ -155,25 +212,145 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             )
         )
         failed: set[str] = set()
+        errors: dict[str, VendorError] = {}
         for device, error in zip(devices.values(), results, strict=True):
             if error is not None:
                 failed.add(device.id)
+                errors[device.id] = error
             self._log_availability(device, error)
+        gone = await self._async_confirm_missing(inventory, missing, devices, errors)
+        for device_id in gone:
+            devices.pop(device_id, None)
+            failed.discard(device_id)
+        self.listed = listed
         self._update_registry(renamed)
-        self._forget_vanished(set(devices))
+        self._forget(set(devices), gone)
         utcnow = dt_util.utcnow()
         paused = self.account.polling_paused_until(utcnow)
-        self._plan_next_poll(utcnow)
+        throttled = [e for e in errors.values() if isinstance(e, RateLimitError)]
+        self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         self._report_budget(paused)
         return HubData(devices=devices, failed=failed, polling_paused_until=paused)
 
-    def _plan_next_poll(self, now: datetime) -> None:
-        """Let a vendor with a call budget choose when we refresh next."""
+    def _merge(self, inventory: Inventory) -> tuple[dict[str, Device], list[Device]]:
+        """Device objects updated from a listing, and those whose metadata changed.
+
+        A value the listing lacks (no model, a stand-in name) never replaces
+        one we know, from the last refresh or from the device registry.
+        """
+        devices: dict[str, Device] = {}
+        renamed: list[Device] = []
+        for fresh in inventory:
+            known = self.data.devices.get(fresh.id)
+            if known is None or known.kind is not fresh.kind:
+                self._fill_from_registry(fresh)
+                devices[fresh.id] = fresh
+                continue
+            before = (known.name, known.model, known.serial, known.firmware)
+            if fresh.name_reported:
+                known.name = fresh.name
+                known.name_reported = True
+            known.model = fresh.model or known.model
+            known.serial = fresh.serial or known.serial
+            known.firmware = fresh.firmware or known.firmware
+            if (known.name, known.model, known.serial, known.firmware) != before:
+                renamed.append(known)
+            devices[fresh.id] = known
+        return devices, renamed
+
+    def _fill_from_registry(self, device: Device) -> None:
+        """Complete a newly seen device's metadata from its registry entry."""
+        entry = async_get_entry_device(
+            dr.async_get(self.hass),
+            self.config_entry.entry_id,
+            (DOMAIN, self.device_identifier(device.id)),
+        )
+        if entry is None:
+            return
+        if not device.name_reported and entry.name:
+            device.name = entry.name
+            device.name_reported = True
+        device.model = device.model or entry.model
+        device.serial = device.serial or entry.serial_number
+        device.firmware = device.firmware or entry.sw_version
+
+    async def _async_confirm_missing(
+        self,
+        inventory: Inventory,
+        missing: set[str],
+        devices: dict[str, Device],
+        errors: dict[str, VendorError],
+    ) -> set[str]:
+        """Count fresh, complete listings without each missing device; return the gone.
+
+        A device goes after REMOVAL_CONFIRMATIONS such listings in a row. A
+        listing does not count for a device that still answers, and when it
+        is empty while any device it leaves out answers, it counts for none.
+        """
+        for device_id in set(self._missing_since) - missing:
+            del self._missing_since[device_id]  # listed again
+        if not missing or not inventory.fresh:
+            return set()
+        answered: set[str] = set()
+        for device_id in missing:
+            if device_id in devices:
+                if device_id not in errors:
+                    answered.add(device_id)
+            elif await self.account.async_probe_device(device_id):
+                answered.add(device_id)
+        void = not inventory.complete or (not inventory and bool(answered))
+        gone: set[str] = set()
+        for device_id in missing:
+            if void or device_id in answered or device_id in inventory.skipped_ids:
+                self._missing_since.pop(device_id, None)
+                continue
+            count = self._missing_since.get(device_id, 0) + 1
+            self._missing_since[device_id] = count
+            if count >= REMOVAL_CONFIRMATIONS:
+                gone.add(device_id)
+            else:
+                LOGGER.debug(
+                    "%s: %s is missing from the device list; kept until confirmed",
+                    self.config_entry.title,
+                    device_id,
+                )
+        return gone
+
+    def _registry_device_ids(self) -> set[str]:
+        """Our ids of the entry's devices in the device registry."""
+        prefix = f"{self.account.vendor}_"
+        return {
+            identifier.removeprefix(prefix)
+            for entry in dr.async_entries_for_config_entry(
+                dr.async_get(self.hass), self.config_entry.entry_id
+            )
+            for domain, identifier in entry.identifiers
+            if domain == DOMAIN and identifier.startswith(prefix)
+        }
+
+    def _plan_next_poll(self, now: datetime, error: VendorError | None = None) -> None:
+        """Choose when we refresh next.
+
+        The vendor's plan (a call budget) first; a Retry-After is honoured to
+        the second (the scheduler rounds down to whole seconds, so one more
+        is added); throttling without one backs off exponentially from the
+        regular interval up to MAX_BACKOFF, and any other outcome resets it.
+        """
         wake = self.account.next_poll(now)
-        if wake is None:
-            self.update_interval = self._regular_interval
+        interval = (
+            self._regular_interval if wake is None else max(wake - now, MIN_POLL_GAP)
+        )
+        if isinstance(error, RateLimitError) and not isinstance(
+            error, BudgetExhaustedError
+        ):
+            if error.retry_after is not None:
+                interval = timedelta(seconds=math.ceil(error.retry_after) + 1)
+            else:
+                self._backoff += 1
+                interval = min(self._regular_interval * 2**self._backoff, MAX_BACKOFF)
         else:
-            self.update_interval = max(wake - now, MIN_POLL_GAP)
+            self._backoff = 0
+        self.update_interval = interval
 
     @property
     def _budget_issue_id(self) -> str:
@@ -237,7 +414,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         return None
 
     def _update_registry(self, devices: list[Device]) -> None:
-        """Carry a new name, model, serial or firmware into the device registry."""
+        """Carry a new name, model, serial or firmware into the device registry.
+
+        Only values the cloud sent: a missing one never clears what is there.
+        """
         registry = dr.async_get(self.hass)
         for device in devices:
             entry = async_get_entry_device(
@@ -245,34 +425,39 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 self.config_entry.entry_id,
                 (DOMAIN, self.device_identifier(device.id)),
             )
-            if entry is not None:
-                registry.async_update_device(
-                    entry.id,
-                    name=device.name,
-                    model=device.model,
-                    serial_number=device.serial,
-                    sw_version=device.firmware,
-                )
+            if entry is None:
+                continue
+            registry.async_update_device(
+                entry.id,
+                name=device.name if device.name_reported else entry.name,
+                model=device.model or entry.model,
+                serial_number=device.serial or entry.serial_number,
+                sw_version=device.firmware or entry.sw_version,
+            )
 
-    def _forget_vanished(self, present: set[str]) -> None:
-        """Detach devices the account no longer has from this entry.
+    def _forget(self, present: set[str], gone: set[str]) -> None:
+        """Drop what we hold for devices that left; remove confirmed ones.
 
-        The registry is the reference, not the last refresh, so a device that
-        left the account while Home Assistant was stopped goes too.
+        Only a confirmed removal (``gone``) takes a device out of the
+        registry; a device merely absent from one listing stays.
         """
         for device_id in set(self._slow_due) - present:
             del self._slow_due[device_id]
         for device_id in set(self._streams) - present:
             del self._streams[device_id]
-        current = {self.device_identifier(device_id) for device_id in present}
+        if not gone:
+            return
+        doomed = {self.device_identifier(device_id) for device_id in gone}
         registry = dr.async_get(self.hass)
         for entry in dr.async_entries_for_config_entry(
             registry, self.config_entry.entry_id
         ):
             ours = {ident for domain, ident in entry.identifiers if domain == DOMAIN}
-            if ours and not ours & current:
+            if ours & doomed:
                 LOGGER.info("Device %s left the account; removing it", entry.name)
                 async_remove_entry_device(registry, entry, self.config_entry.entry_id)
+        for device_id in gone:
+            self._missing_since.pop(device_id, None)
 
     async def async_refresh_device(self, device_id: str) -> None:
         """Refresh one device (both tiers) after a command and notify entities."""
@@ -292,7 +477,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         # a command can change the plan (a new watering) and spend the budget
         utcnow = dt_util.utcnow()
         paused = self.account.polling_paused_until(utcnow)
-        self._plan_next_poll(utcnow)
+        self._plan_next_poll(utcnow, error)
         self._report_budget(paused)
         self.async_set_updated_data(
             HubData(
@@ -396,6 +581,16 @@ def _action_error(
             translation_domain=DOMAIN,
             translation_key="invalid_parameter",
             translation_placeholders={"action": action.value, "error": str(err)},
+        )
+    if isinstance(err, RateLimitError) and not isinstance(err, BudgetExhaustedError):
+        # held back by the account's gate (no request sent) or refused by the cloud
+        return HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="throttled",
+            translation_placeholders={
+                "action": action.value,
+                "seconds": str(math.ceil(err.retry_after or 60)),
+            },
         )
     if isinstance(err, BudgetExhaustedError):
         reset = dt_util.as_local(err.reset) if err.reset else None

@@ -52,6 +52,7 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "update_interval": str(coordinator.update_interval),
             "slow_interval": str(coordinator.slow_interval),
+            "reliability": coordinator.reliability(),
             "devices": devices,
         },
         TO_REDACT,

@@ -7,9 +7,139 @@ Assistant, so vendor modules can use it too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
+import math
+from typing import Any, Final
+
+
+class Quantity(StrEnum):
+    """What a reading measures; each has the range that is physically possible."""
+
+    PERCENT = "percent"
+    BATTERY = "battery"
+    PH = "ph"
+    TEMPERATURE = "temperature"  # °C
+    MASS = "mass"  # g
+    DAYS = "days"
+    MASS_PER_DAY = "mass_per_day"  # g/d
+    DURATION_S = "duration_s"
+    DURATION_MIN = "duration_min"
+    COUNT = "count"
+    RATE_PER_DAY = "rate_per_day"
+    TDS = "tds"  # ppm
+    CHLORINE = "chlorine"  # mg/L
+    ILLUMINANCE = "illuminance"  # lx
+    ENERGY = "energy"  # kcal
+    LATITUDE = "latitude"
+    LONGITUDE = "longitude"
+    DISTANCE = "distance"  # m (GPS accuracy)
+    ALTITUDE = "altitude"  # m
+    SPEED = "speed"  # km/h
+    HEADING = "heading"  # degrees
+
+
+#: The range a reading of each quantity can physically take (inclusive).
+#: Anything outside, and anything not a finite number, is not a reading: the
+#: vendor parsing drops it (the entity shows unknown for that cycle).
+PLAUSIBLE_RANGES: Final[dict[Quantity, tuple[float, float]]] = {
+    Quantity.PERCENT: (0, 100),
+    Quantity.BATTERY: (0, 100),
+    Quantity.PH: (0, 14),
+    Quantity.TEMPERATURE: (-50, 100),
+    Quantity.MASS: (0, 100_000),  # a feeder holds kilograms, not tonnes
+    Quantity.DAYS: (0, 3_650),
+    Quantity.MASS_PER_DAY: (0, 100_000),
+    Quantity.DURATION_S: (0, 7 * 24 * 3600),
+    Quantity.DURATION_MIN: (0, 366 * 24 * 60),
+    Quantity.COUNT: (0, 1_000_000),
+    Quantity.RATE_PER_DAY: (0, 10_000),
+    Quantity.TDS: (0, 10_000),
+    Quantity.CHLORINE: (0, 1_000),
+    Quantity.ILLUMINANCE: (0, 200_000),  # full sunlight is about 120 klx
+    Quantity.ENERGY: (0, 1_000_000),
+    Quantity.LATITUDE: (-90, 90),
+    Quantity.LONGITUDE: (-180, 180),
+    Quantity.DISTANCE: (0, 1_000_000),
+    Quantity.ALTITUDE: (-500, 10_000),
+    Quantity.SPEED: (0, 500),
+    Quantity.HEADING: (0, 360),
+}
+
+#: Moments outside this span are not readings either (a year-1 or year-9999
+#: timestamp is a vendor bug, not a last feed).
+PLAUSIBLE_SPAN: Final = (
+    datetime(2000, 1, 1, tzinfo=UTC),
+    datetime(2100, 1, 1, tzinfo=UTC),
+)
+
+_QUANTITY: Final = "quantity"
+
+
+def plausible(value: float, quantity: Quantity) -> bool:
+    """Whether ``value`` is a finite number inside ``quantity``'s range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    low, high = PLAUSIBLE_RANGES[quantity]
+    return math.isfinite(value) and low <= value <= high
+
+
+def plausible_moment(value: datetime) -> bool:
+    """Whether a timestamp lies in the span a device can report."""
+    low, high = PLAUSIBLE_SPAN
+    moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return low <= moment < high
+
+
+def reading(quantity: Quantity) -> Any:
+    """A numeric model field (default None) that carries its plausible range."""
+    return field(default=None, metadata={_QUANTITY: quantity})
+
+
+def quantity_of(spec: Field[Any]) -> Quantity | None:
+    """The quantity a model field measures (None: not a numeric reading)."""
+    return spec.metadata.get(_QUANTITY)
+
+
+def drop_implausible(holder: object) -> list[tuple[str, Any]]:
+    """Set every implausible reading of ``holder`` to None; return what was dropped.
+
+    ``holder`` is a Device or one of the state dataclasses below. Nested
+    dataclasses (a device's feeder state, a tracker's location) are walked,
+    their names joined with a dot; a nested object whose *required* reading
+    is implausible (a location's latitude) is dropped whole.
+    """
+    return _drop(holder)[0]
+
+
+def _drop(holder: object) -> tuple[list[tuple[str, Any]], bool]:
+    """What ``drop_implausible`` does, plus whether ``holder`` must go whole."""
+    dropped: list[tuple[str, Any]] = []
+    if not is_dataclass(holder) or isinstance(holder, type):
+        return dropped, False
+    for spec in fields(holder):
+        value = getattr(holder, spec.name)
+        if value is None:
+            continue
+        quantity = quantity_of(spec)
+        if quantity is not None or isinstance(value, datetime):
+            if (
+                plausible(value, quantity)
+                if quantity is not None
+                else plausible_moment(value)
+            ):
+                continue
+            dropped.append((spec.name, value))
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                return dropped, True  # a required reading: the object is wrong
+            setattr(holder, spec.name, None)
+        elif is_dataclass(value) and not isinstance(value, type):
+            inner, whole = _drop(value)
+            dropped.extend((f"{spec.name}.{name}", item) for name, item in inner)
+            if whole:
+                setattr(holder, spec.name, None)
+    return dropped, False
 
 
 class DeviceKind(StrEnum):
@@ -91,17 +221,17 @@ class FeedingSlot:
 class FeederState:
     """Food and schedule of a feeder."""
 
-    food_level: float | None = None  # percent
-    food_remaining: float | None = None  # grams
-    capacity: float | None = None  # grams
-    days_remaining: float | None = None
-    daily_consumption: float | None = None  # grams a day
+    food_level: float | None = reading(Quantity.PERCENT)  # percent
+    food_remaining: float | None = reading(Quantity.MASS)  # grams
+    capacity: float | None = reading(Quantity.MASS)  # grams
+    days_remaining: float | None = reading(Quantity.DAYS)
+    daily_consumption: float | None = reading(Quantity.MASS_PER_DAY)  # grams a day
     food_low: bool | None = None
     refill_recommended: bool | None = None
     last_feed: datetime | None = None
     next_feed: datetime | None = None
-    scheduled_feeds: int | None = None
-    feeds_today: int | None = None
+    scheduled_feeds: int | None = reading(Quantity.COUNT)
+    feeds_today: int | None = reading(Quantity.COUNT)
     last_refill: datetime | None = None
 
 
@@ -109,17 +239,17 @@ class FeederState:
 class FountainState:
     """Water, pump and water quality of a fountain."""
 
-    water_level: float | None = None  # percent
+    water_level: float | None = reading(Quantity.PERCENT)  # percent
     pump_running: bool | None = None
     cleaning: bool | None = None
     filter_status: str | None = None
     last_maintenance: datetime | None = None
     quality: str | None = None
-    ph: float | None = None
-    tds: float | None = None  # ppm
-    temperature: float | None = None  # °C
-    chlorine: float | None = None  # mg/L
-    filter_life: float | None = None  # percent
+    ph: float | None = reading(Quantity.PH)
+    tds: float | None = reading(Quantity.TDS)  # ppm
+    temperature: float | None = reading(Quantity.TEMPERATURE)  # °C
+    chlorine: float | None = reading(Quantity.CHLORINE)  # mg/L
+    filter_life: float | None = reading(Quantity.PERCENT)  # percent
     last_tested: datetime | None = None
     recommendations: list[str] = field(default_factory=list)
 
@@ -128,12 +258,12 @@ class FountainState:
 class Location:
     """A GPS fix."""
 
-    latitude: float
-    longitude: float
-    accuracy: float | None = None  # metres
-    altitude: float | None = None  # metres
-    speed: float | None = None  # km/h
-    heading: float | None = None  # degrees
+    latitude: float = field(metadata={_QUANTITY: Quantity.LATITUDE})
+    longitude: float = field(metadata={_QUANTITY: Quantity.LONGITUDE})
+    accuracy: float | None = reading(Quantity.DISTANCE)  # metres
+    altitude: float | None = reading(Quantity.ALTITUDE)  # metres
+    speed: float | None = reading(Quantity.SPEED)  # km/h
+    heading: float | None = reading(Quantity.HEADING)  # degrees
     timestamp: datetime | None = None
     address: str | None = None
 
@@ -170,15 +300,15 @@ class CameraState:
 class LitterBoxState:
     """Litter, waste, usage and the health derived from it."""
 
-    litter_level: float | None = None  # percent
-    waste_level: float | None = None  # percent
+    litter_level: float | None = reading(Quantity.PERCENT)  # percent
+    waste_level: float | None = reading(Quantity.PERCENT)  # percent
     last_cleaned: datetime | None = None
     cleaning: bool | None = None
     odor_control: str | None = None
-    visits: int | None = None
+    visits: int | None = reading(Quantity.COUNT)
     visits_period: str | None = None
-    average_visits_per_day: float | None = None
-    average_visit_duration: float | None = None  # seconds
+    average_visits_per_day: float | None = reading(Quantity.RATE_PER_DAY)
+    average_visit_duration: float | None = reading(Quantity.DURATION_S)  # seconds
     maintenance_needed: bool | None = None
     health_alerts: list[str] = field(default_factory=list)
     overall_health: str | None = None
@@ -194,10 +324,10 @@ class ToyState:
     play_modes: list[str] = field(default_factory=list)
     last_play_session: datetime | None = None
     activity_level: str | None = None
-    total_play_time: float | None = None  # minutes
-    sessions: int | None = None
-    average_session: float | None = None  # minutes
-    calories: float | None = None  # kcal
+    total_play_time: float | None = reading(Quantity.DURATION_MIN)  # minutes
+    sessions: int | None = reading(Quantity.COUNT)
+    average_session: float | None = reading(Quantity.DURATION_MIN)  # minutes
+    calories: float | None = reading(Quantity.ENERGY)  # kcal
     favorite_mode: str | None = None
 
 
@@ -231,7 +361,7 @@ class ZoneState:
     index: int = 0
     enabled: bool = True
     smart: str | None = None  # SMART, ASSISTANT, TIMER
-    moisture: float | None = None  # percent
+    moisture: float | None = reading(Quantity.PERCENT)  # percent
     watering: bool | None = None
     next_start: datetime | None = None
     last_end: datetime | None = None
@@ -241,9 +371,9 @@ class ZoneState:
 class SoilSensorState:
     """The latest report of a soil sensor."""
 
-    moisture: float | None = None  # percent
-    sunlight: float | None = None  # lux
-    temperature: float | None = None  # °C
+    moisture: float | None = reading(Quantity.PERCENT)  # percent
+    sunlight: float | None = reading(Quantity.ILLUMINANCE)  # lux
+    temperature: float | None = reading(Quantity.TEMPERATURE)  # °C
     last_reading: datetime | None = None
 
 
@@ -255,11 +385,14 @@ class Device:
     kind: DeviceKind
     name: str
     manufacturer: str
+    #: False when the cloud sent no name and ``name`` is a stand-in (the model
+    #: or the id): it must never replace a name we already know.
+    name_reported: bool = True
     model: str | None = None
     serial: str | None = None
     firmware: str | None = None
     online: bool | None = None
-    battery: float | None = None  # percent
+    battery: float | None = reading(Quantity.BATTERY)  # percent
     last_report: datetime | None = None
     alerts: list[str] = field(default_factory=list)
     feeder: FeederState | None = None
@@ -274,7 +407,7 @@ class Device:
     #: Id of the device this one is reached through (a zone's controller).
     via_device: str | None = None
     #: The vendor's daily call budget of this device's key, where it has one.
-    calls_remaining: int | None = None
+    calls_remaining: int | None = reading(Quantity.COUNT)
     calls_reset: datetime | None = None
     #: When this device's data last came from the cloud.
     updated_at: datetime | None = None

@@ -20,7 +20,7 @@ from aiohttp import web
 import pytest
 
 from custom_components.petsmart_hub.model import Action, Device, DeviceKind
-from custom_components.petsmart_hub.vendors import netro
+from custom_components.petsmart_hub.vendors import ACCOUNT_FACTORIES, netro
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
@@ -28,6 +28,8 @@ from custom_components.petsmart_hub.vendors.base import (
     CannotConnectError,
     DeviceNotFoundError,
     InvalidParameterError,
+    Inventory,
+    RateLimitError,
     RequestRejectedError,
     VendorError,
 )
@@ -53,7 +55,9 @@ from custom_components.petsmart_hub.vendors.netro import (
     zone_device_id,
 )
 from custom_components.petsmart_hub.vendors.netro_budget import Call, PollPolicy
+from custom_components.petsmart_hub.vendors.parse import ParseReport
 from simulator.core import (
+    KEEP_ID,
     BaseSimulator,
     RecordedRequest,
     RunningSimulator,
@@ -219,6 +223,7 @@ class Reply:
     body: Any = None
     status: int = 200
     content_type: str = "application/json"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Canned:
@@ -249,7 +254,10 @@ class Canned:
         else:
             raw = json.dumps(reply.body).encode()
         return web.Response(
-            body=raw, status=reply.status, content_type=reply.content_type
+            body=raw,
+            status=reply.status,
+            content_type=reply.content_type,
+            headers=reply.headers,
         )
 
 
@@ -637,24 +645,40 @@ def test_parse_info_shapes_and_defaults() -> None:
     )
     assert info == NetroInfo(
         serial="ABC",
-        name="Netro",
+        name=None,  # not sent: the account puts a stand-in in its place
         is_sensor=False,
         status="WATERING",
         version=None,
         sw_version=None,
         zones=[
             NetroZone(1, "Lawn", False, None),
-            NetroZone(2, "Zone 2", True, "TIMER"),
+            NetroZone(2, None, True, "TIMER"),
         ],
     )
+    assert [zone.label for zone in info.zones] == ["Lawn", "Zone 2"]
     # zone_num without a zone list is still a controller
     assert not parse_info({"device": {"serial": "X", "zone_num": 12}}).is_sensor
-    # no zones at all: a sensor, default name
+    # no zones at all: a sensor, no name
     sensor = parse_info({"device": {"serial": "S", "zone_num": 0, "zones": []}})
-    assert (sensor.is_sensor, sensor.name) == (True, "Netro sensor")
+    assert (sensor.is_sensor, sensor.name) == (True, None)
     # a "sensor" object wins over a stray "device"
-    both = parse_info({"sensor": {"serial": "S"}, "device": {"serial": "C"}})
+    both = parse_info(
+        {"sensor": {"serial": "S", "status": "ONLINE"}, "device": {"serial": "C"}}
+    )
     assert (both.serial, both.is_sensor) == ("S", True)
+    # names are text: a number, a blank or an empty one is no name
+    for name in (12345, "", "   ", True, ["x"]):
+        info = parse_info(
+            {
+                "device": {
+                    "serial": "A",
+                    "name": name,
+                    "zones": [{"ith": 1, "name": name}],
+                }
+            }
+        )
+        assert (info.name, info.zones[0].name) == (None, None)
+    assert parse_info({"device": {"serial": "A", "name": " Yard "}}).name == "Yard"
 
 
 @pytest.mark.parametrize(
@@ -664,14 +688,59 @@ def test_parse_info_shapes_and_defaults() -> None:
         {"device": "x"},
         {"device": {"name": "no serial", "zones": []}},
         {"device": {"serial": ""}},
-        {"device": {"serial": "A", "zones": ["zone"]}},
-        {"device": {"serial": "A", "zones": [{"name": "no ith"}]}},
+        {"sensor": "x", "device": None},
+        {"device": {"serial": "A"}},
+        {"sensor": {"serial": "S", "id": 3}},
     ],
-    ids=["empty", "not_object", "no_serial", "empty_serial", "zone_str", "no_ith"],
+    ids=[
+        "empty",
+        "not_object",
+        "no_serial",
+        "empty_serial",
+        "neither",
+        "serial_only",
+        "sensor_serial_only",
+    ],
 )
 def test_parse_info_malformed(data: dict[str, Any]) -> None:
     with pytest.raises(BadResponseError):
         parse_info(data)
+
+
+def test_parse_info_skips_unreadable_zones() -> None:
+    """A zone entry we cannot read leaves the others; the zone list is short."""
+    report = ParseReport()
+    info = parse_info(
+        {
+            "device": {
+                "serial": "A",
+                "zone_num": 6,
+                "zones": [
+                    "zone",
+                    {"name": "no ith"},
+                    {"ith": 3, "name": "Beds"},
+                    {"ith": 0},
+                    {"ith": -1},
+                    {"ith": "first"},
+                    None,
+                    {"ith": "1", "name": "Lawn"},
+                ],
+            }
+        },
+        report,
+    )
+    assert info.zones == [
+        NetroZone(1, "Lawn", True, None),
+        NetroZone(3, "Beds", True, None),
+    ]
+    assert info.unreadable_zones == 6
+    assert not info.is_sensor
+    assert report.skipped == {"zone entry": 6}
+    # all zones unreadable: still a controller (with an incomplete zone list)
+    broken = parse_info({"device": {"serial": "A", "zones": [{"name": "x"}]}})
+    assert (broken.is_sensor, broken.zones, broken.unreadable_zones) == (False, [], 1)
+    # a whole list is not an unreadable entry
+    assert parse_info({"device": {"serial": "A", "zones": []}}).unreadable_zones == 0
 
 
 async def test_info_malformed_from_the_cloud(
@@ -825,6 +894,167 @@ def test_parse_events_skips_bad_entries() -> None:
         NetroEvent(f"3-{noon.isoformat()}", 3, noon, None),
         NetroEvent("2", 4, noon + timedelta(minutes=5), "Stop watering zone 1"),
     ]
+
+
+def test_parse_lists_count_what_they_skip() -> None:
+    report = ParseReport()
+    parse_schedules(
+        {
+            "schedules": [
+                {
+                    "zone": 1,
+                    "start_time": "2025-06-02T12:00",
+                    "end_time": "2025-06-02T12:05",
+                },
+                {"zone": 3, "start_time": "2025-06-02T12:00:00"},  # no end
+                {"zone": 3, "start_time": "soon", "end_time": "later"},
+                "not an object",
+                None,
+            ]
+        },
+        report,
+    )
+    parse_events({"events": [{"event": 3}, 7]}, report)
+    parse_moistures({"moistures": [{"zone": 1, "date": "2025-06-02"}, []]}, report)
+    parse_sensor_data({"sensor_data": [{"moisture": 5}, "x"]}, report)
+    assert report.skipped == {
+        "schedule": 2,
+        "schedules entry": 2,
+        "event": 1,
+        "events entry": 1,
+        "moisture": 1,
+        "moistures entry": 1,
+        "sensor reading": 1,
+        "sensor_data entry": 1,
+    }
+    assert report.rejected == {}  # absent values are not rejected ones
+
+
+def test_parse_schedules_rejects_moments_out_of_span_and_backwards_runs() -> None:
+    report = ParseReport()
+    noon = datetime(2025, 6, 2, 12, tzinfo=UTC)
+    schedules = parse_schedules(
+        {
+            "schedules": [
+                {
+                    "zone": 1,
+                    "start_time": "1970-01-01T00:00:00",
+                    "end_time": "1970-01-01T00:05:00",
+                },
+                {
+                    "zone": 1,
+                    "start_time": "2025-06-02T12:00:00",
+                    "end_time": "2100-01-01T00:00:00",
+                },
+                {
+                    "zone": 1,
+                    "start_time": "1999-12-31T23:59:00",
+                    "end_time": "2025-06-02T12:00:00",
+                },
+                {
+                    "zone": 2,
+                    "start_time": "2025-06-02T12:05:00",
+                    "end_time": "2025-06-02T12:00:00",
+                },
+                {
+                    "zone": 2,
+                    "start_time": "2025-06-02T12:00:00",
+                    "end_time": "2025-06-02T12:00:00",
+                },
+                {
+                    "zone": 3,
+                    "start_time": "2000-01-01T00:00:00",
+                    "end_time": "2000-01-01T00:05:00",
+                },
+            ]
+        },
+        report,
+    )
+    # a zero-length run is a run; the span's first moment is in it
+    assert [(s.zone, s.start, s.end) for s in schedules] == [
+        (3, datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 1, 0, 5, tzinfo=UTC)),
+        (2, noon, noon),
+    ]
+    assert report.skipped == {"schedule": 4}
+
+
+def test_parse_events_rejects_moments_out_of_span() -> None:
+    report = ParseReport()
+    events = parse_events(
+        {
+            "events": [
+                {"event": 1, "time": "1970-01-01T00:00:00"},
+                {"event": 2, "time": "2150-06-02T12:00:00"},
+                {"event": 3, "time": 1748865600},  # epoch seconds: 2025-06-02 12:00
+            ]
+        },
+        report,
+    )
+    assert [(e.event, e.time) for e in events] == [
+        (3, datetime(2025, 6, 2, 12, tzinfo=UTC))
+    ]
+    assert report.skipped == {"event": 2}
+
+
+def test_parse_moistures_rejects_implausible_values() -> None:
+    report = ParseReport()
+    moistures = parse_moistures(
+        {
+            "moistures": [
+                {"zone": 1, "date": "2025-06-01", "moisture": 0},
+                {"zone": 2, "date": "2025-06-01", "moisture": 100},  # bounds are in
+                {"zone": 3, "date": "2025-06-01", "moisture": 100.5},
+                {"zone": 4, "date": "2025-06-01", "moisture": -1},
+                {"zone": 5, "date": "2025-06-01", "moisture": "wet"},
+                {"zone": 6, "date": "2025-06-01", "moisture": True},
+                {"zone": 7, "date": "2025-06-01", "moisture": None},
+            ]
+        },
+        report,
+    )
+    assert [(m.zone, m.moisture) for m in moistures] == [(1, 0.0), (2, 100.0)]
+    assert report.rejected == {"moisture": 4}  # null is not a rejected value
+    assert report.skipped == {"moisture": 5}
+
+
+def test_parse_sensor_data_rejects_implausible_values() -> None:
+    report = ParseReport()
+    at = datetime(2025, 6, 2, 12, 7, 17, tzinfo=UTC)
+    hour = timedelta(hours=1)
+
+    def row(offset: int, **values: Any) -> dict[str, Any]:
+        return {"time": (at + offset * hour).isoformat(), **values}
+
+    readings = parse_sensor_data(
+        {
+            "sensor_data": [
+                row(0, moisture=101, sunlight=200, celsius=100),
+                row(1, moisture=-1, sunlight=200.5, celsius=-50.5),
+                row(2, moisture=50, sunlight=150_000, celsius=101, fahrenheit=70),
+                row(3, sunlight=-1, fahrenheit=500),  # 260 °C
+                row(4, celsius=None, fahrenheit=-58),  # -50 °C: in range
+                row(5, celsius="warm", fahrenheit=70),  # celsius sent: no fallback
+                {"time": "1970-01-01T00:00:00", "moisture": 50},
+                {"time": "2100-01-01T00:00:00", "moisture": 50},
+            ]
+        },
+        report,
+    )
+    assert readings == [
+        NetroSensorReading(at, None, 200.0, 100.0),
+        NetroSensorReading(at + hour, None, None, None),
+        NetroSensorReading(at + 2 * hour, 50.0, None, None),
+        NetroSensorReading(at + 3 * hour, None, None, None),
+        NetroSensorReading(at + 4 * hour, None, None, pytest.approx(-50.0)),
+        NetroSensorReading(at + 5 * hour, None, None, None),
+    ]
+    assert report.rejected == {
+        "moisture": 2,
+        "sunlight": 3,  # 200.5 klux, 150,000 klux and a negative one
+        "celsius": 3,
+        "fahrenheit": 1,
+    }
+    assert report.skipped == {"sensor reading": 2}
 
 
 async def test_lists_from_the_simulator(cloud: Cloud, client: NetroClient) -> None:
@@ -1009,34 +1239,143 @@ async def test_ok_answers_with_empty_data(
 
 
 @pytest.mark.parametrize(
-    ("fault", "error"),
+    ("fault", "error", "extra"),
     [
-        ("http_500", CannotConnectError),
-        ("http_401", AuthError),
-        ("http_429", BudgetExhaustedError),
-        ("html_error", CannotConnectError),
-        ("malformed_json", BadResponseError),
-        ("missing_fields", BadResponseError),
-        ("body_code", CannotConnectError),
+        ("http_500", CannotConnectError, {}),
+        ("http_401", AuthError, {}),
+        # the simulator's 429 says Retry-After: 30 (a pause, not a spent day)
+        ("http_429", RateLimitError, {}),
+        ("http_429", BudgetExhaustedError, {"retry_after": None}),
+        ("http_503", CannotConnectError, {}),
+        ("http_503", RateLimitError, {"retry_after": 30}),
+        ("html_error", CannotConnectError, {}),
+        ("malformed_json", BadResponseError, {}),
+        ("missing_fields", BadResponseError, {}),
+        ("body_code", CannotConnectError, {}),
+    ],
+    ids=[
+        "http_500",
+        "http_401",
+        "http_429",
+        "http_429_no_retry_after",
+        "http_503",
+        "http_503_retry_after",
+        "html_error",
+        "malformed_json",
+        "missing_fields",
+        "body_code",
     ],
 )
 async def test_simulator_faults(
     fault: str,
     error: type[VendorError],
+    extra: dict[str, Any],
     cloud: Cloud,
-    client: NetroClient,
+    session: aiohttp.ClientSession,
 ) -> None:
-    cloud.sim.add_fault(fault, route="/npa/v1/schedules.json", times=1)
+    client = make_client(cloud, session)
+    client.gate.clock = cloud.now  # the simulator's frozen clock
+    cloud.sim.add_fault(fault, route="/npa/v1/schedules.json", times=1, **extra)
     with pytest.raises(error) as caught:
         await client.async_schedules()
     assert type(caught.value) is error
+    if error is RateLimitError:
+        assert caught.value.retry_after == 30.0
+        # nothing is sent before the pause ends
+        with pytest.raises(RateLimitError, match="held back") as held:
+            await client.async_info()
+        assert held.value.retry_after == 30.0
+        assert len(cloud.sim.requests) == 1
+        cloud.advance(timedelta(seconds=30))
     assert len(await client.async_schedules()) > 0  # the fault is gone
+    assert client.calls == 2
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        Reply(None, 429, headers={"Retry-After": "60"}),
+        Reply(
+            {
+                "status": "ERROR",
+                "errors": [{"code": 3, "message": "limit"}],
+                "meta": META,
+            },
+            429,
+            headers={"Retry-After": "60"},
+        ),
+        Reply("<html>busy</html>", 503, "text/html", {"Retry-After": "60"}),
+        Reply({"status": "OK", "data": {}}, 503, headers={"Retry-After": "60"}),
+    ],
+    ids=["429_empty", "429_code_3", "503_html", "503_ok_body"],
+)
+async def test_http_throttling_with_retry_after_is_a_pause_not_a_spent_day(
+    reply: Reply, canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    client = canned_client(canned, session)
+    clock = [START]
+    client.gate.clock = lambda: clock[0]
+    canned.replies["/npa/v1/stop_water.json"] = reply
+    canned.reply("info", ok({"device": {"serial": CONTROLLER, "name": "Yard"}}))
+    with pytest.raises(RateLimitError, match="POST /stop_water.json") as caught:
+        await client.async_stop_water()
+    assert type(caught.value) is RateLimitError  # not BudgetExhaustedError
+    assert caught.value.retry_after == 60.0
+    # every request of the key waits: nothing is sent until then
+    clock[0] = START + timedelta(seconds=45)
+    with pytest.raises(RateLimitError, match="held back") as held:
+        await client.async_info()
+    assert held.value.retry_after == 15.0
+    assert len(canned.sim.requests) == 1
+    assert client.calls == 1
+    clock[0] = START + timedelta(seconds=60)
+    assert (await client.async_info()).serial == CONTROLLER
+    assert client.calls == 2
+
+
+async def test_http_429_with_retry_after_still_records_the_meta(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    client = canned_client(canned, session)
+    canned.reply(
+        "stop_water",
+        {"status": "ERROR", "errors": [{"code": 3}], "meta": META},
+        status=429,
+        headers={"Retry-After": "Mon, 02 Jun 2025 14:30:00 GMT"},
+    )
+    client.gate.clock = lambda: START
+    with pytest.raises(RateLimitError) as caught:
+        await client.async_stop_water()
+    assert caught.value.retry_after == 1800.0  # an HTTP date, on the gate's clock
+    assert client.meta.token_remaining == 1234
+
+
+async def test_calls_is_read_only(session: aiohttp.ClientSession) -> None:
+    client = NetroClient(session, CONTROLLER)
+    assert client.calls == 0
+    with pytest.raises(AttributeError):
+        client.calls = 5  # type: ignore[misc]
+
+
+async def test_a_huge_answer_is_refused(cloud: Cloud, client: NetroClient) -> None:
+    cloud.sim.add_fault("huge_body", route="/npa/v1/schedules.json", times=1)
+    with pytest.raises(BadResponseError, match="GET /schedules.json answered"):
+        await client.async_schedules()
+    assert client.calls == 1
+    assert len(await client.async_schedules()) > 0
 
 
 async def test_missing_fields_on_info(cloud: Cloud, client: NetroClient) -> None:
     cloud.sim.add_fault("missing_fields", route="/npa/v1/info.json", times=1)
     with pytest.raises(BadResponseError, match="device or sensor"):
         await client.async_info()
+    # a serial alone says nothing, not even whether the key is a sensor's
+    cloud.sim.add_fault(
+        "missing_fields", route="/npa/v1/info.json", value=KEEP_ID, times=1
+    )
+    with pytest.raises(BadResponseError, match="info.json without any reading"):
+        await client.async_info()
+    assert (await client.async_info()).serial == CONTROLLER
 
 
 async def test_timeout(cloud: Cloud, session: aiohttp.ClientSession) -> None:
@@ -1193,13 +1532,50 @@ async def test_sensor_without_readings(
         canned_client(canned, session, SENSOR), now=lambda: START, policy=POLICY
     )
     (sensor,) = await account.async_get_devices()
-    assert sensor.name == "Netro sensor"
+    assert sensor.name == "Netro sensor"  # a stand-in, not the cloud's name
+    assert sensor.name_reported is False
     assert sensor.online is False
     assert sensor.soil is not None
     assert sensor.soil.moisture is None
     assert sensor.soil.last_reading is None
     assert sensor.last_report == START  # when we last heard of it at all
     assert sensor.calls_remaining == 1234
+
+
+async def test_stand_in_names_are_not_reported_and_never_replace_a_name(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    def info(name: str | None, *zones: dict[str, Any]) -> dict[str, Any]:
+        device: dict[str, Any] = {"serial": CONTROLLER, "status": "ONLINE"}
+        if name is not None:
+            device["name"] = name
+        return ok({"device": {**device, "zones": list(zones)}})
+
+    canned.reply("info", info(None, {"ith": 1}, {"ith": 2, "name": "Back"}))
+    canned.reply("schedules", ok({"schedules": []}))
+    canned.reply("moistures", ok({"moistures": []}))
+    clock = [START]
+    account = NetroAccount(
+        canned_client(canned, session), policy=POLICY, now=lambda: clock[0]
+    )
+
+    def names(devices: dict[str, Device]) -> list[tuple[str, bool]]:
+        return [
+            (devices[device_id].name, devices[device_id].name_reported)
+            for device_id in (CONTROLLER, zone_id(1), zone_id(2))
+        ]
+
+    devices = by_id(await account.async_get_devices())
+    assert names(devices) == [("Netro", False), ("Zone 1", False), ("Back", True)]
+    # names sent later replace the stand-ins; a name left out keeps the last one
+    canned.reply("info", info("Yard", {"ith": 1, "name": "Lawn"}, {"ith": 2}))
+    clock[0] += POLICY.idle_status
+    devices = by_id(await account.async_get_devices())
+    assert names(devices) == [("Yard", True), ("Lawn", True), ("Back", True)]
+    canned.reply("info", info(None, {"ith": 1, "name": 12345}, {"ith": 2, "name": ""}))
+    clock[0] += POLICY.idle_status
+    devices = by_id(await account.async_get_devices())
+    assert names(devices) == [("Yard", True), ("Lawn", True), ("Back", True)]
 
 
 async def test_controller_without_a_status(
@@ -1427,19 +1803,24 @@ async def test_a_failed_read_is_retried_later_not_at_once(
     cloud: Cloud, account: NetroAccount
 ) -> None:
     cloud.sim.add_fault("http_500", route="/npa/v1/moistures.json", times=1)
-    with pytest.raises(CannotConnectError):
+    with pytest.raises(CannotConnectError) as first:
         await account.async_get_devices()
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     retry = START + timedelta(minutes=2)
     assert account.next_poll(START) == retry
     cloud.advance(timedelta(seconds=30))
-    devices = await account.async_get_devices()  # moistures wait for the retry
-    assert len(devices) == 6
+    # moistures wait for the retry; until then the failure stands (the devices
+    # do not flap back to available on data that could not be read)
+    with pytest.raises(CannotConnectError) as again:
+        await account.async_get_devices()
+    assert again.value is first.value
     assert cloud.since(3) == []
     cloud.advance_to(retry)
-    await account.async_get_devices()
+    devices = await account.async_get_devices()
+    assert len(devices) == 6
     assert cloud.since(3) == ["moistures"]
     assert account._retry == {}
+    assert account._failure is None
     assert account.next_poll(retry) == retry + timedelta(minutes=5)
 
 
@@ -1853,6 +2234,249 @@ async def test_what_netro_devices_do_not_have(
         await account.async_add_device("SERIAL", DeviceKind.SPRINKLER_ZONE, None)
     assert cloud.since(3) == []
     assert account.vendor == "netro"
+
+
+# --- the account: failures, pauses and what an inventory can be trusted for ------
+
+
+async def test_the_account_clock_drives_the_gate(
+    cloud: Cloud, session: aiohttp.ClientSession
+) -> None:
+    account = make_account(cloud, session)
+    assert account.client.gate.clock == cloud.now
+    assert account.client.gate.now() == START
+    plain = NetroAccount(make_client(cloud, session))
+    assert abs(plain.client.gate.now() - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+async def test_inventory_is_fresh_only_when_info_was_read(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    first = await account.async_get_devices()
+    assert isinstance(first, Inventory)
+    assert (first.fresh, first.complete, first.unreadable) == (True, True, 0)
+    assert first.skipped_ids == frozenset()
+    held = await account.async_get_devices()  # nothing due: derived, not read
+    assert len(held) == 6
+    assert (held.fresh, held.complete) == (False, False)
+    cloud.advance(timedelta(hours=2))  # schedules due, and info
+    again = await account.async_get_devices()
+    assert cloud.since(3) == ["info", "schedules"]
+    assert again.fresh
+    identified = await account.async_identify()
+    assert identified.fresh
+    assert identified.complete
+
+
+async def test_inventory_of_a_controller_with_unreadable_zones(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    canned.reply(
+        "info",
+        ok(
+            {
+                "device": {
+                    "serial": CONTROLLER,
+                    "status": "ONLINE",
+                    "zone_num": 3,
+                    "zones": [{"ith": 1, "name": "A"}, {"name": "B"}, "C"],
+                }
+            }
+        ),
+    )
+    canned.reply("schedules", ok({"schedules": []}))
+    canned.reply("moistures", ok({"moistures": []}))
+    clock = [START]
+    account = NetroAccount(
+        canned_client(canned, session), policy=POLICY, now=lambda: clock[0]
+    )
+    devices = await account.async_get_devices()
+    assert set(by_id(devices)) == {CONTROLLER, zone_id(1)}
+    assert (devices.fresh, devices.unreadable, devices.complete) == (True, 2, False)
+    assert account.report.skipped == {"zone entry": 2}
+    # a listing held from before is not fresh: it says nothing of its zones
+    held = await account.async_get_devices()
+    assert (held.fresh, held.unreadable, held.complete) == (False, 0, False)
+
+
+async def test_a_rate_limited_read_pauses_the_account(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    """A 429 with Retry-After is waited out: no request, no spent day, no flapping."""
+    cloud.sim.add_fault("http_429", route="/npa/v1/schedules.json", times=1)
+    with pytest.raises(RateLimitError) as caught:
+        devices = await account.async_get_devices()
+    assert type(caught.value) is RateLimitError
+    assert caught.value.retry_after == 30.0
+    assert cloud.since(0) == ["info", "schedules"]
+    # not the budget: polling is not paused until midnight
+    assert account.budget.exhausted_until is None
+    assert account.polling_paused_until(START) is None
+
+    now = cloud.advance(timedelta(seconds=10))
+    with pytest.raises(RateLimitError) as held:
+        await account.async_get_devices()
+    assert held.value.retry_after == 20.0  # what is left of the pause
+    controller = Device(
+        id=CONTROLLER,
+        kind=DeviceKind.SPRINKLER_CONTROLLER,
+        name="x",
+        manufacturer=MANUFACTURER,
+    )
+    account._devices[CONTROLLER] = controller  # as if it had been built
+    with pytest.raises(RateLimitError):
+        await account.async_refresh_device(controller, slow=False)
+    assert cloud.since(2) == []
+    assert account.next_poll(now) == START + timedelta(seconds=30)
+
+    cloud.advance_to(START + timedelta(seconds=30))
+    devices = await account.async_get_devices()
+    assert cloud.since(2) == ["schedules", "moistures"]
+    assert len(devices) == 6
+    assert account._failure is None
+    await account.async_refresh_device(by_id(devices)[CONTROLLER], slow=True)
+
+
+async def test_a_pending_failure_holds_refresh_device_too(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    devices = by_id(await account.async_get_devices())
+    cloud.sim.add_fault("http_500", route="/npa/v1/info.json", times=1)
+    cloud.advance(POLICY.idle_status)
+    with pytest.raises(CannotConnectError):
+        await account.async_get_devices()
+    mark = len(cloud.sim.requests)
+    cloud.advance(timedelta(minutes=1))
+    for device in devices.values():
+        with pytest.raises(CannotConnectError, match="Internal server error"):
+            await account.async_refresh_device(device, slow=False)
+    with pytest.raises(CannotConnectError):
+        await account.async_get_devices()
+    assert cloud.since(mark) == []
+    cloud.advance(timedelta(minutes=1))  # the retry is due
+    fresh = await account.async_get_devices()
+    assert cloud.since(mark) == ["info"]
+    assert fresh.fresh
+    for device in devices.values():
+        await account.async_refresh_device(device, slow=False)
+    assert cloud.since(mark) == ["info"]  # refresh_device never calls
+
+
+async def test_refresh_device_of_a_device_not_in_the_last_build(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    def device(device_id: str, kind: DeviceKind) -> Device:
+        return Device(id=device_id, kind=kind, name="x", manufacturer=MANUFACTURER)
+
+    lawn = device(zone_id(1), DeviceKind.SPRINKLER_ZONE)
+    with pytest.raises(DeviceNotFoundError):  # nothing built yet
+        await account.async_refresh_device(lawn, slow=False)
+    await account.async_get_devices()
+    await account.async_refresh_device(lawn, slow=False)
+    for missing in (
+        device(zone_id(6), DeviceKind.SPRINKLER_ZONE),  # disabled: no device
+        device(zone_id(9), DeviceKind.SPRINKLER_ZONE),
+        device(SENSOR, DeviceKind.SOIL_SENSOR),  # another key's
+    ):
+        with pytest.raises(DeviceNotFoundError, match="not in the last info.json"):
+            await account.async_refresh_device(missing, slow=True)
+    assert cloud.since(3) == []
+
+
+async def test_the_request_cap_of_a_key(
+    cloud: Cloud, session: aiohttp.ClientSession
+) -> None:
+    gate = netro.RequestGate(cap=2, window=timedelta(minutes=10))
+    account = make_account(cloud, session, gate=gate)
+    assert gate.clock == cloud.now
+    with pytest.raises(RateLimitError, match="2 requests in") as caught:
+        await account.async_get_devices()
+    assert caught.value.retry_after == 600.0
+    assert cloud.since(0) == ["info", "schedules"]  # moistures never left
+    assert gate.refused == 1
+    # the refused call waits for the window, and nothing else is called meanwhile
+    assert account.next_poll(START) == START + timedelta(minutes=10)
+    cloud.advance(timedelta(minutes=10))
+    await account.async_get_devices()
+    assert cloud.since(2) == ["info", "moistures"]
+
+
+async def test_implausible_readings_from_the_simulator(
+    cloud: Cloud, session: aiohttp.ClientSession, account: NetroAccount
+) -> None:
+    cloud.sim.add_fault("out_of_range", route="/npa/v1/moistures.json", value=150)
+    devices = by_id(await account.async_get_devices())
+    for ith in range(1, 6):
+        zone = devices[zone_id(ith)].zone
+        assert zone is not None
+        assert zone.moisture is None
+    rejected = account.report.rejected["moisture"]
+    assert rejected > 0
+    assert account.report.skipped["moisture"] == rejected
+
+    sensor = make_account(cloud, session, SENSOR)
+    cloud.sim.add_fault("out_of_range", route="/npa/v1/sensor_data.json", value=1e6)
+    (soil,) = await sensor.async_get_devices()
+    assert soil.soil is not None
+    assert (soil.soil.moisture, soil.soil.sunlight, soil.soil.temperature) == (
+        None,
+        None,
+        None,
+    )
+    assert soil.soil.last_reading is not None  # the times are strings: kept
+    assert set(sensor.report.rejected) == {"moisture", "sunlight", "celsius"}
+
+
+async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> None:
+    account = ACCOUNT_FACTORIES["netro"](
+        session,
+        {"api_key": CONTROLLER, "base_url": cloud.base_url},
+        {"idle_status_interval": 15, "reserve": "50"},
+    )
+    assert isinstance(account, NetroAccount)
+    assert account.plan.policy.idle_status == timedelta(minutes=15)
+    assert account.plan.policy.reserve == 50
+    assert account.budget.reserve == 50
+    assert len(await account.async_get_devices()) == 6
+    default = ACCOUNT_FACTORIES["netro"](session, {"api_key": CONTROLLER}, {})
+    assert isinstance(default, NetroAccount)
+    assert default.plan.policy == PollPolicy()
+    assert default.client._base_url == DEFAULT_BASE_URL
+
+
+async def test_probe_device_cannot_tell(cloud: Cloud, account: NetroAccount) -> None:
+    """A Netro key lists its devices itself: there is nothing cheaper to ask."""
+    await account.async_get_devices()
+    assert await account.async_probe_device(zone_id(9)) is None
+    assert await account.async_probe_device(CONTROLLER) is None
+    assert cloud.since(3) == []
+    assert account.gate is account.client.gate
+
+
+async def test_a_pending_failure_sends_no_other_request(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    cloud.sim.add_fault("http_500", route="/npa/v1/schedules.json", times=1)
+    with pytest.raises(CannotConnectError):
+        await account.async_get_devices()
+    assert cloud.since(0) == ["info", "schedules"]  # moistures: still due
+    cloud.advance(timedelta(seconds=30))
+    with pytest.raises(CannotConnectError):
+        await account.async_get_devices()
+    assert cloud.since(2) == []  # actually ["moistures"]
+
+
+async def test_a_request_held_back_spends_no_call(
+    cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    assert account.budget.remaining == 1997
+    account.client.gate.pause(60)
+    with pytest.raises(RateLimitError, match="held back"):
+        await account.async_execute(
+            devices[CONTROLLER], Action.SET_ENABLED, {"enabled": True}
+        )
+    assert cloud.since(3) == []
+    assert account.budget.remaining == 1997  # actually 1996
 
 
 # --- three simulated days ---------------------------------------------------------------

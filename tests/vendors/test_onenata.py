@@ -28,17 +28,19 @@ from custom_components.petsmart_hub.model import (
     DeviceKind,
     FeedingSlot,
 )
-from custom_components.petsmart_hub.vendors import ACCOUNT_FACTORIES
+from custom_components.petsmart_hub.vendors import ACCOUNT_FACTORIES, onenata
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
     CannotConnectError,
     DeviceNotFoundError,
+    Inventory,
     RateLimitError,
     RequestRejectedError,
     VendorAccount,
     VendorError,
 )
+from custom_components.petsmart_hub.vendors.http import MAX_BODY_BYTES, RequestGate
 from custom_components.petsmart_hub.vendors.onenata import (
     DEFAULT_BASE_URL,
     DEVICE_TYPES,
@@ -47,14 +49,16 @@ from custom_components.petsmart_hub.vendors.onenata import (
     OneNataClient,
     apply_status,
 )
+from custom_components.petsmart_hub.vendors.parse import ParseReport
 from simulator.core import (
+    KEEP_ID,
     BaseSimulator,
     RecordedRequest,
     RunningSimulator,
     start_server,
 )
 from simulator.media import JPEG_BYTES
-from simulator.onenata import OneNataSimulator
+from simulator.onenata import STRIP_TYPE, OneNataSimulator
 from simulator.onenata_api import Ctx, activity_data, water_quality_data
 from simulator.onenata_devices import DEVICE_KINDS, SimDevice, floor_time, track_point
 
@@ -206,6 +210,12 @@ def make_device(device_id: str, kind: DeviceKind | None = None) -> Device:
     )
 
 
+def skip_ahead(client: OneNataClient, seconds: float) -> None:
+    """Move the client's request gate ``seconds`` ahead (past a Retry-After)."""
+    clock = client.gate.clock
+    client.gate.clock = lambda: clock() + timedelta(seconds=seconds)
+
+
 def free_port() -> int:
     """Return a local port nothing listens on."""
     with socket.socket() as sock:
@@ -238,7 +248,7 @@ CLIENT_CALLS = {
         lambda c: c.async_get_devices(),
         "GET",
         "/v1/devices",
-        check=lambda result: len(result) == 6,
+        check=lambda result: len(result.entries) == 6 and result.unreadable == 0,
     ),
     "validate": Call(
         lambda c: c.async_validate_device("ON-SF-900", "feedingMachine", "piFI"),
@@ -472,15 +482,24 @@ async def test_inventory_skips_unknown_types_and_logs_once(
         first = await account.async_get_devices()
         second = await account.async_get_devices()
     for devices in (first, second):
-        assert [(d.id, d.kind, d.name) for d in devices] == [
-            ("cam_9", DeviceKind.CAMERA, "Cam-X"),  # no name: the model
-            ("toy_9", DeviceKind.TOY, "Ball"),
+        assert isinstance(devices, Inventory)
+        assert [(d.id, d.kind, d.name, d.name_reported) for d in devices] == [
+            ("cam_9", DeviceKind.CAMERA, "Cam-X", False),  # no name: the model
+            ("toy_9", DeviceKind.TOY, "Ball", True),
         ]
+        # skipped, not gone: their ids are reported with the inventory
+        assert devices.skipped_ids == {"vac_001", "vac_002", "odd_001"}
+        assert devices.unreadable == 0  # every entry had an id
+        assert devices.fresh
+        assert devices.complete
+    # an unknown type is logged once at info; an entry without a type is not
+    # a type at all: counted (and logged at debug), no info log
     skipped = [r.getMessage() for r in caplog.records if "Skipping" in r.getMessage()]
     assert skipped == [
         "Skipping OneNata device type 'robotVacuum': not supported yet",
-        "Skipping OneNata device type '': not supported yet",
     ]
+    assert account.report.skipped == {"device list entry": 2}  # once per listing
+    assert account.report.rejected == {}
 
 
 async def test_inventory_missing_fields(cloud: Cloud, account: OneNataAccount) -> None:
@@ -550,7 +569,18 @@ async def test_fault_kinds_map_to_typed_errors(
         await call(client)
     assert type(excinfo.value) is error
     assert cloud.sim.faults == []  # the one fault was used up by our request
+    sent = len(cloud.sim.requests)
+    if kind == "http_429":
+        # the simulator's 429 says Retry-After: 30; nothing is sent before then
+        assert excinfo.value.retry_after == 30.0
+        with pytest.raises(RateLimitError, match="held back") as held:
+            await call(client)
+        assert held.value.retry_after is not None
+        assert 25 < held.value.retry_after <= 30  # what is left of the pause
+        assert len(cloud.sim.requests) == sent
+        skip_ahead(client, 30)
     await call(client)  # and the next request succeeds
+    assert len(cloud.sim.requests) == sent + 1
 
 
 async def test_rate_limit_carries_retry_after(
@@ -1078,21 +1108,55 @@ async def test_failure_mid_refresh_leaves_device_unchanged(
     assert device == before
 
     cloud.sim.clear_faults()
+    if fault == "http_429":  # Retry-After: 30 holds every request back till then
+        with pytest.raises(RateLimitError, match="held back"):
+            await account.async_refresh_device(device, slow=True)
+        assert device == before
+        skip_ahead(account.client, 30)
     await account.async_refresh_device(device, slow=True)
     assert device != before
 
 
-async def test_missing_fields_keep_last_values(
-    cloud: Cloud, account: OneNataAccount
+@pytest.mark.parametrize("value", [None, KEEP_ID], ids=["empty", "id_only"])
+@pytest.mark.parametrize("slow", [False, True])
+async def test_answers_without_readings_fail_and_keep_last_values(
+    cloud: Cloud, account: OneNataAccount, value: str | None, slow: bool
 ) -> None:
-    """An answer stripped of its fields is not a crash: readings stay as they were."""
+    """An answer stripped of its fields is a bad answer: readings stay as they were.
+
+    It is not taken for fresh data either (the device's refresh fails).
+    """
     device = await _device(account, FEEDER)
     await account.async_refresh_device(device, slow=True)
     before = copy.deepcopy(device)
-    cloud.sim.add_fault("missing_fields", device_id=FEEDER)
-    await account.async_refresh_device(device, slow=True)
+    cloud.sim.reset_requests()
+    cloud.sim.add_fault("missing_fields", device_id=FEEDER, value=value)
+    with pytest.raises(BadResponseError, match="without any reading"):
+        await account.async_refresh_device(device, slow=slow)
     assert device == before
-    assert cloud.sim.count("GET", "/v1/devices/{device_id}/food-level") == 2
+    # every request was made before anything was checked or written
+    assert cloud.sim.count("GET", "/v1/devices/{device_id}/food-level") == int(slow)
+    assert cloud.sim.count("GET", STATUS) == 1
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/v1/devices/{device_id}/usage-stats",
+        "/v1/devices/{device_id}/health-insights",
+    ],
+)
+async def test_a_slow_tier_answer_without_readings_fails_the_refresh(
+    cloud: Cloud, account: OneNataAccount, route: str
+) -> None:
+    device = await _device(account, LITTER_BOX)
+    await account.async_refresh_device(device, slow=True)
+    before = copy.deepcopy(device)
+    cloud.sim.add_fault("missing_fields", route=route, value=KEEP_ID, times=1)
+    with pytest.raises(BadResponseError, match="slow-tier answer without any reading"):
+        await account.async_refresh_device(device, slow=True)
+    assert device == before
+    await account.async_refresh_device(device, slow=True)  # the fault is gone
 
 
 async def test_refresh_unknown_device(account: OneNataAccount) -> None:
@@ -1139,12 +1203,18 @@ async def test_refresh_tracker_edge_cases(
     await OneNataAccount(canned_client).async_refresh_device(device, slow=False)
     assert device.battery == 50.0
 
-    # A location out of range is a bad response; nothing changes.
-    before = copy.deepcopy(device)
+    # A fix out of range is not a position: the location becomes unknown (and
+    # is counted), the rest of the refresh stands.
+    canned.reply(
+        "/v1/devices/t1/status", envelope({"isOnline": False, "batteryLevel": 40})
+    )
     canned.reply("/v1/devices/t1/location", envelope({"latitude": 95, "longitude": 2}))
-    with pytest.raises(BadResponseError):
-        await OneNataAccount(canned_client).async_refresh_device(device, slow=False)
-    assert device == before
+    account = OneNataAccount(canned_client)
+    await account.async_refresh_device(device, slow=False)
+    assert device.tracker.location is None
+    assert device.tracker.last_seen == datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+    assert (device.online, device.battery) == (False, 40.0)
+    assert account.report.rejected == {"tracker.location": 1}
 
 
 @pytest.mark.parametrize(
@@ -1552,7 +1622,7 @@ async def test_image_errors(
         assert not isinstance(excinfo.value, AuthError)
     canned.reply("/slow.jpg", JPEG_BYTES, content_type="image/jpeg")
     canned.sim.add_fault("timeout", route="/{tail}", timeout_seconds=5, times=1)
-    with pytest.raises(CannotConnectError, match="timeout downloading an image"):
+    with pytest.raises(CannotConnectError, match="timeout on an image download"):
         await account.async_get_image(f"{canned.url}/slow.jpg")
     assert await account.async_get_image(f"{canned.url}/slow.jpg") == JPEG_BYTES
     with pytest.raises(CannotConnectError, match="image download failed"):
@@ -1693,6 +1763,498 @@ async def test_add_device_bad_answers(
         )
 
 
+# --- reliability: the gate, the body cap, partial listings, rejected values --------
+
+
+async def test_inventory_with_unreadable_entries_is_incomplete(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    """Entries without an id make the listing incomplete; without a type, skipped."""
+    cloud.sim.add_fault("bad_entries", times=1)
+    devices = await account.async_get_devices()
+    assert [(d.id, d.kind) for d in devices] == list(KIND_OF.items())
+    # no deviceId, "garbage" and null: unreadable; no deviceType: skipped by id
+    assert devices.unreadable == 3
+    assert devices.skipped_ids == {"unknown_001"}
+    assert devices.fresh
+    assert not devices.complete
+    assert account.report.skipped == {"device list entry": 4}
+    # the next listing is whole again
+    again = await account.async_get_devices()
+    assert again.complete
+    assert again.skipped_ids == frozenset()
+
+
+async def test_inventory_whose_entries_all_lost_their_type(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    cloud.sim.add_fault("bad_entries", value=STRIP_TYPE, times=1)
+    devices = await account.async_get_devices()
+    assert list(devices) == []
+    # every listed id is reported: none of these devices is gone
+    assert devices.skipped_ids == {*KIND_OF, "unknown_001"}
+    assert devices.unreadable == 3
+    assert not devices.complete
+    assert account.report.skipped == {"device list entry": 10}
+
+
+async def test_inventory_of_minimal_entries_has_stand_in_names(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    cloud.sim.add_fault("minimal_entries", times=1)
+    devices = await account.async_get_devices()
+    assert [(d.id, d.name, d.name_reported, d.model) for d in devices] == [
+        (device_id, device_id, False, None) for device_id in KIND_OF
+    ]
+    assert devices.complete
+    named = await account.async_get_devices()
+    assert {d.name_reported for d in named} == {True}
+
+
+async def test_empty_and_short_listings_are_fresh_and_complete(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    """What the cloud no longer lists is for the coordinator to judge."""
+    cloud.sim.add_fault("drop_device", value=FEEDER, times=1)
+    short = await account.async_get_devices()
+    assert [d.id for d in short] == [d for d in KIND_OF if d != FEEDER]
+    assert short.complete
+    cloud.sim.add_fault("empty_list", times=1)
+    empty = await account.async_get_devices()
+    assert list(empty) == []
+    assert empty.complete
+    assert empty.skipped_ids == frozenset()
+
+
+def test_inventory_complete() -> None:
+    assert Inventory().complete
+    assert Inventory([make_device(FEEDER)], unreadable=0).complete
+    assert not Inventory([make_device(FEEDER)], unreadable=1).complete
+    assert not Inventory(fresh=False).complete
+    assert not Inventory(fresh=False, unreadable=2).complete
+    inventory = Inventory([make_device(FEEDER)], skipped_ids=["a", "b", "a"])
+    assert inventory.skipped_ids == {"a", "b"}
+    assert inventory == [make_device(FEEDER)]  # still the list of devices
+
+
+@pytest.mark.parametrize("name", ["", "   ", 12345, None, ["Rex"]])
+async def test_a_name_that_is_not_text_is_not_a_reported_name(
+    canned: Canned, canned_client: OneNataClient, name: Any
+) -> None:
+    canned.reply(
+        "/v1/devices",
+        envelope([{"deviceId": "f1", "deviceType": "feeder", "name": name}]),
+    )
+    (device,) = await OneNataAccount(canned_client).async_get_devices()
+    assert device.name == "f1"  # the stand-in
+    assert device.name_reported is False
+
+
+async def test_probe_device(cloud: Cloud, account: OneNataAccount) -> None:
+    assert await account.async_probe_device(FEEDER) is True
+    assert await account.async_probe_device("feeding_machine_404") is False
+    cloud.sim.add_fault("http_500", route=STATUS, times=1)
+    assert await account.async_probe_device(FEEDER) is None
+    cloud.sim.add_fault("http_429", route=STATUS, times=1)
+    assert await account.async_probe_device(FEEDER) is None
+    # held back by the Retry-After: cannot tell, and nothing is sent
+    sent = len(cloud.sim.requests)
+    assert await account.async_probe_device(FEEDER) is None
+    assert len(cloud.sim.requests) == sent
+    assert [r.route for r in cloud.sim.requests] == [STATUS] * 4
+
+
+def test_apply_status_without_any_reading_is_a_bad_answer() -> None:
+    device = make_device("f", DeviceKind.FEEDER)
+    apply_status(device, {"isOnline": True, "status": {"foodLevel": 40}})
+    before = copy.deepcopy(device)
+    for data in ({"deviceId": "f"}, {}, {"deviceId": "f", "name": "Feeder"}):
+        with pytest.raises(BadResponseError, match="status without any reading"):
+            apply_status(device, data)
+        assert device == before
+    # one reading is enough; what is left out keeps its value
+    apply_status(device, {"deviceId": "f", "status": {"feedCount": 2}})
+    assert device.feeder is not None
+    assert (device.online, device.feeder.food_level, device.feeder.feeds_today) == (
+        True,
+        40.0,
+        2,
+    )
+    apply_status(device, {"lastSeen": "2025-06-02T10:00:00Z"})
+    assert device.last_report == datetime(2025, 6, 2, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("status", [{}, "active", {"deviceId": "f"}])
+def test_apply_status_with_an_empty_status_is_a_bad_answer(status: Any) -> None:
+    device = make_device("f", DeviceKind.FEEDER)
+    try:
+        apply_status(device, {"deviceId": "f", "status": status})
+    except BadResponseError:
+        return
+    raise AssertionError("accepted an answer without any reading")
+
+
+def test_apply_status_counts_unreadable_values() -> None:
+    device = make_device("f", DeviceKind.FEEDER)
+    apply_status(device, {"isOnline": True, "batteryLevel": 80, "foodLevel": 50})
+    report = ParseReport()
+    apply_status(
+        device,
+        {
+            "isOnline": "maybe",
+            "batteryLevel": "abc",
+            "lastReportTime": "soon",
+            "alerts": "not a list",
+            "status": {
+                "foodLevel": float("nan"),
+                "feedCount": "3",
+                "nextFeedTime": None,
+            },
+        },
+        report,
+    )
+    assert device.feeder is not None
+    assert (device.online, device.battery, device.last_report) == (None, None, None)
+    assert device.alerts == []
+    assert (device.feeder.food_level, device.feeder.feeds_today) == (None, 3)
+    assert device.feeder.next_feed is None
+    # sent but unreadable: counted; sent as null: simply unknown
+    assert report.rejected == {
+        "online": 1,
+        "battery": 1,
+        "last_report": 1,
+        "feeder.food_level": 1,
+    }
+    assert report.skipped == {}
+
+
+async def test_refresh_counts_unreadable_and_implausible_values(
+    canned: Canned, canned_client: OneNataClient
+) -> None:
+    canned.reply(
+        "/v1/devices/f/status",
+        envelope(
+            {
+                "isOnline": True,
+                "batteryLevel": 150,
+                "lastReportTime": "1970-01-01T00:00:00Z",
+                "status": {
+                    "foodLevel": -5,
+                    "feedCount": 2,
+                    "lastFeedTime": "2150-01-01T00:00:00Z",
+                },
+            }
+        ),
+    )
+    canned.reply(
+        "/v1/devices/f/food-level",
+        envelope(
+            {
+                "currentLevel": "lots",
+                "maxCapacity": 2000,
+                "percentage": 101,
+                "estimatedDaysRemaining": 5,
+            }
+        ),
+    )
+    account = OneNataAccount(canned_client)
+    device = make_device("f", DeviceKind.FEEDER)
+    await account.async_refresh_device(device, slow=True)
+    feeder = device.feeder
+    assert feeder is not None
+    assert device.online is True
+    assert (device.battery, device.last_report) == (None, None)
+    assert (feeder.food_level, feeder.food_remaining, feeder.last_feed) == (
+        None,
+        None,
+        None,
+    )
+    assert (feeder.capacity, feeder.days_remaining, feeder.feeds_today) == (
+        2000.0,
+        5.0,
+        2,
+    )
+    assert account.report.rejected == {
+        "feeder.food_remaining": 1,  # "lots": not a number
+        "battery": 1,  # 150 %
+        "last_report": 1,  # 1970
+        "feeder.food_level": 1,  # 101 % (the slow tier's, read after -5)
+        "feeder.last_feed": 1,  # 2150
+    }
+    assert account.report.skipped == {}
+
+
+async def test_refresh_with_wrong_types_from_the_simulator(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    device = await _device(account, FEEDER)
+    await account.async_refresh_device(device, slow=True)
+    cloud.sim.add_fault("wrong_types", device_id=FEEDER, times=2)
+    await account.async_refresh_device(device, slow=True)
+    feeder = device.feeder
+    assert feeder is not None
+    # numbers came as "abc", booleans as "maybe", times as 12345 (1970)
+    assert (device.online, device.battery, device.last_report) == (None, None, None)
+    assert (feeder.food_level, feeder.food_remaining, feeder.capacity) == (
+        None,
+        None,
+        None,
+    )
+    assert feeder.food_low is None
+    assert feeder.last_feed is None
+    rejected = account.report.rejected
+    assert rejected["battery"] == 1
+    assert rejected["online"] == 1
+    assert rejected["feeder.food_remaining"] == 1
+    assert rejected["feeder.last_feed"] == 1  # a plausible type, not a moment
+    # the next answers are right again
+    await account.async_refresh_device(device, slow=True)
+    assert device.battery == 90.0
+    assert feeder.food_remaining == 1200.0
+
+
+async def test_refresh_with_out_of_range_numbers_from_the_simulator(
+    cloud: Cloud, account: OneNataAccount
+) -> None:
+    tracker = await _device(account, TRACKER)
+    await account.async_refresh_device(tracker, slow=True)
+    assert tracker.tracker is not None
+    last_seen = tracker.tracker.last_seen
+    cloud.sim.add_fault("out_of_range", device_id=TRACKER, value=1e9, times=2)
+    await account.async_refresh_device(tracker, slow=True)
+    assert tracker.battery is None
+    assert tracker.tracker.location is None  # 1e9 degrees is no position
+    assert tracker.tracker.last_seen == last_seen
+    assert account.report.rejected == {"battery": 1, "tracker.location": 1}
+
+
+async def test_tracker_location_readings(
+    canned: Canned, canned_client: OneNataClient
+) -> None:
+    canned.reply("/v1/devices/t1/status", envelope({"batteryLevel": 60}))
+    account = OneNataAccount(canned_client)
+    device = make_device("t1", DeviceKind.TRACKER)
+    assert device.tracker is not None
+
+    # an unreadable battery on the fix keeps the status's (and is counted)
+    canned.reply(
+        "/v1/devices/t1/location",
+        envelope(
+            {"latitude": 1, "longitude": 2, "batteryLevel": "abc", "altitude": 1e6}
+        ),
+    )
+    await account.async_refresh_device(device, slow=False)
+    assert device.battery == 60.0
+    assert device.tracker.location is not None
+    assert device.tracker.location.altitude is None  # 1000 km up: dropped
+    assert account.report.rejected == {
+        "battery": 1,
+        "tracker.location.altitude": 1,
+    }
+
+    # a null battery on the fix is simply not sent
+    canned.reply(
+        "/v1/devices/t1/location",
+        envelope({"latitude": 1, "longitude": 2, "batteryLevel": None}),
+    )
+    await account.async_refresh_device(device, slow=False)
+    assert device.battery == 60.0
+    assert account.report.rejected["battery"] == 1
+
+    # a coordinate missing or unreadable: no position, the refresh stands
+    for fix in ({"latitude": 1}, {"lat": "north", "lng": 2}, {"lon": None}):
+        canned.reply("/v1/devices/t1/location", envelope(fix))
+        await account.async_refresh_device(device, slow=False)
+        assert device.tracker.location is None
+    assert account.report.rejected["tracker.location"] == 3
+
+    # an answer without any coordinate key is a bad answer: nothing changes
+    before = copy.deepcopy(device)
+    for fix in ({}, {"deviceId": "t1", "accuracy": 5}):
+        canned.reply("/v1/devices/t1/location", envelope(fix))
+        with pytest.raises(BadResponseError, match="location without any reading"):
+            await account.async_refresh_device(device, slow=False)
+        assert device == before
+
+
+async def test_body_code_429_with_retry_after_pauses_the_account(
+    canned: Canned, canned_client: OneNataClient
+) -> None:
+    """A 429 inside an HTTP 200 honours Retry-After like an HTTP 429 does."""
+    canned.reply("/v1/devices", envelope(None, 429), headers={"Retry-After": "7"})
+    canned.reply(f"/v1/devices/{FEEDER}/status", envelope({"isOnline": True}))
+    with pytest.raises(RateLimitError, match="code 429 on GET /devices") as caught:
+        await canned_client.async_get_devices()
+    assert caught.value.retry_after == 7.0
+    # the whole account waits: another path is not sent either
+    with pytest.raises(RateLimitError, match="held back") as held:
+        await canned_client.async_get_status(FEEDER)
+    assert held.value.retry_after is not None
+    assert 0 < held.value.retry_after <= 7
+    assert len(canned.sim.requests) == 1
+    skip_ahead(canned_client, 7)
+    assert await canned_client.async_get_status(FEEDER) == {"isOnline": True}
+    assert len(canned.sim.requests) == 2
+
+
+@pytest.mark.parametrize(
+    ("code", "headers", "error", "retry_after"),
+    [
+        (429, {}, RateLimitError, None),
+        (503, {"Retry-After": "15"}, RateLimitError, 15.0),
+        (503, {}, CannotConnectError, None),
+        (500, {"Retry-After": "15"}, CannotConnectError, None),
+        (404, {"Retry-After": "15"}, DeviceNotFoundError, None),
+    ],
+)
+async def test_body_codes_and_retry_after(
+    canned: Canned,
+    canned_client: OneNataClient,
+    code: int,
+    headers: dict[str, str],
+    error: type[VendorError],
+    retry_after: float | None,
+) -> None:
+    canned.reply(f"/v1/devices/{FEEDER}/status", envelope(None, code), headers=headers)
+    with pytest.raises(error) as caught:
+        await canned_client.async_get_status(FEEDER)
+    assert type(caught.value) is error
+    if isinstance(caught.value, RateLimitError):
+        assert caught.value.retry_after == retry_after
+    paused = canned_client.gate.paused_until is not None
+    assert paused is (retry_after is not None)
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error"),
+    [
+        (503, {"Retry-After": "20"}, RateLimitError),
+        (503, {"Retry-After": "soon"}, CannotConnectError),
+        (503, {}, CannotConnectError),
+        (429, {"Retry-After": "20"}, RateLimitError),
+    ],
+)
+async def test_http_503_with_retry_after_is_throttling(
+    canned: Canned,
+    canned_client: OneNataClient,
+    status: int,
+    headers: dict[str, str],
+    error: type[VendorError],
+) -> None:
+    canned.reply(
+        f"/v1/devices/{FEEDER}/status",
+        "<html>busy</html>",
+        status=status,
+        headers=headers,
+        content_type="text/html",
+    )
+    with pytest.raises(error, match=f"HTTP {status} on GET") as caught:
+        await canned_client.async_get_status(FEEDER)
+    assert type(caught.value) is error
+    if error is RateLimitError:
+        assert caught.value.retry_after == 20.0
+        with pytest.raises(RateLimitError, match="held back"):
+            await canned_client.async_get_status(FEEDER)
+        assert len(canned.sim.requests) == 1
+
+
+async def test_simulator_503_page(cloud: Cloud, client: OneNataClient) -> None:
+    cloud.sim.add_fault("http_503", route=STATUS, times=1)
+    with pytest.raises(CannotConnectError, match="HTTP 503"):
+        await client.async_get_status(FEEDER)
+    await client.async_get_status(FEEDER)  # no Retry-After: no pause
+    cloud.sim.add_fault("http_503", route=STATUS, retry_after=20, times=1)
+    with pytest.raises(RateLimitError) as caught:
+        await client.async_get_status(FEEDER)
+    assert caught.value.retry_after == 20.0
+    assert client.gate.paused_until is not None
+
+
+async def test_the_request_cap_holds_requests_back(
+    cloud: Cloud, session: aiohttp.ClientSession
+) -> None:
+    gate = RequestGate(cap=2, window=timedelta(minutes=1))
+    client = OneNataClient(session, API_KEY, cloud.base_url, gate=gate)
+    await client.async_get_status(FEEDER)
+    await client.async_get_devices()
+    with pytest.raises(RateLimitError, match="2 requests in") as caught:
+        await client.async_get_status(FEEDER)
+    assert caught.value.retry_after is not None
+    assert 55 < caught.value.retry_after <= 60
+    assert len(cloud.sim.requests) == 2
+    assert (gate.sent, gate.refused) == (2, 1)
+    skip_ahead(client, 60)
+    await client.async_get_status(FEEDER)
+    assert len(cloud.sim.requests) == 3
+
+
+async def test_a_huge_answer_is_refused(cloud: Cloud, client: OneNataClient) -> None:
+    cloud.sim.add_fault("huge_body", route=STATUS, times=1)
+    with pytest.raises(BadResponseError, match="answered"):
+        await client.async_get_status(FEEDER)
+    cloud.sim.add_fault("huge_body", route=STATUS, size=MAX_BODY_BYTES // 2, times=1)
+    assert "padding" in await client.async_get_status(FEEDER)
+
+
+async def test_images_pass_the_gate(cloud: Cloud, account: OneNataAccount) -> None:
+    photo = await account.async_execute(make_device(CAMERA), Action.TAKE_PHOTO, {})
+    cloud.sim.add_fault("http_429", route=STATUS, retry_after=10, times=1)
+    with pytest.raises(RateLimitError):
+        await account.client.async_get_status(FEEDER)
+    sent = len(cloud.sim.requests)
+    with pytest.raises(RateLimitError, match="an image download held back"):
+        await account.async_get_image(photo["url"])
+    assert len(cloud.sim.requests) == sent
+    skip_ahead(account.client, 10)
+    assert await account.async_get_image(photo["url"]) == JPEG_BYTES
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "error", "paused"),
+    [
+        (429, {"Retry-After": "5"}, RateLimitError, True),
+        (429, {}, RateLimitError, False),
+        (503, {"Retry-After": "5"}, RateLimitError, True),
+        (503, {}, CannotConnectError, False),
+    ],
+)
+async def test_image_throttling(
+    canned: Canned,
+    canned_client: OneNataClient,
+    status: int,
+    headers: dict[str, str],
+    error: type[VendorError],
+    paused: bool,
+) -> None:
+    canned.reply(
+        "/img.jpg", b"", status=status, headers=headers, content_type="image/jpeg"
+    )
+    account = OneNataAccount(canned_client)
+    with pytest.raises(error, match=f"HTTP {status}") as caught:
+        await account.async_get_image(f"{canned.url}/img.jpg")
+    assert type(caught.value) is error
+    assert (canned_client.gate.paused_until is not None) is paused
+    if paused:
+        assert isinstance(caught.value, RateLimitError)
+        assert caught.value.retry_after == 5.0
+
+
+async def test_image_size_cap(
+    canned: Canned, canned_client: OneNataClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Images may be larger than an API answer, up to MAX_IMAGE_BYTES."""
+    big = b"\xff" * (MAX_BODY_BYTES + 1024)
+    canned.reply("/big.jpg", big, content_type="image/jpeg")
+    canned.reply("/v1/devices", big, content_type="application/json")
+    account = OneNataAccount(canned_client)
+    assert await account.async_get_image(f"{canned.url}/big.jpg") == big
+    with pytest.raises(BadResponseError, match="answered"):
+        await canned_client.async_get_devices()  # an API answer may not
+    monkeypatch.setattr(onenata, "MAX_IMAGE_BYTES", 1024)
+    with pytest.raises(BadResponseError, match="an image download answered"):
+        await account.async_get_image(f"{canned.url}/big.jpg")
+
+
 # --- the package: factories and the abstract account --------------------------------------
 
 
@@ -1714,6 +2276,17 @@ async def test_account_factory_default_base_url(
     account = ACCOUNT_FACTORIES["onenata"](session, data, {})
     assert isinstance(account, OneNataAccount)
     assert account.client._base_url == DEFAULT_BASE_URL
+
+
+async def test_account_defaults(cloud: Cloud, account: OneNataAccount) -> None:
+    """What the base class gives OneNata: identify lists, polling is regular."""
+    devices = await account.async_identify()
+    assert isinstance(devices, Inventory)
+    assert len(devices) == 6
+    assert [r.route for r in cloud.sim.requests] == ["/v1/devices"]
+    assert account.next_poll(NOW) is None
+    assert account.polling_paused_until(NOW) is None
+    assert account.gate is account.client.gate
 
 
 def test_rate_limit_error_defaults() -> None:

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import ast
-from datetime import UTC, datetime, timedelta, timezone
-import email.utils
+from datetime import UTC, datetime, timedelta
+import logging
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from custom_components.petsmart_hub.model import DeviceKind
+from custom_components.petsmart_hub.model import (
+    DeviceKind,
+    FeederState,
+    Location,
+    TrackerState,
+)
 from custom_components.petsmart_hub.vendors import onenata, parse
 from custom_components.petsmart_hub.vendors.base import BadResponseError
 from custom_components.petsmart_hub.vendors.onenata import (
+    DeviceListing,
     kind_from_type,
     parse_device_list,
     parse_location,
     parse_stream,
 )
 from custom_components.petsmart_hub.vendors.parse import (
+    ParseReport,
     pick,
     present,
     to_bool,
@@ -337,7 +344,9 @@ ENTRY = {
     ],
 )
 def test_parse_device_list_shapes(body: Any) -> None:
-    (device,) = parse_device_list(body)
+    listing = parse_device_list(body)
+    assert listing.unreadable == 0
+    (device,) = listing.entries
     assert device == onenata.OneNataDevice(
         device_id="feeding_machine_001",
         device_type="feedingMachine",
@@ -350,7 +359,8 @@ def test_parse_device_list_shapes(body: Any) -> None:
 
 
 def test_parse_device_list_aliases() -> None:
-    devices = parse_device_list(
+    report = ParseReport()
+    listing = parse_device_list(
         {
             "data": {
                 "items": [
@@ -373,11 +383,12 @@ def test_parse_device_list_aliases() -> None:
                     {"deviceId": "mystery_1"},
                 ]
             }
-        }
+        },
+        report,
     )
     assert [
         (d.device_id, d.device_type, d.kind, d.serial, d.model, d.name, d.firmware)
-        for d in devices
+        for d in listing.entries
     ] == [
         (
             "17",
@@ -392,6 +403,9 @@ def test_parse_device_list_aliases() -> None:
         ("vac_1", "robotVacuum", None, None, None, None, None),
         ("mystery_1", "", None, None, None, None, None),
     ]
+    # unsupported or untyped entries are still listed: the account decides
+    assert listing.unreadable == 0
+    assert report == ParseReport()
 
 
 @pytest.mark.parametrize(
@@ -403,7 +417,7 @@ def test_parse_device_list_aliases() -> None:
     ],
 )
 def test_parse_device_list_empty(body: Any) -> None:
-    assert parse_device_list(body) == []
+    assert parse_device_list(body) == DeviceListing([], unreadable=0)
 
 
 @pytest.mark.parametrize(
@@ -423,7 +437,7 @@ def test_parse_device_list_empty(body: Any) -> None:
         {"code": 200, "msg": "Success", "data": {"data": [ENTRY]}},
         {"devices": "all of them"},
         {"device": ENTRY},
-        [ENTRY, "feeding_machine_002"],
+        # a list none of whose entries can be read
         [None],
         [[ENTRY]],
         [{k: v for k, v in ENTRY.items() if k != "deviceId"}],
@@ -431,11 +445,50 @@ def test_parse_device_list_empty(body: Any) -> None:
         [{**ENTRY, "deviceId": ""}],
         [{**ENTRY, "deviceId": {"value": "x"}}],
         [{**ENTRY, "deviceId": ["x"]}],
+        ["feeding_machine_001", "feeding_machine_002"],
     ],
 )
 def test_parse_device_list_malformed(body: Any) -> None:
     with pytest.raises(BadResponseError):
         parse_device_list(body)
+
+
+NO_ID = {k: v for k, v in ENTRY.items() if k != "deviceId"}
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        (["feeding_machine_002"], "not an object"),
+        ([None], "not an object"),
+        ([[ENTRY]], "not an object"),
+        ([NO_ID], "no deviceId"),
+        ([{**ENTRY, "deviceId": None}], "no deviceId"),
+        ([{**ENTRY, "deviceId": ""}], "no deviceId"),
+        ([{**ENTRY, "deviceId": ["x"]}], "no deviceId"),
+        ([42, NO_ID, "x"], "not an object"),
+    ],
+)
+def test_parse_device_list_skips_unreadable_entries(
+    bad: list[Any], why: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Readable entries survive unreadable ones; the listing says it is short."""
+    report = ParseReport()
+    with caplog.at_level(logging.DEBUG, logger=parse.__name__):
+        listing = parse_device_list({"code": 200, "data": [*bad, ENTRY, *bad]}, report)
+    assert [entry.device_id for entry in listing.entries] == ["feeding_machine_001"]
+    assert listing.unreadable == 2 * len(bad)
+    assert report.skipped == {"device list entry": 2 * len(bad)}
+    assert report.rejected == {}
+    # logged once (the first reason), at debug
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.DEBUG, f"Skipping an unreadable device list entry: {why}")
+    ]
+
+
+def test_parse_device_list_without_a_report() -> None:
+    listing = parse_device_list([ENTRY, None])
+    assert (len(listing.entries), listing.unreadable) == (1, 1)
 
 
 # --- parse_location / parse_stream ---------------------------------------------
@@ -534,54 +587,76 @@ def test_parse_stream_rejects(data: dict[str, Any]) -> None:
         parse_stream(data)
 
 
-# --- Retry-After -----------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
-    ("header", "expected"),
+    ("converter", "value", "expected"),
     [
-        ("30", 30.0),
-        (" 5 ", 5.0),
-        ("0", 0.0),
-        ("-10", 0.0),
-        ("1.5", 1.5),
-        (None, None),
-        ("", None),
-        ("soon", None),
-        ("nan", None),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # in the past: retry now
-        ("Wed, 99 Oct 2015 07:28:00 GMT", None),
+        (to_float, 10**400, None),
+        (to_float, -(10**400), None),
+        (to_int, 10**400, None),
+        (to_bool, 10**400, True),  # any non-zero integer is true, as 2 is
+        (to_bool, 0 * 10**400, False),
+        (to_datetime, 10**400, None),
+        (to_datetime, -(10**400), None),
     ],
 )
-def test_retry_after(header: str | None, expected: float | None) -> None:
-    assert onenata._retry_after(header) == expected
+def test_converters_survive_integers_too_large_for_a_float(
+    converter: Any, value: int, expected: Any
+) -> None:
+    """A 400-digit JSON integer is unknown (or a plain boolean), never a crash."""
+    assert converter(value) is expected
 
 
-@pytest.mark.parametrize("usegmt", [True, False])
-def test_retry_after_http_date(usegmt: bool) -> None:
-    when = datetime.now(UTC) + timedelta(seconds=120)
-    header = email.utils.format_datetime(when, usegmt=usegmt)
-    result = onenata._retry_after(header)
-    assert result is not None
-    assert 115 <= result <= 120
+# --- ParseReport ---------------------------------------------------------------------
 
 
-def test_retry_after_http_date_without_zone_is_utc() -> None:
-    when = datetime.now(UTC) + timedelta(seconds=300)
-    header = email.utils.format_datetime(when.replace(tzinfo=None))  # "-0000"
-    assert header.endswith("-0000")
-    result = onenata._retry_after(header)
-    assert result is not None
-    assert 295 <= result <= 300
-
-
-def test_retry_after_http_date_with_offset() -> None:
-    when = (datetime.now(UTC) + timedelta(seconds=60)).astimezone(
-        timezone(timedelta(hours=-5))
+def test_parse_report_counts_and_logs_each_kind_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    report = ParseReport()
+    with caplog.at_level(logging.DEBUG, logger=parse.__name__):
+        report.skip("schedule", "no start")
+        report.skip("schedule", "no end")
+        report.skip("zone entry", "no ith")
+        report.reject("moisture", 150)
+        report.reject("moisture", -3)
+        report.reject("battery", "x" * 100)
+    assert report.skipped == {"schedule": 2, "zone entry": 1}
+    assert report.rejected == {"moisture": 2, "battery": 1}
+    assert [r.levelno for r in caplog.records] == [logging.DEBUG] * 4
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages[:3] == [
+        "Skipping an unreadable schedule: no start",
+        "Skipping an unreadable zone entry: no ith",
+        "Ignoring moisture = 150: not a plausible reading",
+    ]
+    # a long value is cut short in the log
+    assert (
+        messages[3] == f"Ignoring battery = {"'" + 'x' * 39}: not a plausible reading"
     )
-    result = onenata._retry_after(email.utils.format_datetime(when))
-    assert result is not None
-    assert 55 <= result <= 60
+    assert report.as_dict() == {
+        "skipped_entries": {"schedule": 2, "zone entry": 1},
+        "rejected_values": {"battery": 1, "moisture": 2},
+    }
+    assert list(report.as_dict()["rejected_values"]) == ["battery", "moisture"]
+    assert ParseReport().as_dict() == {"skipped_entries": {}, "rejected_values": {}}
+
+
+def test_parse_report_drop_implausible_counts_what_it_drops() -> None:
+    report = ParseReport()
+    state = FeederState(food_level=250, capacity=2000, feeds_today=-1)
+    report.drop_implausible(state)
+    assert (state.food_level, state.capacity, state.feeds_today) == (None, 2000, None)
+    tracker = TrackerState(location=Location(latitude=95, longitude=0))
+    report.drop_implausible(tracker, prefix="gps.")
+    assert tracker.location is None
+    assert report.rejected == {
+        "food_level": 1,
+        "feeds_today": 1,
+        "gps.location.latitude": 1,
+    }
+    report.drop_implausible(state)  # nothing left: nothing counted
+    assert sum(report.rejected.values()) == 3
+    assert report.skipped == {}
 
 
 # --- the vendor package stays free of Home Assistant --------------------------

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model import Action, Device, DeviceKind, Location, StreamInfo
+from .parse import ParseReport
+
+if TYPE_CHECKING:
+    from .http import RequestGate
 
 
 class VendorError(Exception):
@@ -56,14 +60,48 @@ class InvalidParameterError(RequestRejectedError):
     """The cloud refused a parameter of the request (bad user input)."""
 
 
+class Inventory(list[Device]):
+    """The account's devices, and how far the listing behind them can be trusted.
+
+    A device leaves Home Assistant only when fresh, complete listings leave it
+    out (the coordinator decides); this tells it whether this one counts.
+    """
+
+    def __init__(
+        self,
+        devices: Iterable[Device] = (),
+        *,
+        fresh: bool = True,
+        unreadable: int = 0,
+        skipped_ids: Iterable[str] = (),
+    ) -> None:
+        """Wrap the devices of one listing."""
+        super().__init__(devices)
+        #: The listing is a new answer of the cloud (not one held from before).
+        self.fresh = fresh
+        #: Entries of the listing that could not be read at all (no id).
+        self.unreadable = unreadable
+        #: Ids of listed entries that were skipped (unsupported or unreadable).
+        self.skipped_ids = frozenset(skipped_ids)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every entry of a fresh listing was read."""
+        return self.fresh and not self.unreadable
+
+
 class VendorAccount(ABC):
     """One account on a vendor cloud, spoken to in terms of the neutral model."""
 
     #: Vendor key, as in const.IMPLEMENTED_VENDORS.
     vendor: str
+    #: What parsing this account's answers had to leave out (diagnostics).
+    report: ParseReport
+    #: Every request of the account passes this gate (Retry-After, the cap).
+    gate: RequestGate
 
     @abstractmethod
-    async def async_get_devices(self) -> list[Device]:
+    async def async_get_devices(self) -> Inventory:
         """Return the account's devices.
 
         Called first on every coordinator refresh. Most vendors only list the
@@ -71,9 +109,17 @@ class VendorAccount(ABC):
         also makes that refresh's calls here.
         """
 
-    async def async_identify(self) -> list[Device]:
+    async def async_identify(self) -> Inventory:
         """Check the credentials as cheaply as the vendor allows; return the devices."""
         return await self.async_get_devices()
+
+    async def async_probe_device(self, device_id: str) -> bool | None:
+        """Whether the cloud still answers for a device it did not list.
+
+        True: it answers; False: it says the device is unknown; None: this
+        vendor cannot tell cheaply (or the call failed).
+        """
+        return None
 
     def next_poll(self, now: datetime) -> datetime | None:
         """When the vendor wants the next refresh (None: the regular interval)."""

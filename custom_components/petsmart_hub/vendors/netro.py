@@ -22,10 +22,13 @@ from ..model import (
     Device,
     DeviceKind,
     Location,
+    Quantity,
     SoilSensorState,
     StreamInfo,
     WateringSchedule,
     ZoneState,
+    plausible,
+    plausible_moment,
 )
 from .base import (
     AuthError,
@@ -34,17 +37,33 @@ from .base import (
     CannotConnectError,
     DeviceNotFoundError,
     InvalidParameterError,
+    Inventory,
+    RateLimitError,
     RequestRejectedError,
     VendorAccount,
     VendorError,
 )
-from .http import async_fetch
+from .http import RequestGate, async_fetch
 from .netro_budget import Call, CallBudget, PollPlan, PollPolicy
-from .parse import pick, to_bool, to_datetime, to_float, to_int, to_str
+from .parse import (
+    ParseReport,
+    pick,
+    to_bool,
+    to_datetime,
+    to_float,
+    to_int,
+    to_str,
+    to_text,
+)
 
 DEFAULT_BASE_URL: Final = "https://api.netrohome.com/npa/v1"
 REQUEST_TIMEOUT: Final = 20  # seconds
 DAILY_LIMIT: Final = 2000
+#: The most requests one key may send in REQUEST_WINDOW, whatever asks: a
+#: watering hour reads the schedules once a minute, and a burst of actions
+#: (six zone switches, each read back) still fits.
+REQUEST_CAP: Final = 40
+REQUEST_WINDOW: Final = timedelta(minutes=10)
 
 # Error codes of the doc's "Errors" table.
 ERROR_INVALID_KEY: Final = 1
@@ -83,9 +102,14 @@ class NetroZone:
     """A zone of a controller, as ``info.json`` describes it."""
 
     ith: int
-    name: str
-    enabled: bool
+    name: str | None  # None: the cloud sent none
+    enabled: bool | None  # None: sent, but not a boolean we can read
     smart: str | None
+
+    @property
+    def label(self) -> str:
+        """The zone's name, or a stand-in."""
+        return self.name or f"Zone {self.ith}"
 
 
 @dataclass(slots=True)
@@ -93,12 +117,14 @@ class NetroInfo:
     """``info.json``: a controller (with zones) or a soil sensor."""
 
     serial: str
-    name: str
+    name: str | None  # None: the cloud sent none
     is_sensor: bool
     status: str | None
     version: str | None
     sw_version: str | None
     zones: list[NetroZone] = field(default_factory=list)
+    #: Zone entries that could not be read (the zone list is incomplete).
+    unreadable_zones: int = 0
 
 
 @dataclass(slots=True)
@@ -165,13 +191,16 @@ def parse_meta(body: Mapping[str, Any]) -> NetroMeta | None:
     )
 
 
-def parse_info(data: Mapping[str, Any]) -> NetroInfo:
+def parse_info(data: Mapping[str, Any], report: ParseReport | None = None) -> NetroInfo:
     """Parse ``info.json``.
 
     The doc shows only a controller, under ``device`` with ``zones``. A soil
     sensor is recognised by a ``sensor`` object, or by a ``device`` object
-    without zones (``zone_num`` 0 or absent); both shapes are accepted.
+    without zones (``zone_num`` 0 or absent); both shapes are accepted. A
+    zone entry we cannot read (not an object, no ``ith``) is skipped and
+    counted in ``unreadable_zones``: the zone list is then incomplete.
     """
+    report = report if report is not None else ParseReport()
     sensor = data.get("sensor")
     device = data.get("device")
     raw = sensor if isinstance(sensor, dict) else device
@@ -180,59 +209,82 @@ def parse_info(data: Mapping[str, Any]) -> NetroInfo:
     serial = to_str(pick(raw, "serial", "sn"))
     if not serial:
         raise BadResponseError("info.json without a serial")
+    if not any(
+        key in raw for key in ("name", "status", "zones", "zone_num", "sw_version")
+    ):
+        # a serial alone says nothing, not even whether it is a sensor
+        raise BadResponseError("info.json without any reading")
     zones_raw = raw.get("zones")
     zones: list[NetroZone] = []
+    unreadable = 0
     if isinstance(zones_raw, list):
         for item in zones_raw:
-            if not isinstance(item, dict):
-                raise BadResponseError("zone entry is not an object")
-            ith = to_int(item.get("ith"))
-            if ith is None:
-                raise BadResponseError("zone entry without ith")
+            ith = to_int(item.get("ith")) if isinstance(item, dict) else None
+            if not isinstance(item, dict) or ith is None or ith < 1:
+                report.skip("zone entry", "not an object with an ith")
+                unreadable += 1
+                continue
             zones.append(
                 NetroZone(
                     ith=ith,
-                    name=to_str(item.get("name")) or f"Zone {ith}",
-                    enabled=to_bool(item.get("enabled")) is not False,
+                    name=to_text(item.get("name")),
+                    # absent means enabled (captures of real zones omit it);
+                    # a value we cannot read is unknown, not "enabled"
+                    enabled=to_bool(item["enabled"]) if "enabled" in item else True,
                     smart=_upper(item.get("smart")),
                 )
             )
     zone_num = to_int(raw.get("zone_num"))
-    is_sensor = isinstance(sensor, dict) or (not zones and not zone_num)
+    is_sensor = isinstance(sensor, dict) or (
+        not zones and not unreadable and not zone_num
+    )
     return NetroInfo(
         serial=serial,
-        name=to_str(raw.get("name")) or ("Netro sensor" if is_sensor else "Netro"),
+        name=to_text(raw.get("name")),
         is_sensor=is_sensor,
         status=_upper(raw.get("status")),
-        version=to_str(raw.get("version")),
-        sw_version=to_str(raw.get("sw_version")),
+        version=to_text(raw.get("version")),
+        sw_version=to_text(raw.get("sw_version")),
         zones=sorted(zones, key=lambda zone: zone.ith),
+        unreadable_zones=unreadable,
     )
 
 
 def _upper(value: Any) -> str | None:
-    text = to_str(value)
+    text = to_text(value)
     return text.strip().upper() if text else None
 
 
-def _list(data: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
-    """The list under ``key``; the doc always wraps lists in an object."""
+def _list(
+    data: Mapping[str, Any], key: str, report: ParseReport
+) -> list[dict[str, Any]]:
+    """The list under ``key``; the doc always wraps lists in an object.
+
+    Entries that are not objects are skipped and counted.
+    """
     items = data.get(key)
     if items is None and key in data:
         return []
     if not isinstance(items, list):
         raise BadResponseError(f"answer without a {key} list")
-    return [item for item in items if isinstance(item, dict)]
+    entries = [item for item in items if isinstance(item, dict)]
+    for _ in range(len(items) - len(entries)):
+        report.skip(f"{key} entry", "not an object")
+    return entries
 
 
-def parse_schedules(data: Mapping[str, Any]) -> list[NetroSchedule]:
-    """Parse a ``schedules`` list; entries we cannot read are skipped."""
+def parse_schedules(
+    data: Mapping[str, Any], report: ParseReport | None = None
+) -> list[NetroSchedule]:
+    """Parse a ``schedules`` list; entries we cannot read are skipped (and counted)."""
+    report = report if report is not None else ParseReport()
     schedules: list[NetroSchedule] = []
-    for item in _list(data, "schedules"):
+    for item in _list(data, "schedules", report):
         zone = to_int(item.get("zone"))
-        start = to_datetime(item.get("start_time"))
-        end = to_datetime(item.get("end_time"))
-        if zone is None or start is None or end is None:
+        start = _moment(item.get("start_time"))
+        end = _moment(item.get("end_time"))
+        if zone is None or start is None or end is None or end < start:
+            report.skip("schedule", "no zone, start or end")
             continue
         schedules.append(
             NetroSchedule(
@@ -247,47 +299,98 @@ def parse_schedules(data: Mapping[str, Any]) -> list[NetroSchedule]:
     return sorted(schedules, key=lambda schedule: (schedule.start, schedule.zone))
 
 
-def parse_moistures(data: Mapping[str, Any]) -> list[NetroMoisture]:
-    """Parse a ``moistures`` list; entries we cannot read are skipped."""
+def _moment(value: Any) -> datetime | None:
+    """A timestamp inside the span a device can report, else None."""
+    moment = to_datetime(value)
+    return moment if moment is not None and plausible_moment(moment) else None
+
+
+def _reading(
+    item: Mapping[str, Any], key: str, quantity: Quantity, report: ParseReport
+) -> float | None:
+    """A reading of ``item``: None when absent, null or not plausible (counted)."""
+    raw = item.get(key)
+    if raw is None:
+        return None
+    value = to_float(raw)
+    if value is None or not plausible(value, quantity):
+        report.reject(key, raw)
+        return None
+    return value
+
+
+def parse_moistures(
+    data: Mapping[str, Any], report: ParseReport | None = None
+) -> list[NetroMoisture]:
+    """Parse a ``moistures`` list; entries we cannot read are skipped (and counted).
+
+    The doc gives moisture in [0, 100]; anything else is not a reading.
+    """
+    report = report if report is not None else ParseReport()
     result: list[NetroMoisture] = []
-    for item in _list(data, "moistures"):
+    for item in _list(data, "moistures", report):
         zone = to_int(item.get("zone"))
         day = _to_date(item.get("date"))
-        moisture = to_float(item.get("moisture"))
-        if zone is not None and day is not None and moisture is not None:
-            result.append(NetroMoisture(zone, day, moisture))
+        moisture = _reading(item, "moisture", Quantity.PERCENT, report)
+        if zone is None or day is None or moisture is None:
+            report.skip("moisture", "no zone, date or plausible moisture")
+            continue
+        result.append(NetroMoisture(zone, day, moisture))
     return sorted(result, key=lambda entry: (entry.date, entry.zone))
 
 
-def parse_sensor_data(data: Mapping[str, Any]) -> list[NetroSensorReading]:
-    """Parse a ``sensor_data`` list; entries we cannot read are skipped."""
+def parse_sensor_data(
+    data: Mapping[str, Any], report: ParseReport | None = None
+) -> list[NetroSensorReading]:
+    """Parse a ``sensor_data`` list; entries we cannot read are skipped (and counted).
+
+    Each value is checked on its own: an implausible temperature leaves the
+    row's moisture and sunlight standing.
+    """
+    report = report if report is not None else ParseReport()
     result: list[NetroSensorReading] = []
-    for item in _list(data, "sensor_data"):
-        moment = to_datetime(item.get("time"))
+    for item in _list(data, "sensor_data", report):
+        moment = _moment(item.get("time"))
         if moment is None:
+            report.skip("sensor reading", "no time")
             continue
-        celsius = to_float(item.get("celsius"))
-        if celsius is None:
+        celsius = _reading(item, "celsius", Quantity.TEMPERATURE, report)
+        if celsius is None and item.get("celsius") is None:
             fahrenheit = to_float(item.get("fahrenheit"))
-            celsius = None if fahrenheit is None else (fahrenheit - 32) * 5 / 9
+            if fahrenheit is not None:
+                converted = (fahrenheit - 32) * 5 / 9
+                if plausible(converted, Quantity.TEMPERATURE):
+                    celsius = converted
+                else:
+                    report.reject("fahrenheit", item.get("fahrenheit"))
+        sunlight = _reading(item, "sunlight", Quantity.ILLUMINANCE, report)
+        if sunlight is not None and not plausible(
+            sunlight * 1000, Quantity.ILLUMINANCE
+        ):  # klux here; in lux (what the model holds) it must be in range too
+            report.reject("sunlight", sunlight)
+            sunlight = None
         result.append(
             NetroSensorReading(
                 time=moment,
-                moisture=to_float(item.get("moisture")),
-                sunlight_klux=to_float(item.get("sunlight")),
+                moisture=_reading(item, "moisture", Quantity.PERCENT, report),
+                sunlight_klux=sunlight,
                 celsius=celsius,
             )
         )
     return sorted(result, key=lambda reading: reading.time)
 
 
-def parse_events(data: Mapping[str, Any]) -> list[NetroEvent]:
-    """Parse an ``events`` list; entries we cannot read are skipped."""
+def parse_events(
+    data: Mapping[str, Any], report: ParseReport | None = None
+) -> list[NetroEvent]:
+    """Parse an ``events`` list; entries we cannot read are skipped (and counted)."""
+    report = report if report is not None else ParseReport()
     result: list[NetroEvent] = []
-    for item in _list(data, "events"):
+    for item in _list(data, "events", report):
         kind = to_int(item.get("event"))
-        moment = to_datetime(item.get("time"))
+        moment = _moment(item.get("time"))
         if kind is None or moment is None:
+            report.skip("event", "no type or time")
             continue
         result.append(
             NetroEvent(
@@ -339,17 +442,25 @@ class NetroClient:
         key: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        request_timeout: float = REQUEST_TIMEOUT,
+        request_timeout: float | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         """Keep the session (owned by the caller) and the key."""
         self._session = session
         self._key = key
         self._base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout or REQUEST_TIMEOUT)
         #: The budget as of the last answer that carried one.
         self.meta = NetroMeta()
-        #: Calls this client made (every call costs a token, failed ones too).
-        self.calls = 0
+        #: Every request of the key passes here (Retry-After, the cap).
+        self.gate = gate or RequestGate(cap=REQUEST_CAP, window=REQUEST_WINDOW)
+        #: What parsing had to leave out (diagnostics).
+        self.report = ParseReport()
+
+    @property
+    def calls(self) -> int:
+        """Calls this client made (every call costs a token, failed ones too)."""
+        return self.gate.sent
 
     def _note_meta(self, body: Any) -> None:
         meta = parse_meta(body) if isinstance(body, dict) else None
@@ -372,13 +483,13 @@ class NetroClient:
             query = {"key": self._key, **(params or {})}
         else:
             body_json = {"key": self._key, **(payload or {})}
-        self.calls += 1
         response = await async_fetch(
             self._session,
             method,
             f"{self._base_url}{path}",
             label=f"{method} {path}",
             client_timeout=self._timeout,
+            gate=self.gate,
             params=query,
             json=body_json,
             headers={"Accept": "application/json"},
@@ -386,6 +497,11 @@ class NetroClient:
         status = response.status
         body = response.json()
         self._note_meta(body)
+        if response.retry_after is not None:
+            # a 429 or 503 that says when to come back: a pause, not a spent day
+            raise RateLimitError(
+                f"HTTP {status} on {method} {path}", response.retry_after
+            )
         if isinstance(body, dict) and to_str(body.get("status")) is not None:
             state = str(body["status"]).upper()
             if state == "ERROR":
@@ -417,7 +533,7 @@ class NetroClient:
 
     async def async_info(self) -> NetroInfo:
         """``GET info.json``: the controller and its zones, or the sensor."""
-        return parse_info(await self._request("GET", "info"))
+        return parse_info(await self._request("GET", "info"), self.report)
 
     async def async_schedules(
         self,
@@ -428,7 +544,9 @@ class NetroClient:
     ) -> list[NetroSchedule]:
         """``GET schedules.json`` (default: past month and next month)."""
         params = {**_zones_param(zones), **_dates(start, end)}
-        return parse_schedules(await self._request("GET", "schedules", params=params))
+        return parse_schedules(
+            await self._request("GET", "schedules", params=params), self.report
+        )
 
     async def async_moistures(
         self,
@@ -439,7 +557,9 @@ class NetroClient:
     ) -> list[NetroMoisture]:
         """``GET moistures.json`` (the doc's table calls it ``moisture``)."""
         params = {**_zones_param(zones), **_dates(start, end)}
-        return parse_moistures(await self._request("GET", "moistures", params=params))
+        return parse_moistures(
+            await self._request("GET", "moistures", params=params), self.report
+        )
 
     async def async_events(
         self,
@@ -452,14 +572,17 @@ class NetroClient:
         params = _dates(start, end)
         if event is not None:
             params["event"] = str(event)
-        return parse_events(await self._request("GET", "events", params=params))
+        return parse_events(
+            await self._request("GET", "events", params=params), self.report
+        )
 
     async def async_sensor_data(
         self, *, start: date | None = None, end: date | None = None
     ) -> list[NetroSensorReading]:
         """``GET sensor_data.json`` (default: the past month)."""
         return parse_sensor_data(
-            await self._request("GET", "sensor_data", params=_dates(start, end))
+            await self._request("GET", "sensor_data", params=_dates(start, end)),
+            self.report,
         )
 
     async def async_set_status(self, enabled: bool) -> None:
@@ -486,7 +609,7 @@ class NetroClient:
                 "%Y-%m-%d %H:%M"
             )
         data = await self._request("POST", "water", payload=payload)
-        return parse_schedules(data) if "schedules" in data else []
+        return parse_schedules(data, self.report) if "schedules" in data else []
 
     async def async_stop_water(self) -> None:
         """``POST stop_water.json``: stop watering and drop manual schedules."""
@@ -591,6 +714,10 @@ class NetroAccount(VendorAccount):
         """Wrap a client; ``now`` lets a benchmark drive simulated time."""
         self.client = client
         self._now = now or (lambda: datetime.now(UTC))
+        if now is not None:
+            client.gate.clock = now  # the cap's window runs on the same clock
+        self.report = client.report
+        self.gate = client.gate
         self.plan = PollPlan(policy or PollPolicy())
         self.budget = CallBudget(reserve=self.plan.policy.reserve)
         self.info: NetroInfo | None = None
@@ -600,6 +727,8 @@ class NetroAccount(VendorAccount):
         self._devices: dict[str, Device] = {}
         self._info_at: datetime | None = None
         self._retry: dict[Call, datetime] = {}
+        #: The last read's failure, standing while it waits for its retry.
+        self._failure: VendorError | None = None
 
     # -- budget-aware calls --------------------------------------------------
 
@@ -613,14 +742,17 @@ class NetroAccount(VendorAccount):
         """Make one call, keeping the budget up to date (code 3 included)."""
         self.budget.spend(now)
         before = self.client.meta
+        sent = self.client.calls
         try:
             result = await call
         except BudgetExhaustedError as err:
             self.budget.exhausted(err.reset or self.client.meta.token_reset, now)
             raise
         except VendorError:
-            # an answer without meta (timeout, proxy page) leaves our count as is
-            if self.client.meta is not before:
+            if self.client.calls == sent:
+                self.budget.refund()  # held back by the gate: nothing was sent
+            elif self.client.meta is not before:
+                # an answer without meta (timeout, proxy page) leaves our count
                 self._note_budget(now)
             raise
         self._note_budget(now)
@@ -664,23 +796,31 @@ class NetroAccount(VendorAccount):
             if schedule.status != "EXECUTED"
         )
 
-    async def async_identify(self) -> list[Device]:
+    async def async_identify(self) -> Inventory:
         """Check the key with one call (info.json) and return its devices."""
         now = self._now()
         await self._read(Call.INFO, now)
         self.plan.done(self._calls[0], now)
         self._build(now)
-        return list(self._devices.values())
+        return self._inventory(fresh=True)
 
-    async def async_get_devices(self) -> list[Device]:
-        """Make the due calls the budget allows, then return the devices."""
+    async def async_get_devices(self) -> Inventory:
+        """Make the due calls the budget allows, then return the devices.
+
+        While a failed call waits for its retry, the failure stands: the
+        devices are not reported as fresh on data that could not be read.
+        """
         now = self._now()
+        fresh = False
+        # a failed read waiting for its retry holds every call back
+        self._raise_if_failing(now)
         if self.info is None:
             # what the key is (controller or sensor) decides everything else
             if not self.budget.may_act(now):
                 raise BudgetExhaustedError("no calls left today", self.budget.reset)
             await self._read(Call.INFO, now)
             self.plan.done(self._calls[0], now)
+            fresh = True
         calls = self._calls
         stretch = self.budget.stretch(self.plan.planned_per_day(calls), now)
         for call in self.plan.due(
@@ -694,13 +834,45 @@ class NetroAccount(VendorAccount):
                 await self._read(call, now)
             except BudgetExhaustedError:
                 break
-            except VendorError:
-                self._retry[call] = now + RETRY_AFTER_FAILURE
+            except VendorError as err:
+                self._failed(call, err, now)
                 raise
             self._retry.pop(call, None)
             self.plan.done(call, now)
+            fresh = fresh or call in (Call.INFO, Call.SENSOR_INFO)
+        self._raise_if_failing(now)
         self._build(now)
-        return list(self._devices.values())
+        return self._inventory(fresh=fresh)
+
+    def _inventory(self, *, fresh: bool) -> Inventory:
+        """The devices, and whether they come from an info.json read just now."""
+        unreadable = self.info.unreadable_zones if self.info is not None else 0
+        return Inventory(
+            self._devices.values(), fresh=fresh, unreadable=unreadable if fresh else 0
+        )
+
+    def _failed(self, call: Call, err: VendorError, now: datetime) -> None:
+        """Remember a failed read: it is tried again after a pause, not at once."""
+        wait = RETRY_AFTER_FAILURE
+        if isinstance(err, RateLimitError) and err.retry_after is not None:
+            wait = timedelta(seconds=err.retry_after)  # the cloud said when
+        self._retry[call] = now + wait
+        self._failure = err
+
+    def _raise_if_failing(self, now: datetime) -> None:
+        """Raise the last failure again while a failed read waits for its retry."""
+        if self._failure is None:
+            return
+        pending = [moment for moment in self._retry.values() if moment > now]
+        if not pending:
+            self._failure = None
+            return
+        err = self._failure
+        if isinstance(err, RateLimitError) and not isinstance(
+            err, BudgetExhaustedError
+        ):
+            raise RateLimitError(str(err), (min(pending) - now).total_seconds())
+        raise err.with_traceback(None)
 
     # -- mapping -------------------------------------------------------------
 
@@ -716,6 +888,7 @@ class NetroAccount(VendorAccount):
                 info.serial,
                 DeviceKind.SOIL_SENSOR,
                 info.name,
+                stand_in="Netro sensor",
                 model="Whisperer",
                 firmware=info.sw_version or info.version,
             )
@@ -728,19 +901,24 @@ class NetroAccount(VendorAccount):
                 info.serial,
                 DeviceKind.SPRINKLER_CONTROLLER,
                 info.name,
+                stand_in="Netro",
                 model="Controller",
                 firmware=info.sw_version or info.version,
             )
             devices[controller.id] = controller
-            zone_names = {zone.ith: zone.name for zone in info.zones}
+            zone_names = {zone.ith: zone.label for zone in info.zones}
             zone_devices = []
             for zone in info.zones:
-                if not zone.enabled:
+                device_id = zone_device_id(info.serial, zone.ith)
+                if not zone.enabled and not (
+                    zone.enabled is None and device_id in self._devices
+                ):  # an unreadable flag keeps a zone we show, adds none
                     continue
                 device = self._device(
-                    zone_device_id(info.serial, zone.ith),
+                    device_id,
                     DeviceKind.SPRINKLER_ZONE,
                     zone.name,
+                    stand_in=zone.label,
                     model="Zone",
                     serial=None,
                 )
@@ -782,27 +960,36 @@ class NetroAccount(VendorAccount):
             device.calls_remaining = budget.remaining
             device.calls_reset = budget.reset
             device.updated_at = self._info_at
+            self.report.drop_implausible(device)
         self._devices = devices
 
     def _device(
         self,
         device_id: str,
         kind: DeviceKind,
-        name: str,
+        name: str | None,
         *,
+        stand_in: str,
         model: str,
         firmware: str | None = None,
         serial: str | None = "",
     ) -> Device:
+        """The device as last built, updated; a name the cloud left out stays."""
         device = self._devices.get(device_id)
         if device is None or device.kind is not kind:
             device = Device(
-                id=device_id, kind=kind, name=name, manufacturer=MANUFACTURER
+                id=device_id,
+                kind=kind,
+                name=name or stand_in,
+                name_reported=name is not None,
+                manufacturer=MANUFACTURER,
             )
-        device.name = name
+        elif name is not None:
+            device.name = name
+            device.name_reported = True
         device.model = model
         device.serial = device_id if serial == "" else serial
-        device.firmware = firmware
+        device.firmware = firmware or device.firmware  # unread: the last known
         return device
 
     def _contradicts(self, watering: bool, now: datetime) -> bool:
@@ -841,7 +1028,7 @@ class NetroAccount(VendorAccount):
         ]
         return ZoneState(
             index=zone.ith,
-            enabled=zone.enabled,
+            enabled=zone.enabled is not False,
             smart=zone.smart,
             moisture=moistures[-1].moisture if moistures else None,
             watering=watering,
@@ -888,8 +1075,11 @@ class NetroAccount(VendorAccount):
         if paused is not None:
             moments.append(paused)
         else:
-            # a call that failed waits for its retry, not for its due time
+            # a call that failed waits for its retry, not for its due time, and
+            # while it waits, nothing else is called either
             waiting = {call for call, moment in self._retry.items() if moment > now}
+            if self._failure is not None and waiting:
+                return min(self._retry[call] for call in waiting)
             calls = tuple(call for call in self._calls if call not in waiting)
             moments.append(
                 self.plan.next_due(calls, now, active=active, stretch=stretch)
@@ -903,7 +1093,14 @@ class NetroAccount(VendorAccount):
         return self.budget.paused_until(now)
 
     async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
-        """Nothing to fetch per device: ``async_get_devices`` derived it all."""
+        """Nothing to fetch per device: ``async_get_devices`` derived it all.
+
+        A device the last info.json did not name is not found, and while a
+        failed read waits for its retry the device has no fresh data.
+        """
+        if device.id not in self._devices:
+            raise DeviceNotFoundError(f"{device.id} is not in the last info.json")
+        self._raise_if_failing(self._now())
 
     # -- actions -------------------------------------------------------------
 

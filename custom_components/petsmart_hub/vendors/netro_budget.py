@@ -108,6 +108,11 @@ class CallBudget:
         if self.remaining is not None:
             self.remaining = max(self.remaining - 1, 0)
 
+    def refund(self) -> None:
+        """Give back a call counted by ``spend`` that was never sent."""
+        if self.remaining is not None:
+            self.remaining = min(self.remaining + 1, self.limit)
+
     def exhausted(self, reset: datetime | None, now: datetime) -> None:
         """Error code 3: the budget is spent until ``reset``."""
         self.remaining = 0

@@ -7,28 +7,39 @@ HTTP status is 200. No Home Assistant imports here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-import email.utils
+from datetime import UTC, datetime, timedelta
 import logging
 import re
 from typing import Any, Final
 
 import aiohttp
 
-from ..model import Action, Device, DeviceKind, FeedingSlot, Location, StreamInfo
+from ..model import (
+    STATE_HOLDERS,
+    Action,
+    Device,
+    DeviceKind,
+    FeedingSlot,
+    Location,
+    StreamInfo,
+    plausible_moment,
+)
 from .base import (
     AuthError,
     BadResponseError,
     CannotConnectError,
     DeviceNotFoundError,
+    Inventory,
     RateLimitError,
     RequestRejectedError,
     VendorAccount,
+    VendorError,
 )
-from .http import async_fetch
+from .http import THROTTLE_STATUSES, RequestGate, async_fetch, parse_retry_after
 from .parse import (
+    ParseReport,
     pick,
     present,
     to_bool,
@@ -37,6 +48,7 @@ from .parse import (
     to_int,
     to_str,
     to_str_list,
+    to_text,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,6 +56,13 @@ _LOGGER = logging.getLogger(__name__)
 DEFAULT_BASE_URL: Final = "https://api.onenata.com/v1"
 MANUFACTURER: Final = "OneNata"
 REQUEST_TIMEOUT: Final = 20  # seconds
+#: The most requests one account may send in REQUEST_WINDOW, whatever asks.
+#: OneNata documents no limit; this keeps a bug from hammering the cloud while
+#: leaving room for a status call a minute for a few hundred devices.
+REQUEST_CAP: Final = 300
+REQUEST_WINDOW: Final = timedelta(minutes=1)
+#: The largest photo or thumbnail we download.
+MAX_IMAGE_BYTES: Final = 20 * 1024 * 1024
 
 #: ``deviceType`` as the doc spells it, per neutral kind.
 DEVICE_TYPES: Final[dict[DeviceKind, str]] = {
@@ -97,14 +116,28 @@ class OneNataDevice:
     firmware: str | None
 
 
-def parse_device_list(body: Any) -> list[OneNataDevice]:
+@dataclass(slots=True)
+class DeviceListing:
+    """What ``GET /devices`` listed: readable entries, and how many were not."""
+
+    entries: list[OneNataDevice]
+    #: Entries that could not be read at all (not an object, no deviceId).
+    unreadable: int = 0
+
+
+def parse_device_list(body: Any, report: ParseReport | None = None) -> DeviceListing:
     """Parse the body of ``GET /devices``.
 
     The doc never shows this body. We accept every plausible shape: a bare
     list, the usual envelope whose ``data`` is the list, an envelope whose
     ``data`` is an object holding the list (``devices``, ``items``, ``list``,
     ``records`` or ``results``), and an object holding the list directly.
+
+    An entry we cannot read (not an object, no ``deviceId``) is skipped and
+    counted; the listing is then incomplete, so no device is taken for gone.
+    A list of entries none of which can be read is a bad answer.
     """
+    report = report if report is not None else ParseReport()
     items: Any = body
     if isinstance(items, dict) and "data" in items:
         items = items["data"]
@@ -113,49 +146,45 @@ def parse_device_list(body: Any) -> list[OneNataDevice]:
         items = found if present(found) else None
     if not isinstance(items, list):
         raise BadResponseError("device list is not a list")
-    devices: list[OneNataDevice] = []
+    listing = DeviceListing([])
     for item in items:
         if not isinstance(item, dict):
-            raise BadResponseError("device list entry is not an object")
+            report.skip("device list entry", "not an object")
+            listing.unreadable += 1
+            continue
         device_id = to_str(pick(item, "deviceId", "id", "device_id"))
         if not device_id:
-            raise BadResponseError("device list entry has no deviceId")
-        device_type = to_str(pick(item, "deviceType", "type", "device_type")) or ""
-        devices.append(
+            report.skip("device list entry", "no deviceId")
+            listing.unreadable += 1
+            continue
+        device_type = to_text(pick(item, "deviceType", "type", "device_type")) or ""
+        listing.entries.append(
             OneNataDevice(
                 device_id=device_id,
                 device_type=device_type,
                 kind=kind_from_type(device_type),
-                serial=to_str(pick(item, "serialNumber", "serial", "sn")),
-                model=to_str(pick(item, "deviceModel", "model")),
-                name=to_str(pick(item, "name", "deviceName", "nickname")),
-                firmware=to_str(pick(item, "firmwareVersion", "firmware", "fwVersion")),
+                serial=to_text(pick(item, "serialNumber", "serial", "sn")),
+                model=to_text(pick(item, "deviceModel", "model")),
+                name=to_text(pick(item, "name", "deviceName", "nickname")),
+                firmware=to_text(
+                    pick(item, "firmwareVersion", "firmware", "fwVersion")
+                ),
             )
         )
-    return devices
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Parse a Retry-After header (seconds or an HTTP date)."""
-    if not value:
-        return None
-    seconds = to_float(value)
-    if seconds is not None:
-        return max(seconds, 0.0)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+    if items and not listing.entries:
+        raise BadResponseError("no entry of the device list can be read")
+    return listing
 
 
 def _raise_for_code(code: int, message: str, retry_after: float | None) -> None:
-    """Turn an HTTP status or envelope code into the matching typed error."""
+    """Turn an HTTP status or envelope code into the matching typed error.
+
+    A 503 that says when to come back is throttling; without Retry-After it
+    is an outage like any other 5xx.
+    """
     if code in (401, 403):
         raise AuthError(message)
-    if code == 429:
+    if code == 429 or (code == 503 and retry_after is not None):
         raise RateLimitError(message, retry_after)
     if code == 404:
         raise DeviceNotFoundError(message)
@@ -175,13 +204,16 @@ class OneNataClient:
         api_key: str,
         base_url: str = DEFAULT_BASE_URL,
         *,
-        request_timeout: float = REQUEST_TIMEOUT,
+        request_timeout: float | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         """Keep the session (owned by the caller) and credentials."""
         self._session = session
         self._api_key = api_key
         self._base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=request_timeout)
+        self._timeout = aiohttp.ClientTimeout(total=request_timeout or REQUEST_TIMEOUT)
+        #: Every request of the account passes here (Retry-After, the cap).
+        self.gate = gate or RequestGate(cap=REQUEST_CAP, window=REQUEST_WINDOW)
 
     async def _request_raw(
         self,
@@ -203,12 +235,13 @@ class OneNataClient:
             url,
             label=f"{method} {path}",
             client_timeout=self._timeout,
+            gate=self.gate,
             params=params,
             json=json,
             headers=headers,
         )
         status = response.status
-        retry_after = _retry_after(response.headers.get("Retry-After"))
+        retry_after = response.retry_after
         body = response.json()
         if status >= 400:
             message = f"HTTP {status} on {method} {path}"
@@ -225,6 +258,13 @@ class OneNataClient:
                 )
             if code != 200:
                 message = f"code {code} on {method} {path}: {to_str(body.get('msg'))}"
+                if code in THROTTLE_STATUSES and retry_after is None:
+                    # a throttling code inside an HTTP 200: its header counts too
+                    retry_after = parse_retry_after(
+                        response.headers.get("Retry-After"), self.gate.now()
+                    )
+                    if retry_after is not None:
+                        self.gate.pause(retry_after)
                 _raise_for_code(code, message, retry_after)
         return body
 
@@ -243,9 +283,11 @@ class OneNataClient:
             raise BadResponseError(f"{method} {path} returned no data object")
         return data
 
-    async def async_get_devices(self) -> list[OneNataDevice]:
+    async def async_get_devices(
+        self, report: ParseReport | None = None
+    ) -> DeviceListing:
         """``GET /devices``: the account's devices."""
-        return parse_device_list(await self._request_raw("GET", "/devices"))
+        return parse_device_list(await self._request_raw("GET", "/devices"), report)
 
     async def async_validate_device(
         self, serial: str, device_type: str, model: str | None
@@ -344,22 +386,23 @@ class OneNataClient:
 
     async def async_get_bytes(self, url: str) -> bytes:
         """Download a thumbnail or photo (signed URLs: no credentials sent)."""
-        try:
-            async with self._session.get(url, timeout=self._timeout) as response:
-                if response.status in (401, 403):
-                    # signed URLs carry no API key: the URL was refused, not the key
-                    raise RequestRejectedError(
-                        f"HTTP {response.status} downloading an image"
-                    )
-                if response.status >= 400:
-                    _raise_for_code(response.status, f"HTTP {response.status}", None)
-                return await response.read()
-        except TimeoutError as err:
-            raise CannotConnectError("timeout downloading an image") from err
-        except aiohttp.ClientError as err:
-            raise CannotConnectError(
-                f"image download failed: {type(err).__name__}"
-            ) from err
+        response = await async_fetch(
+            self._session,
+            "GET",
+            url,
+            label="an image download",
+            client_timeout=self._timeout,
+            gate=self.gate,
+            max_bytes=MAX_IMAGE_BYTES,
+        )
+        if response.status in (401, 403):
+            # signed URLs carry no API key: the URL was refused, not the key
+            raise RequestRejectedError(f"HTTP {response.status} downloading an image")
+        if response.status >= 400:
+            _raise_for_code(
+                response.status, f"HTTP {response.status}", response.retry_after
+            )
+        return response.body
 
 
 def _iso(moment: datetime) -> str:
@@ -457,39 +500,102 @@ _ACTIVITY_FIELDS: Final[tuple[_Field, ...]] = (
 )
 
 
-def _apply(target: object, data: Mapping[str, Any], fields: tuple[_Field, ...]) -> None:
+type _Fetch = Callable[[OneNataClient, str], Awaitable[dict[str, Any]]]
+
+#: The slow tier of each kind: which answers it reads and the fields of each.
+_SLOW_TIER: Final[dict[DeviceKind, tuple[tuple[_Fetch, tuple[_Field, ...]], ...]]] = {
+    DeviceKind.FEEDER: ((OneNataClient.async_get_food_level, _FOOD_LEVEL_FIELDS),),
+    DeviceKind.FOUNTAIN: (
+        (OneNataClient.async_get_water_quality, _WATER_QUALITY_FIELDS),
+    ),
+    DeviceKind.LITTER_BOX: (
+        (OneNataClient.async_get_usage_stats, _USAGE_FIELDS),
+        (OneNataClient.async_get_health_insights, _HEALTH_FIELDS),
+    ),
+    DeviceKind.TOY: ((OneNataClient.async_get_activity, _ACTIVITY_FIELDS),),
+}
+
+
+def _apply(
+    target: object,
+    data: Mapping[str, Any],
+    fields: tuple[_Field, ...],
+    report: ParseReport,
+    prefix: str = "",
+) -> None:
     """Copy each field present in ``data`` onto ``target``.
 
-    A key the cloud left out keeps its last value; a key sent as null (or with
-    a value we cannot read) becomes unknown.
+    A key the cloud left out keeps its last value; a key sent as null becomes
+    unknown, and so does a value we cannot read (a word where a number
+    belongs, NaN): that one is counted as rejected.
     """
     for attr, keys, convert in fields:
         value = pick(data, *keys)
-        if present(value):
-            setattr(target, attr, convert(value))
+        if not present(value):
+            continue
+        converted = convert(value)
+        if converted is None and value is not None:
+            report.reject(f"{prefix}{attr}", value)
+        setattr(target, attr, converted)
 
 
-def apply_status(device: Device, data: Mapping[str, Any]) -> None:
+def _require_any(data: Mapping[str, Any], keys: Iterable[str], what: str) -> None:
+    """Refuse an answer that carries none of the fields we read from it.
+
+    An answer holding only ``deviceId`` (or nothing) tells nothing: it is a
+    bad answer for that device, not a reason to keep showing old values as
+    fresh ones.
+    """
+    if not any(key in data for key in keys):
+        raise BadResponseError(f"{what} without any reading")
+
+
+def _field_keys(fields: tuple[_Field, ...]) -> list[str]:
+    return [key for _attr, keys, _convert in fields for key in keys]
+
+
+#: Keys of a status answer that carry something (``status`` is only the
+#: container of the kind's readings, ``deviceId`` only names the device).
+_DEVICE_STATUS_KEYS: Final = (
+    "isOnline",
+    "online",
+    "batteryLevel",
+    "battery",
+    "lastReportTime",
+    "lastSeen",
+    "alerts",
+)
+
+
+def apply_status(
+    device: Device, data: Mapping[str, Any], report: ParseReport | None = None
+) -> None:
     """Map ``GET /status`` data onto ``device``.
 
     The doc puts kind readings in a nested ``status`` object while the validate
     answers show them at the top level: both places are read, nested wins.
     """
-    online = pick(data, "isOnline", "online")
-    if present(online):
-        device.online = to_bool(online)
-    battery = pick(data, "batteryLevel", "battery")
-    if present(battery):
-        device.battery = to_float(battery)
-    reported = pick(data, "lastReportTime", "lastSeen")
-    if present(reported):
-        device.last_report = to_datetime(reported)
-    alerts = pick(data, "alerts")
-    if present(alerts):
-        device.alerts = to_str_list(alerts)
+    report = report if report is not None else ParseReport()
     nested = data.get("status")
     merged = {**data, **nested} if isinstance(nested, dict) else dict(data)
-    _apply(device.kind_state, merged, _STATUS_FIELDS[device.kind])
+    kind_fields = _STATUS_FIELDS[device.kind]
+    _require_any(merged, (*_DEVICE_STATUS_KEYS, *_field_keys(kind_fields)), "status")
+    common: tuple[_Field, ...] = (
+        ("online", ("isOnline", "online"), to_bool),
+        ("battery", ("batteryLevel", "battery"), to_float),
+        ("last_report", ("lastReportTime", "lastSeen"), to_datetime),
+        ("alerts", ("alerts",), to_str_list),
+    )
+    _apply(device, data, common, report)
+    _apply(device.kind_state, merged, kind_fields, report, _prefix(device))
+
+
+def _prefix(device: Device) -> str:
+    """How rejected readings of the device's kind state are named (``feeder.``)."""
+    return f"{STATE_HOLDERS[device.kind][0]}."
+
+
+_LOCATION_KEYS: Final = ("latitude", "lat", "longitude", "lng", "lon")
 
 
 def parse_location(data: Mapping[str, Any]) -> Location:
@@ -517,11 +623,14 @@ def parse_stream(data: Mapping[str, Any]) -> StreamInfo:
     url = to_str(pick(data, "streamUrl", "url"))
     if not url:
         raise BadResponseError("stream without streamUrl")
-    return StreamInfo(
+    stream = StreamInfo(
         stream_url=url,
         thumbnail_url=to_str(pick(data, "thumbnailUrl")),
         expires_at=to_datetime(pick(data, "expiresAt")),
     )
+    if stream.expires_at is not None and not plausible_moment(stream.expires_at):
+        stream.expires_at = None  # an impossible expiry is no expiry
+    return stream
 
 
 def _feed_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -638,14 +747,27 @@ class OneNataAccount(VendorAccount):
     def __init__(self, client: OneNataClient) -> None:
         """Wrap a client."""
         self.client = client
+        self.gate = client.gate
+        self.report = ParseReport()
         self._unsupported_logged: set[str] = set()
 
-    async def async_get_devices(self) -> list[Device]:
-        """Return the inventory; device types we do not know are skipped."""
+    async def async_get_devices(self) -> Inventory:
+        """Return the inventory; entries we cannot use are skipped.
+
+        Entries of a type we do not support are logged once at info; entries
+        without a type are unreadable and counted. Either way their ids are
+        reported, so a device whose entry turned unreadable is not taken for
+        removed.
+        """
+        listing = await self.client.async_get_devices(self.report)
         devices: list[Device] = []
-        for entry in await self.client.async_get_devices():
+        skipped: list[str] = []
+        for entry in listing.entries:
             if entry.kind is None:
-                if entry.device_type not in self._unsupported_logged:
+                skipped.append(entry.device_id)
+                if not entry.device_type:
+                    self.report.skip("device list entry", "no deviceType")
+                elif entry.device_type not in self._unsupported_logged:
                     self._unsupported_logged.add(entry.device_type)
                     _LOGGER.info(
                         "Skipping OneNata device type %r: not supported yet",
@@ -657,76 +779,78 @@ class OneNataAccount(VendorAccount):
                     id=entry.device_id,
                     kind=entry.kind,
                     name=entry.name or entry.model or entry.device_id,
+                    name_reported=entry.name is not None,
                     manufacturer=MANUFACTURER,
                     model=entry.model,
                     serial=entry.serial,
                     firmware=entry.firmware,
                 )
             )
-        return devices
+        return Inventory(devices, unreadable=listing.unreadable, skipped_ids=skipped)
+
+    async def async_probe_device(self, device_id: str) -> bool | None:
+        """Ask for the device's status: does the cloud still know it?"""
+        try:
+            await self.client.async_get_status(device_id)
+        except DeviceNotFoundError:
+            return False
+        except VendorError:
+            return None
+        return True
 
     async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
         """Fetch status (and location); with ``slow`` also levels and statistics.
 
-        Every request of the device is made before anything is written, so a
-        failure leaves the device exactly as it was.
+        Every request of the device is made and every answer checked before
+        anything is written, so a failure leaves the device exactly as it was.
+        Readings that are not plausible become unknown (and are counted).
         """
         client = self.client
-        status = await client.async_get_status(device.id)
-        location: dict[str, Any] | None = None
-        extra: list[tuple[object, dict[str, Any], tuple[_Field, ...]]] = []
         kind = device.kind
-        if kind is DeviceKind.TRACKER:
-            location = await client.async_get_location(device.id)
-        if slow and kind is DeviceKind.FEEDER:
-            assert device.feeder is not None
-            extra.append(
-                (
-                    device.feeder,
-                    await client.async_get_food_level(device.id),
-                    _FOOD_LEVEL_FIELDS,
+        status = await client.async_get_status(device.id)
+        location = (
+            await client.async_get_location(device.id)
+            if kind is DeviceKind.TRACKER
+            else None
+        )
+        extra: list[tuple[object, dict[str, Any], tuple[_Field, ...]]] = []
+        if slow:
+            for fetch, fields in _SLOW_TIER.get(kind, ()):
+                extra.append(
+                    (device.kind_state, await fetch(client, device.id), fields)
                 )
-            )
-        elif slow and kind is DeviceKind.FOUNTAIN:
-            assert device.fountain is not None
-            extra.append(
-                (
-                    device.fountain,
-                    await client.async_get_water_quality(device.id),
-                    _WATER_QUALITY_FIELDS,
-                )
-            )
-        elif slow and kind is DeviceKind.LITTER_BOX:
-            assert device.litter_box is not None
-            usage = await client.async_get_usage_stats(device.id)
-            insights = await client.async_get_health_insights(device.id)
-            extra.append((device.litter_box, usage, _USAGE_FIELDS))
-            extra.append((device.litter_box, insights, _HEALTH_FIELDS))
-            health = usage.get("healthMetrics")
+        if location is not None:
+            _require_any(location, _LOCATION_KEYS, "location")
+        for _target, data, fields in extra:
+            _require_any(data, _field_keys(fields), "slow-tier answer")
+        parsed_location: Location | None = None
+        if location is not None:
+            try:
+                parsed_location = parse_location(location)
+            except BadResponseError:
+                self.report.reject("tracker.location", location)
+        apply_status(device, status, self.report)
+        if device.tracker is not None and location is not None:
+            device.tracker.location = parsed_location
+            if parsed_location is not None and parsed_location.timestamp is not None:
+                device.tracker.last_seen = parsed_location.timestamp
+            # the fix's battery, where sent, is newer than the status's
+            battery = pick(location, "batteryLevel")
+            if present(battery) and battery is not None:
+                if (value := to_float(battery)) is None:
+                    self.report.reject("battery", battery)
+                else:
+                    device.battery = value
+        for target, data, fields in extra:
+            _apply(target, data, fields, self.report, _prefix(device))
+        if device.litter_box is not None and len(extra) == 2:
+            usage, insights = extra[0][1], extra[1][1]
             alerts = to_str_list(insights.get("alerts"))
+            health = usage.get("healthMetrics")
             if isinstance(health, dict):
                 alerts += to_str_list(health.get("alerts"))
             device.litter_box.health_alerts = list(dict.fromkeys(alerts))
-        elif slow and kind is DeviceKind.TOY:
-            assert device.toy is not None
-            extra.append(
-                (
-                    device.toy,
-                    await client.async_get_activity(device.id),
-                    _ACTIVITY_FIELDS,
-                )
-            )
-        parsed_location = parse_location(location) if location is not None else None
-        apply_status(device, status)
-        if parsed_location is not None and device.tracker is not None:
-            device.tracker.location = parsed_location
-            if parsed_location.timestamp is not None:
-                device.tracker.last_seen = parsed_location.timestamp
-            battery = to_float(pick(location or {}, "batteryLevel"))
-            if battery is not None:
-                device.battery = battery
-        for target, data, fields in extra:
-            _apply(target, data, fields)
+        self.report.drop_implausible(device)
 
     async def async_execute(
         self, device: Device, action: Action, params: Mapping[str, Any]
@@ -756,11 +880,15 @@ class OneNataAccount(VendorAccount):
         history: list[Location] = []
         for point in points:
             if not isinstance(point, dict):
+                self.report.skip("history point", "not an object")
                 continue
             try:
-                history.append(parse_location(point))
+                location = parse_location(point)
             except BadResponseError:
-                _LOGGER.debug("Skipping an unreadable history point of %s", device.id)
+                self.report.skip("history point", "no plausible position")
+                continue
+            self.report.drop_implausible(location, "history.")
+            history.append(location)
         return history
 
     async def async_add_device(

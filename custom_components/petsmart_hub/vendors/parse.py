@@ -8,11 +8,18 @@ the caller's to reject with ``BadResponseError``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+import logging
 import math
 import re
 from typing import Any
+
+from ..model import drop_implausible
+
+_LOGGER = logging.getLogger(__name__)
 
 _MISSING = object()
 #: A bare number of 9+ digits is an epoch (seconds or ms), not a basic ISO date.
@@ -41,14 +48,14 @@ def to_float(value: Any) -> float | None:
     if isinstance(value, bool) or value is None or value is _MISSING:
         return None
     number: float
-    if isinstance(value, int | float):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
+    try:
+        if isinstance(value, int | float):
+            number = float(value)  # a 400-digit JSON integer overflows here
+        elif isinstance(value, str):
             number = float(value.strip().rstrip("%"))
-        except ValueError:
+        else:
             return None
-    else:
+    except (ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
 
@@ -63,7 +70,9 @@ def to_bool(value: Any) -> bool | None:
     """Convert true/false, 1/0 and their string forms; anything else is unknown."""
     if isinstance(value, bool):
         return value
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return bool(value)
+    if isinstance(value, float):
         return bool(value) if math.isfinite(value) else None
     if isinstance(value, str):
         lowered = value.strip().lower()
@@ -81,6 +90,19 @@ def to_str(value: Any) -> str | None:
     return str(value)
 
 
+def to_text(value: Any) -> str | None:
+    """A name, model, version or word: a non-empty string, nothing else.
+
+    Stricter than ``to_str``: a number or boolean where text belongs is a
+    wrong type (``12345`` is not a device name) and becomes unknown, so it
+    can never overwrite a name we know.
+    """
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return text or None
+
+
 def to_datetime(value: Any) -> datetime | None:
     """Convert ISO 8601 (with ``Z`` or an offset) or epoch seconds/ms to UTC.
 
@@ -91,8 +113,8 @@ def to_datetime(value: Any) -> datetime | None:
     if isinstance(value, str) and _EPOCH.fullmatch(value.strip()):
         value = float(value)
     if isinstance(value, int | float):
-        seconds = value / 1000 if value > 10**11 else value
         try:
+            seconds = value / 1000 if value > 10**11 else value
             return datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
             return None
@@ -125,3 +147,50 @@ def to_str_list(value: Any) -> list[str]:
         if text:
             result.append(text)
     return result
+
+
+@dataclass(slots=True)
+class ParseReport:
+    """What parsing had to leave out, for diagnostics.
+
+    ``skipped`` counts entries of a list that could not be read (a device
+    list entry without an id or a type, a schedule without a start);
+    ``rejected`` counts values that were sent but are not plausible readings
+    (wrong type, NaN, out of range). Each kind is logged once, at debug.
+    """
+
+    skipped: Counter[str] = field(default_factory=Counter)
+    rejected: Counter[str] = field(default_factory=Counter)
+    _logged: set[str] = field(default_factory=set)
+
+    def skip(self, what: str, why: str) -> None:
+        """Count an unreadable entry of a list."""
+        self.skipped[what] += 1
+        self._log_once(f"skip {what}", "Skipping an unreadable %s: %s", what, why)
+
+    def reject(self, name: str, value: Any) -> None:
+        """Count a value that is not a plausible reading."""
+        self.rejected[name] += 1
+        self._log_once(
+            f"reject {name}",
+            "Ignoring %s = %.40r: not a plausible reading",
+            name,
+            value,
+        )
+
+    def drop_implausible(self, holder: object, prefix: str = "") -> None:
+        """Drop (and count) every implausible reading of a mapped model object."""
+        for name, value in drop_implausible(holder):
+            self.reject(f"{prefix}{name}", value)
+
+    def _log_once(self, key: str, message: str, *args: Any) -> None:
+        if key not in self._logged:
+            self._logged.add(key)
+            _LOGGER.debug(message, *args)
+
+    def as_dict(self) -> dict[str, dict[str, int]]:
+        """The counters, for diagnostics."""
+        return {
+            "skipped_entries": dict(sorted(self.skipped.items())),
+            "rejected_values": dict(sorted(self.rejected.items())),
+        }
