@@ -412,7 +412,7 @@ def check_log(hass: HassProcess) -> None:
     def outage(entry: LogEntry) -> bool:
         return (
             ours(entry)
-            and entry.level == "ERROR"
+            and entry.level == "WARNING"  # a cloud outage: one warning, no ERROR
             and entry.message.startswith("Error fetching petsmart_hub OneNata data")
         )
 
