@@ -36,6 +36,7 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from custom_components.petsmart_hub.model import Action, DeviceKind
+from custom_components.petsmart_hub.vendors.http import RequestGate
 from custom_components.petsmart_hub.vendors.netro import NetroAccount, NetroClient
 from simulator.core import start_server
 from simulator.netro import NetroSimulator
@@ -84,13 +85,20 @@ async def run(days: int, seed: int) -> dict[str, Any]:
     base_url = f"{server.url}/npa/v1"
     shown = Shown()
     code3 = 0
+    held_back = 0
     try:
         async with aiohttp.ClientSession() as session:
             accounts = {
                 key: NetroAccount(NetroClient(session, key, base_url), now=lambda: now)
                 for key in (CONTROLLER, SENSOR)
             }
-            app = NetroClient(session, CONTROLLER, base_url)  # the Netro app
+            # the Netro app is not us: our request cap does not hold it back
+            app = NetroClient(
+                session,
+                CONTROLLER,
+                base_url,
+                gate=RequestGate(cap=10**9, window=timedelta(minutes=10)),
+            )
             wake = dict.fromkeys(accounts, now)
             manual: list[tuple[datetime, str, int, int]] = []
             for day in range(days):
@@ -140,6 +148,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
                 now = min([*wake.values(), *(m[0] for m in manual[:1])])
             sim.clock.set(end)
             code3 = sum(sim.code3_count(key) for key in accounts)
+            held_back = sum(account.gate.refused for account in accounts.values())
             per_day: dict[object, int] = defaultdict(int)
             for key in accounts:
                 for day, count in sim.calls_per_day(key).items():
@@ -190,6 +199,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
         "calls_mean": statistics.mean(counts),
         "calls_max": max(counts),
         "code3": code3,
+        "held_back": held_back,
         "runs": len(runs),
         "missed": missed,
         "stale_watering_max": max(stale["watering"], default=0.0),
@@ -221,6 +231,7 @@ def main() -> None:
         f"  calls/day (controller + sensor): mean {result['calls_mean']:.1f}, max {result['calls_max']}"
     )
     print(f"  code-3 errors: {result['code3']}")
+    print(f"  requests held back by the request cap: {result['held_back']}")
     print(
         f"  zone runs: {result['runs']} (transitions never shown: {result['missed']})"
     )
