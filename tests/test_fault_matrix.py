@@ -328,7 +328,7 @@ async def test_onenata_implausible_values_are_unknown_and_counted(
         assert state.state == "unknown", (entity_id, state.state)
     rejected = init_integration.runtime_data.reliability()["rejected_values"]
     assert rejected["battery"] >= 1
-    assert rejected["feeder.food_level"] >= 1 or rejected.get("food_level", 0) >= 1
+    assert rejected["feeder.food_level"] >= 1
 
     onenata.sim.clear_faults()
     await tick(SLOW)
@@ -454,6 +454,52 @@ async def test_onenata_diagnostics_count_skipped_entries(
     skipped = init_integration.runtime_data.reliability()["skipped_entries"]
     # per list: one without a type, one without an id, a string and a null
     assert skipped == {"device list entry": 8}
+
+
+@FROZEN
+async def test_onenata_one_device_throttled_pauses_the_account(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    tick: Tick,
+) -> None:
+    """A 429 with Retry-After on one device's call holds every request back."""
+    sim = onenata.sim
+    sim.add_fault("http_429", route=STATUS, device_id=FEEDER, times=1, retry_after=150)
+    await tick(FAST)
+    assert FEEDER in unavailable(hass, init_integration)
+    sim.reset_requests()
+    await tick(timedelta(seconds=140))
+    assert sim.requests == []
+    await tick(timedelta(seconds=20))
+    assert sim.count("GET", DEVICES) == 1
+    assert unavailable(hass, init_integration) == set()
+
+
+async def _restart(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+@FROZEN
+async def test_onenata_restart_with_a_partial_list_keeps_the_registry(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    tick: Tick,
+) -> None:
+    """Starting on a list without names, or without a device, loses nothing."""
+    before = registry_view(hass, init_integration)
+    onenata.sim.add_fault("minimal_entries", route=DEVICES)
+    onenata.sim.add_fault("drop_device", route=DEVICES, value=CAMERA)
+    await _restart(hass, init_integration)
+    await tick(2 * FAST)
+    # names, models, serials and firmware come from the registry; the camera,
+    # left out but still answering for itself, stays
+    assert registry_view(hass, init_integration) == before
+    assert hass.states.get("sensor.smart_feeder_1_battery").state == "90.0"
 
 
 # --- Netro ----------------------------------------------------------------------

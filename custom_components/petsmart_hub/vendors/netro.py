@@ -826,8 +826,6 @@ class NetroAccount(VendorAccount):
         for call in self.plan.due(
             calls, now, active=self._active(now), stretch=stretch
         ):
-            if self._retry.get(call, now) > now:
-                continue
             if not self.budget.may_poll(now):
                 break
             try:
