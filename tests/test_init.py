@@ -190,6 +190,36 @@ async def test_remove_only_stale_devices(
     assert device_registry.async_get(stale.id) is None
 
 
+async def test_user_may_remove_a_device_the_list_left_out(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    device_registry: dr.DeviceRegistry,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A device kept while its removal is confirmed can be deleted by hand."""
+    onenata.sim.remove_device("smart_toy_001")
+    await init_integration.runtime_data.async_refresh()
+    await hass.async_block_till_done()
+    toy = find_device(hass, "onenata_smart_toy_001")
+    assert toy is not None  # one list without it: kept
+
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        remove_device_command(init_integration.entry_id, toy.id)
+    )
+    assert (await client.receive_json())["success"]
+    assert device_registry.async_get(toy.id) is None
+
+    # the next polls neither bring it back nor fail
+    for _ in range(2):
+        await init_integration.runtime_data.async_refresh()
+        await hass.async_block_till_done()
+    assert find_device(hass, "onenata_smart_toy_001") is None
+    assert init_integration.state is ConfigEntryState.LOADED
+
+
 async def test_no_device_removal_while_the_account_is_down(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,

@@ -69,14 +69,17 @@ async def async_unload_entry(
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: PetSmartHubConfigEntry, device_entry: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a device only once the account no longer has it."""
+    """Let the user delete a device the account's last device list left out.
+
+    Such a device may still be kept while its removal is being confirmed; the
+    user need not wait for that.
+    """
     if entry.state is not ConfigEntryState.LOADED:
         # Without a refreshed account we cannot tell whether it is stale.
         return False
     coordinator = entry.runtime_data
     current = {
-        coordinator.device_identifier(device_id)
-        for device_id in coordinator.data.devices
+        coordinator.device_identifier(device_id) for device_id in coordinator.listed
     }
     return not any(
         domain == DOMAIN and identifier in current

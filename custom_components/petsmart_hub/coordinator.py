@@ -151,7 +151,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         gate = self.account.gate
         return {
             **self.account.report.as_dict(),
-            "missing_from_device_list": dict(sorted(self._missing_since.items())),
+            # a count, not ids: a Netro device id holds its serial, the API key
+            "devices_missing_from_list": len(self._missing_since),
             "throttle_backoff_steps": self._backoff,
             "requests_paused_until": gate.paused_until.isoformat()
             if gate.paused_until
