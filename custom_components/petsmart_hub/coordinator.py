@@ -310,10 +310,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             if count >= REMOVAL_CONFIRMATIONS:
                 gone.add(device_id)
             else:
-                LOGGER.debug(
+                known = devices.get(device_id)
+                LOGGER.debug(  # the name, not the id: a Netro id holds the key
                     "%s: %s is missing from the device list; kept until confirmed",
                     self.config_entry.title,
-                    device_id,
+                    known.name if known else "a registered device",
                 )
         return gone
 
