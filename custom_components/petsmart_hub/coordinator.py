@@ -309,6 +309,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             self._missing_since[device_id] = count
             if count >= REMOVAL_CONFIRMATIONS:
                 gone.add(device_id)
+                del self._missing_since[device_id]
             else:
                 known = devices.get(device_id)
                 LOGGER.debug(  # the name, not the id: a Netro id holds the key
@@ -458,8 +459,6 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             if ours & doomed:
                 LOGGER.info("Device %s left the account; removing it", entry.name)
                 async_remove_entry_device(registry, entry, self.config_entry.entry_id)
-        for device_id in gone:
-            self._missing_since.pop(device_id, None)
 
     async def async_refresh_device(self, device_id: str) -> None:
         """Refresh one device (both tiers) after a command and notify entities."""

@@ -2244,9 +2244,9 @@ async def test_the_account_clock_drives_the_gate(
 ) -> None:
     account = make_account(cloud, session)
     assert account.client.gate.clock == cloud.now
-    assert account.client.gate.now() == START
+    assert account.client.gate.clock() == START
     plain = NetroAccount(make_client(cloud, session))
-    assert abs(plain.client.gate.now() - datetime.now(UTC)) < timedelta(seconds=5)
+    assert abs(plain.client.gate.clock() - datetime.now(UTC)) < timedelta(seconds=5)
 
 
 async def test_inventory_is_fresh_only_when_info_was_read(

@@ -73,10 +73,6 @@ class RequestGate:
         #: Requests let through since the gate was made.
         self.sent = 0
 
-    def now(self) -> datetime:
-        """The gate's clock."""
-        return self.clock()
-
     def admit(self, label: str) -> None:
         """Let one request go, or raise RateLimitError without sending it."""
         now = self.clock()
@@ -97,6 +93,16 @@ class RequestGate:
             )
         self._sent.append(now)
         self.sent += 1
+
+    def throttle(self, retry_after: str | None) -> float | None:
+        """Honour a throttling answer's Retry-After header: pause, return seconds.
+
+        Without a usable header nothing is paused (the caller backs off).
+        """
+        seconds = parse_retry_after(retry_after, self.clock())
+        if seconds is not None:
+            self.pause(seconds)
+        return seconds
 
     def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` (never shortening a pause)."""
@@ -181,12 +187,12 @@ async def async_fetch(
         ) as response:
             retry_after = None
             if response.status in THROTTLE_STATUSES:
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"),
-                    gate.now() if gate is not None else datetime.now(UTC),
+                header = response.headers.get("Retry-After")
+                retry_after = (
+                    gate.throttle(header)
+                    if gate is not None
+                    else parse_retry_after(header, datetime.now(UTC))
                 )
-                if retry_after is not None and gate is not None:
-                    gate.pause(retry_after)
             return RawResponse(
                 response.status,
                 CIMultiDict(response.headers),

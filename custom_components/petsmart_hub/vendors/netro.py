@@ -252,7 +252,7 @@ def parse_info(data: Mapping[str, Any], report: ParseReport | None = None) -> Ne
 
 def _upper(value: Any) -> str | None:
     text = to_text(value)
-    return text.strip().upper() if text else None
+    return text.upper() if text else None
 
 
 def _list(

@@ -37,7 +37,7 @@ from .base import (
     VendorAccount,
     VendorError,
 )
-from .http import THROTTLE_STATUSES, RequestGate, async_fetch, parse_retry_after
+from .http import THROTTLE_STATUSES, RequestGate, async_fetch
 from .parse import (
     ParseReport,
     pick,
@@ -260,11 +260,9 @@ class OneNataClient:
                 message = f"code {code} on {method} {path}: {to_str(body.get('msg'))}"
                 if code in THROTTLE_STATUSES and retry_after is None:
                     # a throttling code inside an HTTP 200: its header counts too
-                    retry_after = parse_retry_after(
-                        response.headers.get("Retry-After"), self.gate.now()
+                    retry_after = self.gate.throttle(
+                        response.headers.get("Retry-After")
                     )
-                    if retry_after is not None:
-                        self.gate.pause(retry_after)
                 _raise_for_code(code, message, retry_after)
         return body
 
@@ -554,16 +552,14 @@ def _field_keys(fields: tuple[_Field, ...]) -> list[str]:
     return [key for _attr, keys, _convert in fields for key in keys]
 
 
-#: Keys of a status answer that carry something (``status`` is only the
-#: container of the kind's readings, ``deviceId`` only names the device).
-_DEVICE_STATUS_KEYS: Final = (
-    "isOnline",
-    "online",
-    "batteryLevel",
-    "battery",
-    "lastReportTime",
-    "lastSeen",
-    "alerts",
+#: What a status answer says of every device, whatever its kind. With the
+#: kind's own fields these are the keys that carry something (``status`` is
+#: only the container of the kind's readings, ``deviceId`` only names it).
+_DEVICE_STATUS_FIELDS: Final[tuple[_Field, ...]] = (
+    ("online", ("isOnline", "online"), to_bool),
+    ("battery", ("batteryLevel", "battery"), to_float),
+    ("last_report", ("lastReportTime", "lastSeen"), to_datetime),
+    ("alerts", ("alerts",), to_str_list),
 )
 
 
@@ -579,14 +575,8 @@ def apply_status(
     nested = data.get("status")
     merged = {**data, **nested} if isinstance(nested, dict) else dict(data)
     kind_fields = _STATUS_FIELDS[device.kind]
-    _require_any(merged, (*_DEVICE_STATUS_KEYS, *_field_keys(kind_fields)), "status")
-    common: tuple[_Field, ...] = (
-        ("online", ("isOnline", "online"), to_bool),
-        ("battery", ("batteryLevel", "battery"), to_float),
-        ("last_report", ("lastReportTime", "lastSeen"), to_datetime),
-        ("alerts", ("alerts",), to_str_list),
-    )
-    _apply(device, data, common, report)
+    _require_any(merged, _field_keys(_DEVICE_STATUS_FIELDS + kind_fields), "status")
+    _apply(device, data, _DEVICE_STATUS_FIELDS, report)
     _apply(device.kind_state, merged, kind_fields, report, _prefix(device))
 
 
@@ -595,13 +585,14 @@ def _prefix(device: Device) -> str:
     return f"{STATE_HOLDERS[device.kind][0]}."
 
 
-_LOCATION_KEYS: Final = ("latitude", "lat", "longitude", "lng", "lon")
+_LATITUDE_KEYS: Final = ("latitude", "lat")
+_LONGITUDE_KEYS: Final = ("longitude", "lng", "lon")
 
 
 def parse_location(data: Mapping[str, Any]) -> Location:
     """Map a location object; latitude and longitude are required."""
-    latitude = to_float(pick(data, "latitude", "lat"))
-    longitude = to_float(pick(data, "longitude", "lng", "lon"))
+    latitude = to_float(pick(data, *_LATITUDE_KEYS))
+    longitude = to_float(pick(data, *_LONGITUDE_KEYS))
     if latitude is None or longitude is None:
         raise BadResponseError("location without latitude/longitude")
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
@@ -813,15 +804,13 @@ class OneNataAccount(VendorAccount):
             if kind is DeviceKind.TRACKER
             else None
         )
-        extra: list[tuple[object, dict[str, Any], tuple[_Field, ...]]] = []
-        if slow:
-            for fetch, fields in _SLOW_TIER.get(kind, ()):
-                extra.append(
-                    (device.kind_state, await fetch(client, device.id), fields)
-                )
+        extra = [
+            (await fetch(client, device.id), fields)
+            for fetch, fields in (_SLOW_TIER.get(kind, ()) if slow else ())
+        ]
         if location is not None:
-            _require_any(location, _LOCATION_KEYS, "location")
-        for _target, data, fields in extra:
+            _require_any(location, _LATITUDE_KEYS + _LONGITUDE_KEYS, "location")
+        for data, fields in extra:
             _require_any(data, _field_keys(fields), "slow-tier answer")
         parsed_location: Location | None = None
         if location is not None:
@@ -841,10 +830,10 @@ class OneNataAccount(VendorAccount):
                     self.report.reject("battery", battery)
                 else:
                     device.battery = value
-        for target, data, fields in extra:
-            _apply(target, data, fields, self.report, _prefix(device))
-        if device.litter_box is not None and len(extra) == 2:
-            usage, insights = extra[0][1], extra[1][1]
+        for data, fields in extra:
+            _apply(device.kind_state, data, fields, self.report, _prefix(device))
+        if device.litter_box is not None and extra:
+            (usage, _), (insights, _) = extra  # _SLOW_TIER's order
             alerts = to_str_list(insights.get("alerts"))
             health = usage.get("healthMetrics")
             if isinstance(health, dict):
