@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
@@ -159,6 +160,20 @@ async def test_device_info(
     )
 
 
+async def remove_device(
+    hass: HomeAssistant,
+    hass_ws_client: WebSocketGenerator,
+    entry: MockConfigEntry,
+    device_id: str,
+) -> dict[str, Any]:
+    """Ask, as the device page's Delete does, to remove a device of the entry."""
+    assert await async_setup_component(hass, "config", {})
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(remove_device_command(entry.entry_id, device_id))
+    response: dict[str, Any] = await client.receive_json()
+    return response
+
+
 async def test_remove_only_stale_devices(
     hass: HomeAssistant,
     hass_ws_client: WebSocketGenerator,
@@ -166,14 +181,11 @@ async def test_remove_only_stale_devices(
     init_integration: MockConfigEntry,
 ) -> None:
     """A device the account still has cannot be deleted; a stale one can."""
-    assert await async_setup_component(hass, "config", {})
-    client = await hass_ws_client(hass)
 
     async def remove(device_id: str) -> bool:
-        await client.send_json_auto_id(
-            remove_device_command(init_integration.entry_id, device_id)
+        response = await remove_device(
+            hass, hass_ws_client, init_integration, device_id
         )
-        response = await client.receive_json()
         return bool(response["success"])
 
     current = find_device(hass, "onenata_smart_toy_001")
@@ -204,12 +216,8 @@ async def test_user_may_remove_a_device_the_list_left_out(
     toy = find_device(hass, "onenata_smart_toy_001")
     assert toy is not None  # one list without it: kept
 
-    assert await async_setup_component(hass, "config", {})
-    client = await hass_ws_client(hass)
-    await client.send_json_auto_id(
-        remove_device_command(init_integration.entry_id, toy.id)
-    )
-    assert (await client.receive_json())["success"]
+    response = await remove_device(hass, hass_ws_client, init_integration, toy.id)
+    assert response["success"]
     assert device_registry.async_get(toy.id) is None
 
     # the next polls neither bring it back nor fail
@@ -233,14 +241,9 @@ async def test_no_device_removal_while_the_account_is_down(
     assert not await hass.config_entries.async_setup(init_integration.entry_id)
     assert init_integration.state is ConfigEntryState.SETUP_RETRY
 
-    assert await async_setup_component(hass, "config", {})
-    client = await hass_ws_client(hass)
     device = find_device(hass, "onenata_smart_toy_001")
     assert device is not None
-    await client.send_json_auto_id(
-        remove_device_command(init_integration.entry_id, device.id)
-    )
-    response = await client.receive_json()
+    response = await remove_device(hass, hass_ws_client, init_integration, device.id)
     assert not response["success"]
     assert response["error"]["message"] == (
         "Failed to remove device entry, rejected by integration"
