@@ -14,6 +14,11 @@ zone-state staleness: for every real start and stop of a zone (from the
 simulator's own log), how long until the state we derive showed it. A
 transition is "while watering" when some zone was watering (or had just
 stopped) in the minute before it, and "while idle" otherwise.
+
+A second scenario holds a disagreement for an hour: the controller waters a
+zone it started itself (its own button), which schedules.json never lists, so
+the status says WATERING while no schedule runs. Printed: the calls that hour
+cost, by endpoint, next to an idle hour's.
 """
 
 from __future__ import annotations
@@ -212,6 +217,39 @@ async def run(days: int, seed: int) -> dict[str, Any]:
     }
 
 
+async def hour_of_calls(seed: int, *, disagree: bool) -> dict[str, int]:
+    """The controller's calls, by endpoint, in one hour (idle, or disagreeing)."""
+    sim = NetroSimulator(controllers=1, zones=6, sensors=0, seed=seed)
+    # 11:00 in Los Angeles: the day's smart schedule is long done
+    start = datetime(2026, 6, 1, 18, 0, tzinfo=UTC)
+    now = start
+    sim.clock.set(now)
+    server = await start_server(sim)
+    try:
+        async with aiohttp.ClientSession() as session:
+            account = NetroAccount(
+                NetroClient(session, CONTROLLER, f"{server.url}/npa/v1"),
+                now=lambda: now,
+            )
+            await account.async_get_devices()  # settled: everything read once
+            mark = len(sim.requests)
+            if disagree:
+                sim.water_unlisted(CONTROLLER, 2, 60)
+            end = start + timedelta(hours=1)
+            while now < end:
+                sim.clock.set(now)
+                await account.async_get_devices()
+                planned = account.next_poll(now)
+                now = max(planned or now + timedelta(minutes=1), now + STEP)
+            assert not disagree or sim.controllers[CONTROLLER].status == "WATERING"
+            by_route: dict[str, int] = defaultdict(int)
+            for request in sim.requests[mark:]:
+                by_route[request.path.rsplit("/", 1)[-1]] += 1
+    finally:
+        await server.close()
+    return dict(sorted(by_route.items()))
+
+
 def main() -> None:
     """Parse arguments, run, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -225,7 +263,6 @@ def main() -> None:
     VERBOSE = args.verbose
     began = time.monotonic()
     result = asyncio.run(run(args.days, args.seed))
-    took = time.monotonic() - began
     print(f"Netro budget benchmark: {result['days']} simulated days, seed {args.seed}")
     print(
         f"  calls/day (controller + sensor): mean {result['calls_mean']:.1f}, max {result['calls_max']}"
@@ -245,6 +282,11 @@ def main() -> None:
     )
     routes = ", ".join(f"{k} {v:.0f}" for k, v in result["by_route"].items())
     print(f"  calls/day by endpoint: {routes}")
+    for label, disagree in (("idle hour", False), ("disagreement hour", True)):
+        hour = asyncio.run(hour_of_calls(args.seed, disagree=disagree))
+        detail = ", ".join(f"{k} {v}" for k, v in hour.items())
+        print(f"  {label + ':':19} {sum(hour.values())} calls ({detail})")
+    took = time.monotonic() - began
     print(f"  wall time: {took:.1f} s")
 
 

@@ -4,6 +4,18 @@ This module is the HTTP side: routes, keys and the daily token budget, the
 fleet and the helpers tests and benchmarks use. What devices do lives in
 `netro_devices`; what each API answers lives in `netro_api`.
 
+Answers have the shapes real devices send, beyond the doc: info.json's device
+(or sensor) carries "last_active", the device's own latest contact with the
+cloud (a controller's 15-minute check-in, a sensor's newest hourly reading),
+never later than meta.time; battery-powered devices (Whisperer sensors, Pixie
+controllers) add "battery_level" as a 0-1 fraction, and sensor_data.json rows
+each carry "battery_level" as an integer percent (a sensor's info.json syncs
+weekly, so it lags the rows). A Pixie's moistures.json stops two days before
+today (`SimController.moisture_stale_days`) until set_moisture.json is called.
+`NetroSimulator.water_unlisted` starts a run at the controller itself: status
+says WATERING while schedules.json lists nothing running. `netro_devices` tells
+the details.
+
 Keys are device serials. Every call made with a valid key spends one of the
 key's `daily_limit` tokens for the current UTC day of the simulator clock, even
 when it then fails with code 4 or 6; once none are left every call answers
@@ -26,7 +38,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 import random
 import string
 from typing import Any, ClassVar
@@ -154,6 +166,16 @@ class NetroSimulator(BaseSimulator):
         if device is None:
             raise KeyError(serial)
         device.set_online(self.clock.now(), online)
+
+    def water_unlisted(self, serial: str, zone: int, minutes: float) -> None:
+        """Start a run at the controller itself (its own button), now.
+
+        It waters `zone` for `minutes` like a manual run but schedules.json
+        never lists it. Nothing runs if the controller is offline or in STANDBY.
+        """
+        self.controllers[serial].water_unlisted(
+            self.clock.now(), zone, timedelta(minutes=minutes)
+        )
 
     def zone_watering(self, serial: str) -> dict[int, bool]:
         """The truth: which zones of a controller water right now."""

@@ -257,20 +257,10 @@ def info_data(ctx: Ctx) -> JSON:
     """GET info.json: the controller, or the sensor in the configured shape."""
     device = ctx.device
     if isinstance(device, SimController):
-        return {"device": device.to_json()}
+        return {"device": device.to_json(ctx.now)}
     if ctx.sensor_info_shape == "device":
-        return {
-            "device": {
-                "name": device.name,
-                "zone_num": 0,
-                "serial": device.serial,
-                "version": device.version,
-                "status": device.status,
-                "sw_version": device.sw_version,
-                "zones": [],
-            }
-        }
-    return {"sensor": device.to_json()}
+        return {"device": device.device_json(ctx.now)}
+    return {"sensor": device.to_json(ctx.now)}
 
 
 def _month_around(ctx: Ctx) -> tuple[date, date]:

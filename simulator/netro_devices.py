@@ -12,12 +12,44 @@ Automatic schedules are generated one local day at a time: every enabled zone
 waters once a day, zones one after another from 05:00 local. SMART and ASSISTANT
 zones get "SMART" schedules, TIMER zones get "FIX" ones (from programs). One valve
 runs at a time: a schedule that starts while another executes cuts it short,
-except that an automatic schedule never interrupts a MANUAL one (it is dropped).
+except that an automatic schedule never interrupts a MANUAL or unlisted run (it
+is dropped).
 A controller in STANDBY, or offline, drops the schedules that come due.
 
+A run can also start at the controller itself (its own button):
+`SimController.water_unlisted` waters a zone at once, like a MANUAL run (status
+WATERING, events 3 and 4, the run is logged, moisture rises, stop_water, STANDBY
+and going offline end it, automatic schedules never interrupt it), but
+schedules.json never lists it.
+
+What info.json adds to the doc's fields, as real devices send it:
+
+* "last_active", the device's latest contact with the cloud (UTC, no zone, never
+  later than meta.time). A controller checks in every `CHECK_IN_INTERVAL` (15
+  minutes) at a seeded offset: its latest check-in up to now while online, the
+  latest one up to the moment it went offline while offline. A sensor's is the
+  time of its newest hourly reading; it has none (and omits the field) before
+  its first reading.
+* "battery_level", a 0-1 fraction with two decimals, for battery-powered devices
+  only: sensors (Whisperer) and controllers whose `battery_powered` is set (the
+  "Pixie" model; Sprite and Spark send none). A battery starts at a seeded level
+  in [80, 100] percent at installation (a sensor's `installed`, a controller's
+  history start) and drains a seeded 0.5-1.5 points a day, never below 5. A
+  controller reports its level now; a sensor syncs it to the cloud every 7 days
+  from installation, so its info.json lags its sensor_data.json rows, which each
+  carry the level at their time as an integer percent (unless `row_battery` is
+  cleared).
+
+A controller with `moisture_stale_days` > 0 (2 for the Pixie model, as seen in a
+real capture) lists no moisture record dated after local today minus that many
+days: the cloud's estimate has stopped. set_moisture.json sets it back to 0, the
+user's override being a fresh value, so today's overridden record shows.
+
 Moving the clock backwards (`SimClock.set` to an earlier time, or a negative
-`advance`) rebuilds the world at the new time: history, manual schedules and
-overrides are forgotten; configuration, online and standby state are kept.
+`advance`) rebuilds the world at the new time: history, manual schedules, unlisted
+runs and overrides are forgotten; configuration, online and standby state are
+kept (an offline controller counts as gone offline at the new time, unless it
+went offline earlier than that).
 
 Everything random is derived from the seed, so two simulators built alike
 answer alike.
@@ -53,6 +85,8 @@ SMART_CYCLE = (SMART, SMART, ASSISTANT, TIMER)
 SOURCE_SMART = "SMART"
 SOURCE_FIX = "FIX"
 SOURCE_MANUAL = "MANUAL"
+SOURCE_LOCAL = "LOCAL"  # a run started at the controller itself: never listed
+AUTOMATIC_SOURCES = (SOURCE_SMART, SOURCE_FIX)
 VALID = "VALID"
 EXECUTING = "EXECUTING"
 EXECUTED = "EXECUTED"
@@ -99,6 +133,18 @@ RAIN_SKIP_MM = 3.0  # reported rain that makes SMART schedules skip the day
 # Requests racing each other may see the clock a hair apart; only a bigger step
 # back counts as moving the clock backwards.
 REWIND_TOLERANCE = timedelta(seconds=1)
+# Controllers check in with the cloud this often, at a seeded offset.
+CHECK_IN_INTERVAL = timedelta(minutes=15)
+SENSOR_INTERVAL = timedelta(hours=1)  # a sensor reports once an hour
+# Batteries: level at installation (percent), drain (points a day), floor.
+BATTERY_MODELS = frozenset({"Pixie"})  # battery-powered controller models
+BATTERY_START = (80.0, 100.0)
+BATTERY_DRAIN = (0.5, 1.5)
+BATTERY_FLOOR = 5.0
+BATTERY_SYNC_INTERVAL = timedelta(days=7)  # a sensor's info.json battery refresh
+# Models whose cloud moisture estimate lags (days), as a real Pixie capture shows.
+MOISTURE_STALE_DAYS_BY_MODEL = {"Pixie": 2}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MANUAL_ID_BASE = 1_000_000_000
 EVENT_ID_BASE = 600_000_000
 
@@ -134,6 +180,30 @@ def next_utc_midnight(now: datetime) -> datetime:
 def seeded(seed: int, *salt: object) -> random.Random:
     """Return a random generator derived from the seed and `salt`."""
     return random.Random(":".join(map(str, (seed, *salt))))
+
+
+def latest_tick(at: datetime, every: timedelta, offset: timedelta) -> datetime:
+    """Return the latest time <= `at` of the series EPOCH + offset + n * every."""
+    return EPOCH + offset + (at - offset - EPOCH) // every * every
+
+
+@dataclass(frozen=True)
+class Battery:
+    """A battery: `start` percent at installation, losing `drain` points a day."""
+
+    start: float
+    drain: float
+
+    def level(self, installed: datetime, at: datetime) -> float:
+        """Return the level (percent) at `at`, never below BATTERY_FLOOR."""
+        days = max(0.0, (at - installed).total_seconds() / 86400)
+        return max(BATTERY_FLOOR, self.start - self.drain * days)
+
+
+def new_battery(seed: int, serial: str) -> Battery:
+    """Return the seeded battery of device `serial`."""
+    rng = seeded(seed, serial, "battery")
+    return Battery(rng.uniform(*BATTERY_START), rng.uniform(*BATTERY_DRAIN))
 
 
 class Ids:
@@ -298,7 +368,16 @@ class SimController:
     sw_version: str = CONTROLLER_SW_VERSION
     online: bool = True
     standby: bool = False
+    # None: from the model (BATTERY_MODELS); set it to force either way.
+    battery_powered: bool | None = None
+    moisture_stale_days: int = 0  # moistures.json hides records newer than this
+    offline_since: datetime | None = None  # set while offline
     world: World | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        """Derive `battery_powered` from the model unless it was given."""
+        if self.battery_powered is None:
+            self.battery_powered = self.model in BATTERY_MODELS
 
     # --- reading -------------------------------------------------------------
 
@@ -318,17 +397,48 @@ class SimController:
         """The enabled zones, in order."""
         return [zone for zone in self.zones.values() if zone.enabled]
 
-    def to_json(self) -> JSON:
-        """Return the device as info.json shows it."""
-        return {
+    @cached_property
+    def battery(self) -> Battery:
+        """The seeded battery (only reported when `battery_powered`)."""
+        return new_battery(self.seed, self.serial)
+
+    @cached_property
+    def check_in_offset(self) -> timedelta:
+        """When, within every CHECK_IN_INTERVAL, this controller checks in."""
+        rng = seeded(self.seed, self.serial, "check_in")
+        return timedelta(seconds=rng.randrange(int(CHECK_IN_INTERVAL.total_seconds())))
+
+    def last_active(self, now: datetime) -> datetime:
+        """The latest check-in: up to now, or up to going offline while offline."""
+        until = now
+        if not self.online and self.offline_since is not None:
+            until = min(now, self.offline_since)
+        return latest_tick(until, CHECK_IN_INTERVAL, self.check_in_offset)
+
+    def battery_level(self, now: datetime) -> float | None:
+        """The battery as info.json gives it (a 0-1 fraction), if battery-powered."""
+        if not self.battery_powered:
+            return None
+        start = self.settle(now).start
+        return round(self.battery.level(start, now) / 100, 2)
+
+    def to_json(self, now: datetime) -> JSON:
+        """Return the device as info.json shows it at `now`."""
+        self.settle(now)
+        device: JSON = {
             "name": self.name,
             "zone_num": len(self.zones),
             "serial": self.serial,
             "version": self.version,
             "status": self.status,
             "sw_version": self.sw_version,
-            "zones": [zone.to_json() for zone in self.zones.values()],
+            "last_active": fmt_time(self.last_active(now)),
         }
+        battery = self.battery_level(now)
+        if battery is not None:
+            device["battery_level"] = battery
+        device["zones"] = [zone.to_json() for zone in self.zones.values()]
+        return device
 
     def local_date(self, when: datetime) -> date:
         """Return the controller's local date at `when`."""
@@ -359,8 +469,14 @@ class SimController:
     def moistures(
         self, now: datetime, first: date, last: date, zones: list[int] | None
     ) -> list[JSON]:
-        """Return the daily moisture records of enabled zones in [first, last]."""
+        """Return the daily moisture records of enabled zones in [first, last].
+
+        Records dated after local today minus `moisture_stale_days` are hidden.
+        """
         world = self.settle(now)
+        last = min(
+            last, self.local_date(now) - timedelta(days=self.moisture_stale_days)
+        )
         enabled = {zone.ith for zone in self.enabled_zones}
         return [
             {
@@ -423,6 +539,23 @@ class SimController:
             start = schedule.end
         return created
 
+    def water_unlisted(self, now: datetime, zone: int, duration: timedelta) -> Schedule:
+        """Water `zone` for `duration` from now, started at the controller itself.
+
+        It runs like a MANUAL run (events 3 and 4, logged, automatic schedules
+        never interrupt it, stop_water, STANDBY and going offline end it) but
+        schedules.json never lists it. Offline or in STANDBY it does not run: the
+        returned run is then `dropped`.
+        """
+        if zone not in self.zones:
+            raise KeyError(zone)
+        if duration <= timedelta(0):
+            raise ValueError("duration must be positive")
+        world = self.settle(now)
+        run = Schedule(self.ids.manual(), zone, now, now + duration, SOURCE_LOCAL)
+        self._start(world, run)
+        return run
+
     def stop_water(self, now: datetime) -> None:
         """End the executing schedule and drop every manual one still to come."""
         world = self.settle(now)
@@ -467,6 +600,7 @@ class SimController:
         if not online and world.running is not None:
             self._end(world, world.running, now)
         self.online = online
+        self.offline_since = None if online else now
         self._event(
             world,
             EVENT_ONLINE if online else EVENT_OFFLINE,
@@ -475,8 +609,12 @@ class SimController:
         )
 
     def set_moisture(self, now: datetime, zones: list[int], moisture: int) -> None:
-        """Override the estimated moisture of `zones`, today's record included."""
+        """Override the estimated moisture of `zones`, today's record included.
+
+        The override is a fresh value: the moisture records are no longer stale.
+        """
         world = self.settle(now)
+        self.moisture_stale_days = 0
         today = self.local_date(now)
         for zone in zones:
             world.levels[zone] = Level(moisture, now, self._drying_rate(zone, today))
@@ -489,6 +627,10 @@ class SimController:
         world = self.world
         if world is None or now < world.settled - REWIND_TOLERANCE:
             world = self.world = self._new_world(now)
+            if not self.online and (
+                self.offline_since is None or self.offline_since > now
+            ):
+                self.offline_since = now
         now = max(now, world.settled)
         self._generate(world, self.local_date(now))
         while True:
@@ -556,7 +698,10 @@ class SimController:
             return
         running = world.running
         if running is not None:
-            if running.source == SOURCE_MANUAL and schedule.source != SOURCE_MANUAL:
+            if (
+                schedule.source in AUTOMATIC_SOURCES
+                and running.source not in AUTOMATIC_SOURCES
+            ):
                 schedule.dropped = True
                 return
             self._end(world, running, schedule.start)
@@ -628,6 +773,7 @@ def new_controller(
     serial = f"CTRL{index:08d}"
     base = CONTROLLER_NAMES[(index - 1) % len(CONTROLLER_NAMES)]
     rounds = (index - 1) // len(CONTROLLER_NAMES)
+    model = base.rsplit(" ", 1)[-1]
     controller = SimController(
         serial=serial,
         index=index,
@@ -635,7 +781,8 @@ def new_controller(
         tz=tz,
         seed=seed,
         ids=ids,
-        model=base.rsplit(" ", 1)[-1],
+        model=model,
+        moisture_stale_days=MOISTURE_STALE_DAYS_BY_MODEL.get(model, 0),
     )
     for ith in range(1, zones + 1):
         rng = seeded(seed, serial, "zone", ith)
@@ -665,6 +812,7 @@ class SimSensor:
     version: str = SENSOR_VERSION
     sw_version: str = SENSOR_SW_VERSION
     online: bool = True
+    row_battery: bool = True  # sensor_data.json rows carry "battery_level"
     installed: datetime | None = None  # readings begin here (set on first use)
     seen: datetime | None = None  # the latest time it was looked at
     offline: list[tuple[datetime, datetime | None]] = field(default_factory=list)
@@ -675,7 +823,12 @@ class SimSensor:
         """ONLINE or OFFLINE."""
         return ONLINE if self.online else OFFLINE
 
-    def to_json(self) -> JSON:
+    @cached_property
+    def battery(self) -> Battery:
+        """The seeded battery."""
+        return new_battery(self.seed, self.serial)
+
+    def to_json(self, now: datetime) -> JSON:
         """Return the sensor as info.json shows it (the "sensor" shape)."""
         return {
             "name": self.name,
@@ -683,7 +836,56 @@ class SimSensor:
             "status": self.status,
             "version": self.version,
             "sw_version": self.sw_version,
+            **self._reported(now),
         }
+
+    def device_json(self, now: datetime) -> JSON:
+        """Return the sensor as a zoneless info.json "device" (the other shape)."""
+        return {
+            "name": self.name,
+            "zone_num": 0,
+            "serial": self.serial,
+            "version": self.version,
+            "status": self.status,
+            "sw_version": self.sw_version,
+            **self._reported(now),
+            "zones": [],
+        }
+
+    def _reported(self, now: datetime) -> JSON:
+        """info.json's last_active (if it has a reading yet) and battery_level."""
+        reported: JSON = {}
+        last = self.last_reading(now)
+        if last is not None:
+            reported["last_active"] = fmt_time(last)
+        reported["battery_level"] = self.synced_battery(now)
+        return reported
+
+    def last_reading(self, now: datetime) -> datetime | None:
+        """The time of the newest reading up to `now`, if any."""
+        installed = self.settle(now)
+        offset = self._offset()
+        at = latest_tick(now, SENSOR_INTERVAL, offset)
+        while at >= installed:
+            since = next(
+                (
+                    since
+                    for since, until in self.offline
+                    if since <= at and (until is None or at < until)
+                ),
+                None,
+            )
+            if since is None:
+                return at
+            at = latest_tick(since - timedelta.resolution, SENSOR_INTERVAL, offset)
+        return None
+
+    def synced_battery(self, now: datetime) -> float:
+        """The level (a 0-1 fraction) of the latest weekly sync, as info.json has it."""
+        installed = self.settle(now)
+        syncs = max(0, (now - installed) // BATTERY_SYNC_INTERVAL)
+        synced = installed + syncs * BATTERY_SYNC_INTERVAL
+        return round(self.battery.level(installed, synced) / 100, 2)
 
     def settle(self, now: datetime) -> datetime:
         """Install the sensor a month back on first use (or after time went back)."""
@@ -719,7 +921,11 @@ class SimSensor:
             if at > now or at >= end:
                 return found
             if at >= begin and not self._was_offline(at):
-                found.append(self._reading(hour, at))
+                reading = self._reading(hour, at)
+                if self.row_battery:
+                    level = round(self.battery.level(installed, at))
+                    reading = {**reading, "battery_level": level}
+                found.append(reading)
             hour += 1
 
     def _offset(self) -> timedelta:

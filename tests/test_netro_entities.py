@@ -131,7 +131,10 @@ async def test_controller_entities(
     assert state(hass, CONNECTIVITY) == "on"
     assert state(hass, ENABLED) == "on"
     assert state(hass, STOP) == "unknown"  # never pressed
-    assert state(hass, LAST_REPORT) == ts(at(10, 0))
+    # when the controller last checked in with the cloud, not when we asked
+    last_active = sim_controller(netro).last_active(at(10, 0))
+    assert state(hass, LAST_REPORT) == ts(last_active)
+    assert last_active < at(10, 0)
 
     calls = hass.states.get(CALLS)
     assert calls.state == str(netro.sim.tokens_remaining(CONTROLLER_KEY)) == "1997"
@@ -250,6 +253,7 @@ async def test_device_info(
     assert controller.manufacturer == "Netro"
     assert controller.serial_number == CONTROLLER_KEY
     assert controller.sw_version == sim_controller(netro).sw_version == "2.2.0"
+    assert controller.hw_version == sim_controller(netro).version == "2.2"
     assert controller.via_device_id is None
     assert entry_ids(controller) == {netro_controller.entry_id}
 
@@ -271,6 +275,7 @@ async def test_device_info(
     assert sensor.model == "Whisperer"
     assert sensor.serial_number == SENSOR_KEY
     assert sensor.sw_version == netro.sim.sensors[SENSOR_KEY].sw_version
+    assert sensor.hw_version == netro.sim.sensors[SENSOR_KEY].version
     assert sensor.via_device_id is None
     assert entry_ids(sensor) == {netro_sensor.entry_id}
 

@@ -84,6 +84,11 @@ def _wait(err: RateLimitError) -> float:
     return -1.0 if err.retry_after is None else err.retry_after
 
 
+def _registry_fields(device: Device) -> tuple[str | None, ...]:
+    """What of a device the device registry shows."""
+    return (device.name, device.model, device.serial, device.firmware, device.hardware)
+
+
 def error_translation_key(err: VendorError) -> str:
     """Name the translated message that explains a vendor error."""
     if isinstance(err, AuthError):
@@ -134,6 +139,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         #: monotonic time at which each device's slow tier is next due
         self._slow_due: dict[str, float] = {}
+        #: Device id -> what the device registry was last given for it (a
+        #: vendor may update the very Device objects we hold, so the fields
+        #: before a refresh are remembered here, not read off the object).
+        self._registry_shown: dict[str, tuple[str | None, ...]] = {}
         self._streams: dict[str, StreamInfo] = {}
         #: Device id -> fresh, complete listings in a row that left it out.
         self._missing_since: dict[str, int] = {}
@@ -246,15 +255,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             if known is None or known.kind is not fresh.kind:
                 self._fill_from_registry(fresh)
                 devices[fresh.id] = fresh
+                self._registry_shown[fresh.id] = _registry_fields(fresh)
                 continue
-            before = (known.name, known.model, known.serial, known.firmware)
             if fresh.name_reported:
                 known.name = fresh.name
                 known.name_reported = True
             known.model = fresh.model or known.model
             known.serial = fresh.serial or known.serial
             known.firmware = fresh.firmware or known.firmware
-            if (known.name, known.model, known.serial, known.firmware) != before:
+            known.hardware = fresh.hardware or known.hardware
+            shown = _registry_fields(known)
+            if self._registry_shown.get(known.id) != shown:
+                self._registry_shown[known.id] = shown
                 renamed.append(known)
             devices[fresh.id] = known
         return devices, renamed
@@ -274,6 +286,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         device.model = device.model or entry.model
         device.serial = device.serial or entry.serial_number
         device.firmware = device.firmware or entry.sw_version
+        device.hardware = device.hardware or entry.hw_version
 
     async def _async_confirm_missing(
         self,
@@ -417,7 +430,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         return None
 
     def _update_registry(self, devices: list[Device]) -> None:
-        """Carry a new name, model, serial or firmware into the device registry.
+        """Carry a new name, model, serial or version into the device registry.
 
         Only values the cloud sent: a missing one never clears what is there.
         """
@@ -436,6 +449,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 model=device.model or entry.model,
                 serial_number=device.serial or entry.serial_number,
                 sw_version=device.firmware or entry.sw_version,
+                hw_version=device.hardware or entry.hw_version,
             )
 
     def _forget(self, present: set[str], gone: set[str]) -> None:
@@ -446,6 +460,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         """
         for device_id in set(self._slow_due) - present:
             del self._slow_due[device_id]
+        for device_id in set(self._registry_shown) - present:
+            del self._registry_shown[device_id]
         for device_id in set(self._streams) - present:
             del self._streams[device_id]
         if not gone:

@@ -17,6 +17,7 @@ TO_REDACT = {
     "unique_id",
     "id",
     "serial",
+    "via_device",  # a device id: a Netro zone's names its controller's serial
     "latitude",
     "longitude",
     "altitude",

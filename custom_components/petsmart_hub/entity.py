@@ -44,6 +44,7 @@ def device_info(coordinator: PetSmartHubCoordinator, device: Device) -> DeviceIn
         name=device.name,
         serial_number=device.serial,
         sw_version=device.firmware,
+        hw_version=device.hardware,
     )
     if device.via_device is None:
         return info

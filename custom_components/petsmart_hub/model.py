@@ -8,7 +8,7 @@ Assistant, so vendor modules can use it too.
 from __future__ import annotations
 
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 import math
 from typing import Any, Final
@@ -361,7 +361,10 @@ class ZoneState:
     index: int = 0
     enabled: bool = True
     smart: str | None = None  # SMART, ASSISTANT, TIMER
+    #: None while the newest estimate is too old to pass for today's.
     moisture: float | None = reading(Quantity.PERCENT)  # percent
+    #: The (local) date the newest moisture estimate is for, even a too-old one.
+    moisture_date: date | None = None
     watering: bool | None = None
     next_start: datetime | None = None
     last_end: datetime | None = None
@@ -391,8 +394,10 @@ class Device:
     model: str | None = None
     serial: str | None = None
     firmware: str | None = None
+    hardware: str | None = None  # hardware version
     online: bool | None = None
     battery: float | None = reading(Quantity.BATTERY)  # percent
+    #: When the device itself last reported to its cloud (not when we asked).
     last_report: datetime | None = None
     alerts: list[str] = field(default_factory=list)
     feeder: FeederState | None = None

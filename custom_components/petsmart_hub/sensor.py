@@ -129,6 +129,15 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         suggested_display_precision=0,
         value_fn=_zone(lambda s: s.moisture),
+        # the local date of the newest estimate: it can be days old (and is
+        # unknown once too old), so the date is always there to see
+        attrs_fn=lambda device: {
+            "measured_on": (
+                device.zone.moisture_date.isoformat()
+                if device.zone and device.zone.moisture_date
+                else None
+            )
+        },
     ),
     PetSmartSensorEntityDescription(
         key="next_watering",

@@ -189,6 +189,8 @@ async def check_registry(
     controller_device = devices[f"netro_{controller.serial}"]
     assert controller_device["name"] == controller.name
     assert controller_device["serial_number"] == controller.serial
+    assert controller_device["hw_version"] == controller.version
+    assert controller_device["sw_version"] == controller.sw_version
     for ith, zone in controller.zones.items():
         if zone.enabled:
             zone_device = devices[f"netro_{controller.serial}_zone{ith}"]
@@ -270,6 +272,10 @@ async def check_values(stack: Stack, since: datetime) -> None:
     )
     assert 0 <= number(await state("sensor.front_lawn_moisture")) <= 100
     assert 0 <= number(await state("sensor.whisperer_1_moisture")) <= 100
+    # a real Whisperer's battery: a percent in the rows, a fraction in info.json
+    assert 5 <= number(await state("sensor.whisperer_1_battery")) <= 100
+    moisture = await state("sensor.front_lawn_moisture") or {}
+    assert moisture["attributes"]["measured_on"]  # the estimate's local date
     remaining = number(
         await state("sensor.front_yard_sprite_api_calls_remaining_today")
     )

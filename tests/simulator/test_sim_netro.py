@@ -20,7 +20,14 @@ from simulator.__main__ import parse_args, serve
 from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.netro import BASE_PATH, ENDPOINTS, NetroError
 from simulator.netro_api import Ctx
-from simulator.netro_devices import RAIN_SKIP_MM, add_months
+from simulator.netro_devices import (
+    CHECK_IN_INTERVAL,
+    RAIN_SKIP_MM,
+    Ids,
+    SimController,
+    add_months,
+    new_controller,
+)
 
 from . import Reply
 
@@ -42,6 +49,7 @@ SCHEDULE_KEYS = {
 }  # fmt: skip
 SENSOR_DATA_KEYS = {
     "id", "time", "local_date", "local_time", "moisture", "sunlight", "celsius", "fahrenheit",
+    "battery_level",
 }  # fmt: skip
 DOC_APIS = {
     "info", "schedules", "moisture", "moistures", "events", "set_status", "water",
@@ -343,7 +351,8 @@ async def test_transaction_ids_are_unique(npa: Npa) -> None:
 async def test_controller_info_is_the_doc_device(npa: Npa) -> None:
     device = ok(await npa.get("info"))["device"]
     assert list(device) == [
-        "name", "zone_num", "serial", "version", "status", "sw_version", "zones",
+        "name", "zone_num", "serial", "version", "status", "sw_version", "last_active",
+        "zones",
     ]  # fmt: skip
     assert device["serial"] == CTRL
     assert device["name"] == "Front Yard Sprite"
@@ -377,6 +386,8 @@ async def test_controller_info_is_the_doc_device(npa: Npa) -> None:
                     "status": "ONLINE",
                     "version": "1.0",
                     "sw_version": "1.1.2",
+                    "last_active": "2024-06-15T10:27:16",
+                    "battery_level": 0.65,
                 }
             },
         ),
@@ -390,6 +401,8 @@ async def test_controller_info_is_the_doc_device(npa: Npa) -> None:
                     "version": "1.0",
                     "status": "ONLINE",
                     "sw_version": "1.1.2",
+                    "last_active": "2024-06-15T10:27:16",
+                    "battery_level": 0.65,
                     "zones": [],
                 }
             },
@@ -397,7 +410,9 @@ async def test_controller_info_is_the_doc_device(npa: Npa) -> None:
     ],
 )
 async def test_sensor_info_shapes(npa: Npa, expected: dict[str, Any]) -> None:
-    assert ok(await npa.get("info", key=SENS)) == expected
+    data = ok(await npa.get("info", key=SENS))
+    assert data == expected
+    assert list(data[next(iter(expected))]) == list(expected[next(iter(expected))])
 
 
 async def test_moisture_is_an_alias_of_moistures(npa: Npa) -> None:
@@ -1479,6 +1494,466 @@ async def test_offline_sensor_stops_reporting(npa: Npa, netro: NetroSimulator) -
     netro.clock.advance(3600)
     after = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
     assert len(after) == len(before) + 1
+
+
+# --- what real devices add: last_active, battery_level, stale moisture -----------------
+
+PIXIE = "CTRL00000003"  # "Garden Pixie", the third controller of a fleet
+
+
+async def info_of(npa: Npa, key: str = CTRL) -> tuple[dict[str, Any], datetime]:
+    """info.json's device (or sensor) object and meta.time."""
+    reply = await npa.get("info", key=key)
+    data = ok(reply)
+    [item] = data.values()
+    return item, parse(reply.body["meta"]["time"])
+
+
+def is_check_in(controller: SimController, at: datetime) -> bool:
+    """Whether `at` is one of the controller's 15-minute check-ins."""
+    offset = controller.check_in_offset
+    return (at - offset - datetime(1970, 1, 1, tzinfo=UTC)) % CHECK_IN_INTERVAL == (
+        timedelta(0)
+    )
+
+
+async def test_controller_last_active_is_its_latest_check_in(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    controller = netro.controllers[CTRL]
+    device, meta_time = await info_of(npa)
+    last = parse(device["last_active"])
+    assert is_check_in(controller, last)
+    assert meta_time - CHECK_IN_INTERVAL < last <= meta_time
+    assert last != meta_time  # the device's contact, not the call
+    netro.clock.advance(CHECK_IN_INTERVAL.total_seconds())
+    device, meta_time = await info_of(npa)
+    assert parse(device["last_active"]) == last + CHECK_IN_INTERVAL
+    # Exactly at a check-in it is that check-in; a hair before, the previous one.
+    tick = last + 10 * CHECK_IN_INTERVAL
+    assert controller.last_active(tick) == tick
+    assert controller.last_active(tick - timedelta(microseconds=1)) == (
+        tick - CHECK_IN_INTERVAL
+    )
+
+
+def test_check_in_offsets_are_seeded_per_serial() -> None:
+    def offsets(seed: int) -> list[timedelta]:
+        sim = NetroSimulator(controllers=3, seed=seed)
+        return [c.check_in_offset for c in sim.controllers.values()]
+
+    assert offsets(1) == offsets(1)
+    assert offsets(1) != offsets(2)
+    assert len(set(offsets(1))) == 3
+    assert all(timedelta(0) <= o < CHECK_IN_INTERVAL for o in offsets(1))
+
+
+async def test_controller_last_active_stops_while_offline(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    controller = netro.controllers[CTRL]
+    before, _ = await info_of(npa)
+    netro.clock.advance(20 * 60)
+    netro.set_online(CTRL, False)
+    went_offline = controller.offline_since
+    assert went_offline is not None
+    assert abs(went_offline - netro.clock.now()) < timedelta(seconds=1)
+    netro.clock.advance(5 * 3600)
+    device, meta_time = await info_of(npa)
+    assert device["status"] == "OFFLINE"
+    last = parse(device["last_active"])
+    assert last == controller.last_active(went_offline)
+    assert went_offline - CHECK_IN_INTERVAL < last <= went_offline
+    assert last > parse(before["last_active"])
+    assert meta_time - last > timedelta(hours=5)
+    netro.set_online(CTRL, True)
+    assert controller.offline_since is None
+    device, meta_time = await info_of(npa)
+    assert meta_time - CHECK_IN_INTERVAL < parse(device["last_active"]) <= meta_time
+
+
+async def test_controller_last_active_after_the_clock_goes_back(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    controller = netro.controllers[CTRL]
+    netro.set_online(CTRL, False)
+    netro.clock.set(T0 - timedelta(days=3))
+    device, meta_time = await info_of(npa)
+    assert device["status"] == "OFFLINE"
+    # Rebuilt: it counts as gone offline at the new time, never in the future.
+    assert controller.offline_since is not None
+    assert controller.offline_since <= netro.clock.now()
+    assert meta_time - CHECK_IN_INTERVAL < parse(device["last_active"]) <= meta_time
+    # A controller set offline by hand before anyone looked at it as well.
+    other = NetroSimulator(controllers=2)
+    other.controllers[CTRL2].online = False
+    other.clock.set(T0)
+    now = other.clock.now()
+    assert T0 - CHECK_IN_INTERVAL < other.controllers[CTRL2].last_active(now) <= now
+    assert other.controllers[CTRL2].offline_since is None
+    other.controllers[CTRL2].to_json(now)
+    assert other.controllers[CTRL2].offline_since == now
+
+
+@pytest.mark.parametrize("options", [{"controllers": 3}])
+async def test_last_active_is_never_later_than_meta_time(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    for step in range(12):
+        netro.clock.advance(7 * 60 + 13)
+        if step == 5:
+            netro.set_online(CTRL, False)
+        for key in (CTRL, CTRL2, PIXIE, SENS):
+            item, meta_time = await info_of(npa, key)
+            assert TIME_RE.fullmatch(item["last_active"])
+            assert parse(item["last_active"]) <= meta_time
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [({"sensor_info_shape": "sensor"}, "sensor"), ({"sensor_info_shape": "device"}, "device")],
+)  # fmt: skip
+async def test_sensor_last_active_is_its_newest_reading(
+    npa: Npa, netro: NetroSimulator, name: str
+) -> None:
+    async def newest_reading() -> datetime:
+        readings = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
+        return parse(readings[-1]["time"])
+
+    data = ok(await npa.get("info", key=SENS))
+    assert list(data) == [name]
+    newest = await newest_reading()
+    assert parse(data[name]["last_active"]) == newest
+    netro.clock.advance(3600)
+    item, meta_time = await info_of(npa, SENS)
+    assert (
+        parse(item["last_active"])
+        == await newest_reading()
+        == newest + timedelta(hours=1)
+    )
+    assert meta_time - parse(item["last_active"]) < timedelta(hours=1)
+    # Offline: no readings, so last_active stays where the readings stopped.
+    netro.set_online(SENS, False)
+    netro.clock.advance(5 * 3600)
+    item, meta_time = await info_of(npa, SENS)
+    assert parse(item["last_active"]) == await newest_reading()
+    assert meta_time - parse(item["last_active"]) > timedelta(hours=5)
+    netro.set_online(SENS, True)
+    netro.clock.advance(3600)
+    item, _ = await info_of(npa, SENS)
+    assert parse(item["last_active"]) == await newest_reading()
+    assert parse(item["last_active"]) > netro.clock.now() - timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [({"sensor_info_shape": "sensor"}, "sensor"), ({"sensor_info_shape": "device"}, "device")],
+)  # fmt: skip
+async def test_sensor_without_a_reading_has_no_last_active(
+    npa: Npa, netro: NetroSimulator, name: str
+) -> None:
+    sensor = netro.sensors[SENS]
+    sensor.settle(netro.clock.now())
+    sensor.installed = netro.clock.now()  # nothing reported yet (next at :27:16)
+    data = ok(await npa.get("info", key=SENS))
+    assert "last_active" not in data[name]
+    assert data[name]["battery_level"] > 0.79  # the level at installation
+    assert ok(await npa.get("sensor_data", key=SENS))["sensor_data"] == []
+
+
+async def test_sensor_rows_carry_a_draining_battery_percent(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    readings = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
+    levels = [r["battery_level"] for r in readings]
+    assert all(isinstance(level, int) for level in levels)
+    assert all(a >= b for a, b in pairwise(levels))
+    assert 80 <= levels[0] <= 100  # the first reading is at installation
+    days = (parse(readings[-1]["time"]) - parse(readings[0]["time"])).days
+    assert days == 31
+    assert 0.5 * days - 1 <= levels[0] - levels[-1] <= 1.5 * days + 1
+    sensor = netro.sensors[SENS]
+    installed = sensor.installed
+    assert installed is not None
+    assert levels[-1] == round(
+        sensor.battery.level(installed, parse(readings[-1]["time"]))
+    )
+
+
+def test_batteries_never_drain_below_the_floor() -> None:
+    sim = NetroSimulator(controllers=3)
+    sim.clock.set(T0)
+    sensor = sim.sensors[SENS]
+    installed = sensor.settle(T0)
+    assert sensor.battery.level(installed, installed + timedelta(days=400)) == 5
+    assert sensor.battery.level(installed, installed) == sensor.battery.start
+    assert 80 <= sensor.battery.start <= 100
+    assert 0.5 <= sensor.battery.drain <= 1.5
+    pixie = sim.controllers[PIXIE]
+    pixie.settle(T0)  # installed a month before T0
+    assert pixie.battery_level(T0 + timedelta(days=400)) == 0.05
+
+
+def test_batteries_are_seeded() -> None:
+    def batteries(seed: int) -> list[tuple[float, float]]:
+        sim = NetroSimulator(controllers=3, sensors=2, seed=seed)
+        batteries = [sim.controllers[PIXIE].battery]
+        batteries += [sensor.battery for sensor in sim.sensors.values()]
+        return [(b.start, b.drain) for b in batteries]
+
+    assert batteries(3) == batteries(3)
+    assert batteries(3) != batteries(4)
+    assert len(set(batteries(3))) == 3
+
+
+async def test_sensor_info_battery_syncs_weekly(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    async def info_and_newest_row() -> tuple[float, int]:
+        item, _ = await info_of(npa, SENS)
+        rows = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
+        battery: float = item["battery_level"]
+        assert round(battery, 2) == battery
+        assert 0 < battery <= 1
+        return battery, rows[-1]["battery_level"]
+
+    # Installed 2024-05-15 00:00 local (07:00 UTC): syncs on the 12th and 19th.
+    battery, row = await info_and_newest_row()
+    assert netro.sensors[SENS].installed == local_at(date(2024, 5, 15), 0)
+    assert battery * 100 >= row  # it lags the rows, which drained further
+    assert battery * 100 - row <= 11
+    netro.clock.set(datetime(2024, 6, 19, 6, 59, tzinfo=UTC))  # just before a sync
+    late, late_row = await info_and_newest_row()
+    assert late == battery
+    assert late * 100 - late_row >= 2  # nearly a week of drain since the sync
+    netro.clock.set(datetime(2024, 6, 19, 7, 1, tzinfo=UTC))  # just after it
+    synced, synced_row = await info_and_newest_row()
+    assert synced < battery
+    assert abs(synced * 100 - synced_row) <= 1.5
+
+
+async def test_rows_battery_can_be_dropped_even_from_cached_rows(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    first = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
+    assert all("battery_level" in r for r in first)
+    netro.sensors[SENS].row_battery = False
+    rows = ok(await npa.get("sensor_data", key=SENS))["sensor_data"]
+    assert len(rows) == len(first)
+    assert all(set(r) == SENSOR_DATA_KEYS - {"battery_level"} for r in rows)
+    assert "battery_level" in (await info_of(npa, SENS))[0]  # info.json keeps it
+    netro.sensors[SENS].row_battery = True
+    assert ok(await npa.get("sensor_data", key=SENS))["sensor_data"] == first
+
+
+@pytest.mark.parametrize("options", [{"controllers": 4}])
+async def test_only_pixie_controllers_report_a_battery(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    models = {serial: c.model for serial, c in netro.controllers.items()}
+    assert list(models.values()) == ["Sprite", "Spark", "Pixie", "Sprite"]
+    for serial, controller in netro.controllers.items():
+        device, _ = await info_of(npa, serial)
+        assert controller.battery_powered is (serial == PIXIE)
+        assert ("battery_level" in device) is (serial == PIXIE)
+    pixie, _ = await info_of(npa, PIXIE)
+    assert list(pixie)[-3:] == ["last_active", "battery_level", "zones"]
+    level = pixie["battery_level"]
+    assert isinstance(level, float)
+    assert round(level, 2) == level
+    # A month after installation (its history start), 80-100 minus 15-45 points.
+    assert 0.32 <= level <= 0.85
+    netro.clock.advance(4 * 86400)
+    later, _ = await info_of(npa, PIXIE)
+    assert level - 0.07 <= later["battery_level"] <= level - 0.01
+    # Tests can flip it either way.
+    netro.controllers[CTRL].battery_powered = True
+    netro.controllers[PIXIE].battery_powered = False
+    assert 0 < (await info_of(npa, CTRL))[0]["battery_level"] <= 1
+    assert "battery_level" not in (await info_of(npa, PIXIE))[0]
+
+
+def test_battery_powered_follows_the_model() -> None:
+    ids = Ids()
+    assert new_controller(3, 2, LA, 0, ids).battery_powered
+    assert not new_controller(1, 2, LA, 0, ids).battery_powered
+    assert SimController("X", 9, "x", LA, 0, ids, model="Pixie").battery_powered
+    forced = SimController(
+        "Y", 9, "y", LA, 0, ids, model="Pixie", battery_powered=False
+    )
+    assert forced.battery_powered is False
+
+
+@pytest.mark.parametrize("options", [{"controllers": 3}])
+async def test_pixie_moistures_are_two_days_stale(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    assert netro.controllers[PIXIE].moisture_stale_days == 2
+    assert netro.controllers[CTRL].moisture_stale_days == 0
+    records = ok(await npa.get("moistures", key=PIXIE))["moistures"]
+    assert max(r["date"] for r in records) == "2024-06-13"
+    assert min(r["date"] for r in records) == "2024-05-15"
+    late = ok(await npa.get("moistures", key=PIXIE, end_date="2024-07-01"))
+    assert max(r["date"] for r in late["moistures"]) == "2024-06-13"
+    sprite = ok(await npa.get("moistures", key=CTRL))["moistures"]
+    assert max(r["date"] for r in sprite) == "2024-06-15"
+    # Days later the newest record is still two days old.
+    netro.clock.set(local_at(date(2024, 6, 18), 12))
+    records = ok(await npa.get("moistures", key=PIXIE))["moistures"]
+    assert max(r["date"] for r in records) == "2024-06-16"
+    # Any controller can be made stale.
+    netro.controllers[CTRL].moisture_stale_days = 5
+    sprite = ok(await npa.get("moistures", key=CTRL))["moistures"]
+    assert max(r["date"] for r in sprite) == "2024-06-13"
+
+
+@pytest.mark.parametrize("options", [{"controllers": 3}])
+async def test_set_moisture_makes_moistures_fresh(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    ok(await npa.post("set_moisture", key=PIXIE, zones=[1], moisture=77))
+    assert netro.controllers[PIXIE].moisture_stale_days == 0
+    records = ok(await npa.get("moistures", key=PIXIE, start_date="2024-06-13"))
+    found = {(r["date"], r["zone"]): r["moisture"] for r in records["moistures"]}
+    assert found["2024-06-15", 1] == 77
+    assert ("2024-06-14", 2) in found
+    assert {day for day, _ in found} == {"2024-06-13", "2024-06-14", "2024-06-15"}
+
+
+# --- runs started at the controller itself (never listed) --------------------------------
+
+
+async def listed_running(npa: Npa) -> list[dict[str, Any]]:
+    """The schedules schedules.json says execute right now."""
+    return [s for s in await schedules(npa) if s["status"] == "EXECUTING"]
+
+
+async def test_unlisted_run_waters_but_is_never_listed(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    listed_before = await schedules(npa)
+    log_before = netro.watering_log(CTRL)
+    netro.water_unlisted(CTRL, 2, 50)  # 04:00 to 04:50 local
+    [(zone, start, end)] = netro.watering_log(CTRL, include_running=True)[-1:]
+    assert (zone, end - start) == (2, timedelta(minutes=50))
+    assert abs(start - netro.clock.now()) < timedelta(seconds=1)
+    for _ in range(5):  # "WATERING" all along, nothing running in schedules.json
+        device, _ = await info_of(npa)
+        assert device["status"] == "WATERING"
+        assert netro.zone_watering(CTRL) == {i: i == 2 for i in range(1, 7)}
+        assert await listed_running(npa) == []
+        assert await schedules(npa) == listed_before
+        netro.clock.advance(10 * 60)
+    netro.clock.advance(60)  # 51 minutes in: over
+    assert not any(netro.zone_watering(CTRL).values())
+    assert (await info_of(npa))[0]["status"] == "ONLINE"
+    assert netro.watering_log(CTRL) == [*log_before, (2, start, end)]
+    events = ok(await npa.get("events", start_date="2024-06-15"))["events"]
+    assert [(e["event"], e["message"][:26]) for e in events] == [
+        (3, "Start to water zone 2 at 0"),
+        (4, "Stop watering zone 2 at 04"),
+    ]
+    assert parse(events[0]["time"]) == start.replace(microsecond=0)
+    # Never listed, not even once it is over.
+    assert await schedules(npa) == listed_before
+
+
+async def test_automatic_schedules_do_not_interrupt_an_unlisted_run(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    netro.water_unlisted(CTRL, 5, 80)  # 04:00 to 05:20 local
+    netro.clock.set(local_at(TODAY, 5, 10))
+    assert netro.zone_watering(CTRL) == {i: i == 5 for i in range(1, 7)}
+    assert await listed_running(npa) == []
+    # The automatic schedules that came due meanwhile were dropped, as during a
+    # MANUAL run; the later ones run.
+    netro.clock.set(local_at(TODAY, 7))
+    today = await today_schedules(npa)
+    assert all(parse(s["start_time"]) >= local_at(TODAY, 5, 20) for s in today)
+    assert {s["status"] for s in today} == {"EXECUTED"}
+    assert len(today) < 5
+    runs = [r for r in netro.watering_log(CTRL) if r[1] >= T0]
+    assert runs[0][0] == 5
+    assert runs[0][2] - runs[0][1] == timedelta(minutes=80)
+
+
+@pytest.mark.parametrize("how", ["stop_water", "standby", "offline", "water"])
+async def test_an_unlisted_run_ends_like_any_run(
+    npa: Npa, netro: NetroSimulator, how: str
+) -> None:
+    netro.water_unlisted(CTRL, 3, 60)
+    netro.clock.advance(10 * 60)
+    assert netro.zone_watering(CTRL)[3]
+    if how == "stop_water":
+        ok(await npa.post("stop_water"))
+    elif how == "standby":
+        ok(await npa.post("set_status", status=0))
+    elif how == "offline":
+        netro.set_online(CTRL, False)
+    else:  # a manual run from the API replaces it, as it would a manual one
+        ok(await npa.post("water", zones=[1], duration=5))
+    assert not netro.zone_watering(CTRL)[3]
+    zone, start, end = next(r for r in netro.watering_log(CTRL) if r[1] >= T0)
+    assert zone == 3
+    assert timedelta(minutes=10) <= end - start < timedelta(minutes=11)
+    events = ok(await npa.get("events", start_date="2024-06-15"))["events"]
+    assert [e["event"] for e in events][:2] == [3, 4]
+    assert "Stop watering zone 3" in events[1]["message"]
+
+
+@pytest.mark.parametrize("how", ["standby", "offline"])
+async def test_no_unlisted_run_in_standby_or_offline(
+    netro: NetroSimulator, how: str
+) -> None:
+    controller = netro.controllers[CTRL]
+    now = netro.clock.now()
+    if how == "standby":
+        controller.set_standby(now, True)
+    else:
+        controller.set_online(now, False)
+    run = controller.water_unlisted(now, 1, timedelta(minutes=30))
+    assert run.dropped
+    assert not any(netro.zone_watering(CTRL).values())
+    assert controller.status in ("STANDBY", "OFFLINE")
+
+
+def test_unlisted_run_arguments() -> None:
+    sim = NetroSimulator()
+    sim.clock.set(T0)
+    with pytest.raises(KeyError):
+        sim.water_unlisted(CTRL, 7, 10)
+    with pytest.raises(ValueError):
+        sim.water_unlisted(CTRL, 1, 0)
+    with pytest.raises(KeyError):
+        sim.water_unlisted("nobody", 1, 10)
+    sim.water_unlisted(CTRL, 6, 10)  # a disabled zone's valve still opens by hand
+    assert sim.zone_watering(CTRL)[6]
+
+
+def test_an_unlisted_run_wets_its_zone() -> None:
+    def tomorrow(unlisted: bool) -> int:
+        sim = NetroSimulator()
+        controller = sim.controllers[CTRL]
+        controller.set_moisture(T0, [2], 40)
+        if unlisted:
+            controller.water_unlisted(T0, 2, timedelta(minutes=20))
+        later = local_at(TODAY + timedelta(days=1), 12)
+        day = TODAY + timedelta(days=1)
+        [record] = controller.moistures(later, day, day, [2])
+        value: int = record["moisture"]
+        return value
+
+    assert abs(tomorrow(unlisted=True) - tomorrow(unlisted=False) - 30) <= 1
+
+
+async def test_moving_the_clock_back_forgets_an_unlisted_run(
+    npa: Npa, netro: NetroSimulator
+) -> None:
+    netro.water_unlisted(CTRL, 2, 120)
+    assert netro.zone_watering(CTRL)[2]
+    netro.clock.set(T0 - timedelta(days=1))
+    assert not any(netro.zone_watering(CTRL).values())
+    assert (await info_of(npa))[0]["status"] == "ONLINE"
 
 
 # --- the clock -----------------------------------------------------------------------------------

@@ -618,6 +618,7 @@ async def test_info_of_a_sensor_in_both_shapes(
 ) -> None:
     cloud = await make_cloud(sensor_info_shape=shape)
     info = await make_client(cloud, session, SENSOR).async_info()
+    sim = cloud.sim.sensors[SENSOR]
     assert info == NetroInfo(
         serial=SENSOR,
         name="Whisperer 1",
@@ -626,7 +627,12 @@ async def test_info_of_a_sensor_in_both_shapes(
         version="1.0",
         sw_version="1.1.2",
         zones=[],
+        # real devices send these two, the doc does not
+        last_active=sim.last_reading(cloud.now()),
+        battery=round(sim.synced_battery(cloud.now()) * 100, 2),
     )
+    assert info.last_active is not None
+    assert info.last_active < cloud.now()
 
 
 def test_parse_info_shapes_and_defaults() -> None:
@@ -1413,6 +1419,7 @@ async def test_first_refresh_of_a_controller(
         CONTROLLER,
     )
     assert (controller.manufacturer, controller.firmware) == (MANUFACTURER, "2.2.0")
+    assert controller.hardware == "2.2"  # info.json's "version"
     assert controller.online is True
     assert controller.via_device is None
     state = controller.controller
@@ -1441,7 +1448,9 @@ async def test_first_refresh_of_a_controller(
         assert device.calls_remaining == 1997 == cloud.sim.tokens_remaining(CONTROLLER)
         assert device.calls_reset == MIDNIGHT
         assert device.updated_at == START
-        assert device.last_report == START
+        # the controller's own last check-in, minutes before we asked
+        last_active = cloud.sim.controllers[CONTROLLER].last_active(START)
+        assert device.last_report == last_active < START
         assert device.online is True
     assert account.polling_paused_until(cloud.now()) is None
     moistures = await make_client(cloud, account.client._session).async_moistures(
@@ -1538,7 +1547,8 @@ async def test_sensor_without_readings(
     assert sensor.soil is not None
     assert sensor.soil.moisture is None
     assert sensor.soil.last_reading is None
-    assert sensor.last_report == START  # when we last heard of it at all
+    # it never reported (no reading, no last_active): unknown, not our fetch time
+    assert sensor.last_report is None
     assert sensor.calls_remaining == 1234
 
 
@@ -1754,13 +1764,15 @@ async def test_status_watering_without_a_known_schedule_reads_schedules(
     devices = by_id(await account.async_get_devices())
     assert cloud.since(mark) == ["info"]
     assert watering_zones(devices) == set()
-    assert account.plan.forced == {Call.SCHEDULES}
+    assert account.plan.disagreement == "WATERING"
+    assert account.plan.recheck == now
     assert account.next_poll(now) == now
     cloud.advance(timedelta(seconds=5))
     devices = by_id(await account.async_get_devices())
     assert cloud.since(mark) == ["info", "schedules"]
     assert watering_zones(devices) == {4} == truth(cloud)
-    assert account.plan.forced == set()
+    assert account.plan.disagreement is None
+    assert account.plan.recheck is None
 
 
 async def test_status_not_watering_while_a_run_is_believed_reads_schedules(
@@ -1780,12 +1792,14 @@ async def test_status_not_watering_while_a_run_is_believed_reads_schedules(
     devices = by_id(await account.async_get_devices())
     assert cloud.since(mark) == ["info"]
     assert watering_zones(devices) == {2}  # what the schedules said
-    assert account.plan.forced == {Call.SCHEDULES}
+    assert account.plan.disagreement == "ONLINE"
+    assert account.plan.recheck == now
     assert account.next_poll(now) == now
     cloud.advance(timedelta(seconds=5))
     devices = by_id(await account.async_get_devices())
     assert cloud.since(mark) == ["info", "schedules"]
     assert watering_zones(devices) == set() == truth(cloud)
+    assert account.plan.disagreement is None
 
 
 async def test_a_fresh_status_at_a_start_is_not_a_contradiction(
@@ -2424,7 +2438,14 @@ async def test_implausible_readings_from_the_simulator(
         None,
     )
     assert soil.soil.last_reading is not None  # the times are strings: kept
-    assert set(sensor.report.rejected) == {"moisture", "sunlight", "celsius"}
+    assert set(sensor.report.rejected) == {
+        "moisture",
+        "sunlight",
+        "celsius",
+        "battery_level",
+    }
+    # the rows' battery was rejected: info.json's (a fraction, in range) stands
+    assert soil.battery is not None
 
 
 async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Final
 
 import aiohttp
@@ -120,11 +120,15 @@ class NetroInfo:
     name: str | None  # None: the cloud sent none
     is_sensor: bool
     status: str | None
-    version: str | None
+    version: str | None  # the hardware version
     sw_version: str | None
     zones: list[NetroZone] = field(default_factory=list)
     #: Zone entries that could not be read (the zone list is incomplete).
     unreadable_zones: int = 0
+    #: When the device itself last spoke to the cloud (not meta's last_active,
+    #: which is the key's last API call).
+    last_active: datetime | None = None
+    battery: float | None = None  # percent
 
 
 @dataclass(slots=True)
@@ -137,6 +141,8 @@ class NetroSchedule:
     end: datetime
     source: str | None
     status: str | None
+    #: The controller's UTC offset, from the local start time beside the UTC one.
+    utc_offset: timedelta | None = None
 
 
 @dataclass(slots=True)
@@ -156,6 +162,7 @@ class NetroSensorReading:
     moisture: float | None
     sunlight_klux: float | None
     celsius: float | None
+    battery: float | None = None  # percent
 
 
 @dataclass(slots=True)
@@ -210,7 +217,16 @@ def parse_info(data: Mapping[str, Any], report: ParseReport | None = None) -> Ne
     if not serial:
         raise BadResponseError("info.json without a serial")
     if not any(
-        key in raw for key in ("name", "status", "zones", "zone_num", "sw_version")
+        key in raw
+        for key in (
+            "name",
+            "status",
+            "zones",
+            "zone_num",
+            "sw_version",
+            "last_active",
+            "battery_level",
+        )
     ):
         # a serial alone says nothing, not even whether it is a sensor
         raise BadResponseError("info.json without any reading")
@@ -247,7 +263,33 @@ def parse_info(data: Mapping[str, Any], report: ParseReport | None = None) -> Ne
         sw_version=to_text(raw.get("sw_version")),
         zones=sorted(zones, key=lambda zone: zone.ith),
         unreadable_zones=unreadable,
+        last_active=_moment(raw.get("last_active")),
+        battery=_battery(raw, report, fraction_form=True),
     )
+
+
+def _battery(
+    item: Mapping[str, Any], report: ParseReport, *, fraction_form: bool
+) -> float | None:
+    """``battery_level`` in percent; None when absent or not plausible (counted).
+
+    The doc is silent; real devices send it in two forms: a 0-1 fraction in
+    info.json (a Whisperer's 0.63, a Pixie's 0.81) and a percent in each
+    sensor_data row (39). Either form is accepted anywhere: below 1 is a
+    fraction, above 1 a percent. Exactly 1 is read in the field's usual form
+    (``fraction_form``): full in info.json, 1 % in a sensor row. A numeric
+    string ("0.63", "39%") counts as its number.
+    """
+    raw = item.get("battery_level")
+    if raw is None:
+        return None
+    value = to_float(raw)
+    if value is not None and (0 <= value < 1 or (value == 1 and fraction_form)):
+        value = round(value * 100, 2)
+    if value is None or not plausible(value, Quantity.BATTERY):
+        report.reject("battery_level", raw)
+        return None
+    return value
 
 
 def _upper(value: Any) -> str | None:
@@ -294,9 +336,34 @@ def parse_schedules(
                 end=end,
                 source=_upper(item.get("source")),
                 status=_upper(item.get("status")),
+                utc_offset=_utc_offset(item, start),
             )
         )
     return sorted(schedules, key=lambda schedule: (schedule.start, schedule.zone))
+
+
+#: The widest UTC offsets there are (UTC-12 to UTC+14).
+_OFFSET_SPAN: Final = (timedelta(hours=-12), timedelta(hours=14))
+
+
+def _utc_offset(item: Mapping[str, Any], start: datetime) -> timedelta | None:
+    """The controller's UTC offset: ``local_date`` + ``local_start_time`` - ``start_time``.
+
+    Rounded to the quarter hour (every offset in use is a multiple); None when
+    either local field is missing or unreadable, or the result is no offset.
+    """
+    day = _to_date(item.get("local_date"))
+    clock = to_str(item.get("local_start_time"))
+    if day is None or clock is None:
+        return None
+    try:
+        local = datetime.combine(day, time.fromisoformat(clock.strip()))
+    except ValueError:
+        return None
+    seconds = (local - start.replace(tzinfo=None)).total_seconds()
+    offset = timedelta(minutes=round(seconds / 900) * 15)
+    low, high = _OFFSET_SPAN
+    return offset if low <= offset <= high else None
 
 
 def _moment(value: Any) -> datetime | None:
@@ -375,6 +442,7 @@ def parse_sensor_data(
                 moisture=_reading(item, "moisture", Quantity.PERCENT, report),
                 sunlight_klux=sunlight,
                 celsius=celsius,
+                battery=_battery(item, report, fraction_form=False),
             )
         )
     return sorted(result, key=lambda reading: reading.time)
@@ -640,6 +708,12 @@ MANUFACTURER: Final = "Netro"
 MAX_POLL_GAP: Final = timedelta(minutes=5)
 #: A failed read is tried again after this long, not at once.
 RETRY_AFTER_FAILURE: Final = timedelta(minutes=2)
+#: A zone's moisture estimate older than this (from the start of the local day
+#: it is for) is shown as unknown, not passed off as today's.
+MOISTURE_MAX_AGE: Final = timedelta(days=3)
+#: A device's last contact may run this far ahead of our clock (clock skew);
+#: further ahead, it is not a time the device reported.
+CLOCK_SKEW: Final = timedelta(minutes=5)
 _OFFLINE_STATUSES: Final = frozenset({"OFFLINE", "POWEROFF"})
 _HALTED_STATUSES: Final = frozenset({"STANDBY", *_OFFLINE_STATUSES})
 
@@ -888,11 +962,14 @@ class NetroAccount(VendorAccount):
                 info.name,
                 stand_in="Netro sensor",
                 model="Whisperer",
-                firmware=info.sw_version or info.version,
             )
+            self._versions(sensor, info)
             sensor.online = online
             sensor.soil = self._soil()
-            sensor.last_report = sensor.soil.last_reading or self._info_at
+            # the newest report wins: a sensor_data row over info.json
+            sensor.last_report = sensor.soil.last_reading or self._last_active(now)
+            batteries = [r.battery for r in self.readings if r.battery is not None]
+            sensor.battery = batteries[-1] if batteries else info.battery
             devices[sensor.id] = sensor
         else:
             controller = self._device(
@@ -901,8 +978,9 @@ class NetroAccount(VendorAccount):
                 info.name,
                 stand_in="Netro",
                 model="Controller",
-                firmware=info.sw_version or info.version,
             )
+            self._versions(controller, info)
+            controller.battery = info.battery  # a battery-powered Pixie
             devices[controller.id] = controller
             zone_names = {zone.ith: zone.label for zone in info.zones}
             zone_devices = []
@@ -945,13 +1023,18 @@ class NetroAccount(VendorAccount):
                     for s in self.schedules
                 ],
             )
-            if self._contradicts(watering, now):
+            disagreement = self._disagreement()
+            if disagreement is None:
+                self.plan.agree()
+            else:
                 # the cloud waters something we have no schedule for, or stopped
-                # what we thought runs (the Netro app): read the schedules
-                self.plan.force(Call.SCHEDULES)
+                # what we thought runs (the Netro app): read the schedules again,
+                # ever less often while the status stays what it is
+                self.plan.disagree(disagreement, now)
+            last_active = self._last_active(now)
             for device in (controller, *zone_devices):
                 device.online = online
-                device.last_report = self._info_at
+                device.last_report = last_active
             # transitions of the last minutes stay pending until confirmed
             self.plan.expect(self._transitions(now, since=now - timedelta(minutes=10)))
         for device in devices.values():
@@ -961,6 +1044,18 @@ class NetroAccount(VendorAccount):
             self.report.drop_implausible(device)
         self._devices = devices
 
+    def _last_active(self, now: datetime) -> datetime | None:
+        """The device's own last contact with the cloud (None: not reported).
+
+        A time further ahead of ours than clock skew explains is not one.
+        """
+        info = self.info
+        moment = info.last_active if info is not None else None
+        if moment is not None and moment > now + CLOCK_SKEW:
+            self.report.reject("last_active", moment.isoformat())
+            return None
+        return moment
+
     def _device(
         self,
         device_id: str,
@@ -969,7 +1064,6 @@ class NetroAccount(VendorAccount):
         *,
         stand_in: str,
         model: str,
-        firmware: str | None = None,
         serial: str | None = "",
     ) -> Device:
         """The device as last built, updated; a name the cloud left out stays."""
@@ -987,30 +1081,39 @@ class NetroAccount(VendorAccount):
             device.name_reported = True
         device.model = model
         device.serial = device_id if serial == "" else serial
-        device.firmware = firmware or device.firmware  # unread: the last known
         return device
 
-    def _contradicts(self, watering: bool, now: datetime) -> bool:
-        """Whether fresh status disagrees with the watering derived from schedules."""
+    def _versions(self, device: Device, info: NetroInfo) -> None:
+        """Take info.json's versions; one it left out stays as last known."""
+        device.firmware = info.sw_version or device.firmware
+        device.hardware = info.version or device.hardware
+
+    def _disagreement(self) -> str | None:
+        """The status the schedules disagree with, or None when they agree.
+
+        A status describes the moment it was read: WATERING then with no
+        schedule covering that moment, or ONLINE then while a schedule we
+        believe in had been running for a while. (A past schedule counts
+        for WATERING even once EXECUTED: it did run then.)
+        """
         info, fetched = self.info, self._info_at
-        if info is None or fetched is None or info.status is None:
-            return False
-        read = self.plan.last.get(Call.SCHEDULES)
-        if read is not None and read >= fetched:
-            return False  # the schedules are newer than the status
+        if info is None or fetched is None:
+            return None
+        covering = [s for s in self.schedules if s.start <= fetched < s.end]
         if info.status == "WATERING":
-            return not watering
-        if not watering or fetched < now - self.plan.policy.confirm_after:
-            return False
-        # status read after a run we believe in began (and settled) says no
-        started = [
-            s.start
-            for s in self.schedules
-            if s.start <= now < s.end and s.status != "EXECUTED"
-        ]
-        return (
-            bool(started) and fetched >= min(started) + self.plan.policy.confirm_after
-        )
+            return None if covering else info.status
+        settle = self.plan.policy.confirm_after
+        if info.status == "ONLINE" and any(
+            s.start + settle <= fetched and s.status != "EXECUTED" for s in covering
+        ):
+            return info.status
+        return None
+
+    @property
+    def _utc_offset(self) -> timedelta | None:
+        """The controller's UTC offset, from the newest schedule that tells it."""
+        offsets = [s.utc_offset for s in self.schedules if s.utc_offset is not None]
+        return offsets[-1] if offsets else None
 
     def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
         mine = [s for s in self.schedules if s.zone == zone.ith]
@@ -1021,14 +1124,22 @@ class NetroAccount(VendorAccount):
         )
         upcoming = [s.start for s in mine if s.start > now and s.status == "VALID"]
         ended = [s.end for s in mine if s.end <= now]
+        # moisture dates are the controller's local dates (UTC's when unknown)
+        local = timezone(self._utc_offset or timedelta())
+        today = now.astimezone(local).date()
         moistures = [
-            m for m in self.moistures if m.zone == zone.ith and m.date <= now.date()
+            m for m in self.moistures if m.zone == zone.ith and m.date <= today
         ]
+        newest = moistures[-1] if moistures else None
+        fresh = newest is not None and (
+            now - datetime.combine(newest.date, time(), local) <= MOISTURE_MAX_AGE
+        )
         return ZoneState(
             index=zone.ith,
             enabled=zone.enabled is not False,
             smart=zone.smart,
-            moisture=moistures[-1].moisture if moistures else None,
+            moisture=newest.moisture if newest is not None and fresh else None,
+            moisture_date=newest.date if newest is not None else None,
             watering=watering,
             next_start=min(upcoming) if upcoming else None,
             last_end=max(ended) if ended else None,

@@ -43,6 +43,13 @@ class PollPolicy:
     soon: timedelta = timedelta(minutes=2)
     #: After a planned start or end we confirm it with one schedules call.
     confirm_after: timedelta = timedelta(seconds=20)
+    #: While the status and the schedules disagree (WATERING with no schedule
+    #: running), the schedules are read once at once, then after each of these
+    #: gaps (the last repeats) until the status changes.
+    recheck_backoff: tuple[timedelta, ...] = (
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+    )
     #: Calls kept for the user's own actions; polling stops at this many.
     reserve: int = 100
 
@@ -171,6 +178,13 @@ class PollPlan:
     forced: set[Call] = field(default_factory=set)
     #: Moments at which a schedules call confirms a planned start or end.
     confirmations: list[datetime] = field(default_factory=list)
+    #: The status the schedules disagree with (None: they agree).
+    disagreement: str | None = None
+    #: Schedules reads made since that disagreement began.
+    rechecks: int = 0
+    #: When the schedules are next read while they disagree; meanwhile the
+    #: watering interval does not apply to them.
+    recheck: datetime | None = None
 
     def planned_per_day(self, calls: tuple[Call, ...]) -> float:
         """Calls a day at the idle rate (what the budget must cover)."""
@@ -190,18 +204,28 @@ class PollPlan:
         confirm = any(moment <= now for moment in self.confirmations)
         for call in calls:
             last = self.last.get(call)
-            interval = self.policy.interval(call, active=active)
-            if not active:
-                # stretch is infinite once nothing is left above the reserve
-                interval = interval * min(stretch, 1000.0)
+            interval = self._interval(call, active=active, stretch=stretch)
             if (
                 call in self.forced
                 or last is None
                 or now - last >= interval
-                or (confirm and call is Call.SCHEDULES)
+                or (call is Call.SCHEDULES and (confirm or self._recheck_due(now)))
             ):
                 wanted.append(call)
         return wanted
+
+    def _interval(self, call: Call, *, active: bool, stretch: float) -> timedelta:
+        """The interval of ``call`` now (idle ones stretched to save the budget)."""
+        if call is Call.SCHEDULES and self.recheck is not None:
+            active = False  # the re-read back-off stands in for the watering rate
+        interval = self.policy.interval(call, active=active)
+        if not active:
+            # stretch is infinite once nothing is left above the reserve
+            interval = interval * min(stretch, 1000.0)
+        return interval
+
+    def _recheck_due(self, now: datetime) -> bool:
+        return self.recheck is not None and self.recheck <= now
 
     def done(self, call: Call, now: datetime) -> None:
         """Record a call made at ``now``."""
@@ -211,6 +235,26 @@ class PollPlan:
             self.confirmations = [
                 moment for moment in self.confirmations if moment > now
             ]
+            if self.disagreement is not None:
+                backoff = self.policy.recheck_backoff
+                self.recheck = now + backoff[min(self.rechecks, len(backoff) - 1)]
+                self.rechecks += 1
+
+    def disagree(self, status: str, now: datetime) -> None:
+        """The schedules disagree with ``status``: read them at once, then back off.
+
+        The back-off goes on while the disagreement is about the same status.
+        """
+        if status != self.disagreement:
+            self.disagreement = status
+            self.rechecks = 0
+            self.recheck = now
+
+    def agree(self) -> None:
+        """The status and the schedules agree (again)."""
+        self.disagreement = None
+        self.rechecks = 0
+        self.recheck = None
 
     def force(self, *calls: Call) -> None:
         """Make ``calls`` due at once."""
@@ -243,12 +287,12 @@ class PollPlan:
         if self.forced & set(calls):
             return now
         moments = [moment for moment in self.confirmations if moment > now]
+        if self.recheck is not None and Call.SCHEDULES in calls:
+            moments.append(max(self.recheck, now))
         for call in calls:
             last = self.last.get(call)
             if last is None:
                 return now
-            interval = self.policy.interval(call, active=active)
-            if not active:
-                interval = interval * min(stretch, 1000.0)
+            interval = self._interval(call, active=active, stretch=stretch)
             moments.append(last + interval)
         return min(moments) if moments else now + timedelta(hours=1)
