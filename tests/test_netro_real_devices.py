@@ -224,12 +224,18 @@ async def test_hardware_and_software_versions_reach_the_device_registry(
 async def test_a_new_hardware_version_updates_the_registry(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, fleet: NetroCloud
 ) -> None:
+    """And a new name or firmware: the account updates the very device it built."""
     await set_up(hass, fleet, SPRITE_KEY)
-    controller(fleet, SPRITE_KEY).version = "2.3"
+    sim = controller(fleet, SPRITE_KEY)
+    sim.version, sim.sw_version, sim.name = "2.3", "2.3.1", "Lawn Sprite"
     await advance(hass, freezer, NOW + timedelta(minutes=7), step=timedelta(minutes=1))
     sprite = find_device(hass, f"netro_{SPRITE_KEY}")
     assert sprite is not None
-    assert sprite.hw_version == "2.3"
+    assert (sprite.hw_version, sprite.sw_version, sprite.name) == (
+        "2.3",
+        "2.3.1",
+        "Lawn Sprite",
+    )
 
 
 # --- moisture age ----------------------------------------------------------------------------
