@@ -228,7 +228,7 @@ async def test_failing_device_only_takes_its_own_entities_down(
     assert unavailable(hass, fountain) == fountain
     assert not unavailable(hass, others)
     assert init_integration.runtime_data.last_update_success
-    message = "Water Fountain 1 (water_fountain_001) is unavailable"
+    message = "Water Fountain 1 is unavailable"
     assert caplog.text.count(message) == 1
 
     # The slow tier it missed is fetched at the first poll after it recovers;
@@ -240,7 +240,7 @@ async def test_failing_device_only_takes_its_own_entities_down(
     assert sim.count("GET", WATER, "water_fountain_001") == 1
     assert sim.count("GET", FOOD) == 0
     assert hass.states.get("sensor.water_fountain_1_water_level").state == "75.0"
-    assert caplog.text.count("Water Fountain 1 (water_fountain_001) is available") == 1
+    assert caplog.text.count("Water Fountain 1 is available") == 1
 
 
 @FROZEN
@@ -700,7 +700,7 @@ async def test_refresh_after_command_fails(
     )
     assert sim.devices["smart_toy_001"].active("play", sim.clock.now()) is not None
     assert unavailable(hass, toy) == toy
-    assert caplog.text.count("Smart Toy 1 (smart_toy_001) is unavailable") == 1
+    assert caplog.text.count("Smart Toy 1 is unavailable") == 1
 
     await tick(FAST)
     assert not unavailable(hass, toy)

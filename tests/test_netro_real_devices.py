@@ -27,7 +27,8 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.petsmart_hub.vendors.netro import MOISTURE_MAX_AGE
+from custom_components.petsmart_hub.const import DOMAIN
+from custom_components.petsmart_hub.vendors.netro import MOISTURE_MAX_AGE, NetroAccount
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -257,8 +258,8 @@ def newest_record(fleet: NetroCloud, key: str, zone: int) -> dict[str, Any]:
 async def test_moisture_has_its_date_and_is_unknown_once_too_old(
     hass: HomeAssistant, fleet: NetroCloud
 ) -> None:
-    """Today's (Sprite), two days old (Pixie, as real) and three days old (Spark)."""
-    controller(fleet, SPARK_KEY).moisture_stale_days = 3
+    """Today's (Sprite), two days old (Pixie, as real) and four days old (Spark)."""
+    controller(fleet, SPARK_KEY).moisture_stale_days = 4
     for key in (SPRITE_KEY, SPARK_KEY, PIXIE_KEY):
         await set_up(hass, fleet, key)
     assert timedelta(days=3) == MOISTURE_MAX_AGE
@@ -276,9 +277,9 @@ async def test_moisture_has_its_date_and_is_unknown_once_too_old(
         str(float(pixie["moisture"])),
         pixie["date"],
     )
-    # three days old: never passed off as today's, but its date stays in sight
+    # four days old: never passed off as today's, but its date stays in sight
     spark = newest_record(fleet, SPARK_KEY, 1)
-    assert spark["date"] == (LOCAL_TODAY - timedelta(days=3)).isoformat()
+    assert spark["date"] == (LOCAL_TODAY - timedelta(days=4)).isoformat()
     assert moisture(hass, "sensor.front_lawn_moisture_2") == (
         STATE_UNKNOWN,
         spark["date"],
@@ -292,14 +293,37 @@ async def test_a_moisture_estimate_that_stops_turns_unknown(
     value, measured_on = moisture(hass, "sensor.front_lawn_moisture")
     assert measured_on == (LOCAL_TODAY - timedelta(days=2)).isoformat()
     assert value != STATE_UNKNOWN
-    controller(fleet, PIXIE_KEY).moisture_stale_days = 3  # one more day missing
+    # the estimate stops for two more days: 3 days old still shows, 4 do not
+    controller(fleet, PIXIE_KEY).moisture_stale_days = 3
     await advance(
         hass, freezer, NOW + timedelta(hours=6, minutes=5), timedelta(minutes=5)
     )
     assert fleet.sim.count(route="/npa/v1/moistures.json") == 2
+    value, measured_on = moisture(hass, "sensor.front_lawn_moisture")
+    assert measured_on == (LOCAL_TODAY - timedelta(days=3)).isoformat()
+    assert value != STATE_UNKNOWN
+    controller(fleet, PIXIE_KEY).moisture_stale_days = 4
+    await advance(
+        hass, freezer, NOW + timedelta(hours=12, minutes=10), timedelta(minutes=5)
+    )
+    assert fleet.sim.count(route="/npa/v1/moistures.json") == 3
     assert moisture(hass, "sensor.front_lawn_moisture") == (
         STATE_UNKNOWN,
-        (LOCAL_TODAY - timedelta(days=3)).isoformat(),
+        (LOCAL_TODAY - timedelta(days=4)).isoformat(),
+    )
+    # the user's own moisture is a fresh value, for today
+    zone = find_device(hass, f"netro_{PIXIE_KEY}_zone1")
+    assert zone is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "set_moisture",
+        {"device_id": [zone.id], "moisture": 55},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert moisture(hass, "sensor.front_lawn_moisture") == (
+        "55.0",
+        LOCAL_TODAY.isoformat(),
     )
 
 
@@ -311,7 +335,7 @@ async def test_an_hour_of_disagreement_costs_a_few_schedule_reads(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, fleet: NetroCloud
 ) -> None:
     """Watering started at the controller: WATERING, but no schedule lists it."""
-    await set_up(hass, fleet, SPRITE_KEY)
+    entry = await set_up(hass, fleet, SPRITE_KEY)
     start = dt_util.utcnow()
     # settle: the first reads are done
     await advance(hass, freezer, start + timedelta(minutes=1), timedelta(seconds=10))
@@ -321,15 +345,20 @@ async def test_an_hour_of_disagreement_costs_a_few_schedule_reads(
     assert controller(fleet, SPRITE_KEY).status == "WATERING"
     assert state(hass, "sensor.front_yard_sprite_status") == "watering"
     assert state(hass, "switch.back_lawn_watering") == "off"  # nothing lists it
-    reads = fleet.sim.count(route=SCHEDULES) - before
-    # once, then after 5 min, then every 15 min: not once a minute (60)
-    assert 3 <= reads <= 6
+    # the status read at 18:06 disagrees: schedules once then (18:06), then
+    # 18:11, 18:26, 18:41, 18:56 - not once a minute (about 55)
+    assert fleet.sim.count(route=SCHEDULES) - before == 5
+    account = entry.runtime_data.account
+    assert isinstance(account, NetroAccount)
+    plan = account.plan
+    assert (plan.disagreement, plan.rechecks) == ("WATERING", 5)
     # the run ends: status and schedules agree again, the back-off is over
     await advance(
         hass, freezer, start + timedelta(hours=1, minutes=15), timedelta(seconds=10)
     )
     assert controller(fleet, SPRITE_KEY).status == "ONLINE"
     assert state(hass, "sensor.front_yard_sprite_status") == "online"
+    assert (plan.disagreement, plan.recheck) == (None, None)
 
 
 # --- diagnostics ---------------------------------------------------------------------------------

@@ -405,9 +405,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         """Log once when a device stops refreshing and once when it is back."""
         was_failed = device.id in self.data.failed
         if error is not None and not was_failed:
-            LOGGER.info("%s (%s) is unavailable: %s", device.name, device.id, error)
+            # by name only: a device id can hold a secret (a Netro serial)
+            LOGGER.info("%s is unavailable: %s", device.name, error)
         elif error is None and was_failed:
-            LOGGER.info("%s (%s) is available again", device.name, device.id)
+            LOGGER.info("%s is available again", device.name)
 
     async def _async_refresh_one(
         self, device: Device, *, slow: bool
@@ -421,7 +422,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except VendorError as err:
-            LOGGER.debug("Refreshing %s (%s) failed: %s", device.name, device.id, err)
+            LOGGER.debug("Refreshing %s failed: %s", device.name, err)
             return err
         if slow:
             self._slow_due[device.id] = (

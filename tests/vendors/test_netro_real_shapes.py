@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 
 from custom_components.petsmart_hub.model import Device, DeviceKind
+from custom_components.petsmart_hub.vendors.base import AuthError
 from custom_components.petsmart_hub.vendors.netro import (
     CLOCK_SKEW,
     MOISTURE_MAX_AGE,
@@ -68,7 +69,7 @@ def sprite(**extra: Any) -> dict[str, Any]:
         "device": {
             "name": "Pontaillac",
             "serial": CONTROLLER,
-            "zone_num": 3,
+            "zone_num": 4,
             "status": "ONLINE",
             "version": "1.2",
             "sw_version": "1.1.1",
@@ -76,7 +77,8 @@ def sprite(**extra: Any) -> dict[str, Any]:
             "zones": [
                 {"name": "Well", "ith": 1, "enabled": True, "smart": "SMART"},
                 {"name": "Willow", "ith": 2, "enabled": True, "smart": "SMART"},
-                {"name": "Zone 3", "ith": 3, "enabled": False, "smart": "SMART"},
+                {"name": "Roses", "ith": 3, "enabled": True, "smart": "TIMER"},
+                {"name": "Zone 4", "ith": 4, "enabled": False, "smart": "SMART"},
             ],
             **extra,
         }
@@ -269,7 +271,7 @@ def test_recheck_backs_off_once_then_5_then_15_minutes() -> None:
     calls = (Call.INFO, Call.SCHEDULES, Call.MOISTURES)
     for call in calls:
         plan.done(call, t0 - timedelta(minutes=1))
-    plan.disagree("WATERING", t0)
+    plan.disagree("WATERING", t0, status_read=t0)
     # once, at once
     assert plan.next_due(calls, t0, active=True) == t0
     assert Call.SCHEDULES in plan.due(calls, t0, active=True)
@@ -279,7 +281,7 @@ def test_recheck_backs_off_once_then_5_then_15_minutes() -> None:
     gaps = []
     moment = t0
     for _ in range(4):
-        plan.disagree("WATERING", moment)  # the same status: the back-off goes on
+        plan.disagree("WATERING", moment, status_read=moment)  # the same: goes on
         due = plan.next_due((Call.SCHEDULES,), moment, active=True)
         gaps.append(due - moment)
         assert Call.SCHEDULES not in plan.due(
@@ -304,12 +306,12 @@ def test_recheck_backs_off_once_then_5_then_15_minutes() -> None:
 
 def test_a_new_status_starts_the_back_off_over() -> None:
     plan = PollPlan(PollPolicy())
-    plan.disagree("WATERING", NOW)
+    plan.disagree("WATERING", NOW, status_read=NOW)
     plan.done(Call.SCHEDULES, NOW)
     plan.done(Call.SCHEDULES, NOW + timedelta(minutes=5))
     assert plan.recheck == NOW + timedelta(minutes=20)
     later = NOW + timedelta(minutes=6)
-    plan.disagree("ONLINE", later)
+    plan.disagree("ONLINE", later, status_read=later)
     assert plan.recheck == later
     assert plan.rechecks == 0
 
@@ -449,7 +451,11 @@ def moisture(day: date, value: int, zone: int = 1) -> dict[str, Any]:
 async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
-    """Dates are local; with no schedule to tell the zone, UTC's days are used."""
+    """Whole local days (UTC's with no schedule to tell the zone).
+
+    On the 28th, the 25th's estimate (three days ago) shows; the 24th's, or
+    anything older, is unknown.
+    """
     today = NOW.date()
     clock = [NOW]
     controller_answers(
@@ -458,24 +464,30 @@ async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
             moisture(today - timedelta(days=5), 70),
             moisture(today - timedelta(days=2), 85),  # the newest: 2 days old
             moisture(today - timedelta(days=3), 60, zone=2),
+            moisture(today - timedelta(days=4), 50, zone=3),
             moisture(today + timedelta(days=5), 99),  # a future date is no reading
         ],
     )
     netro = account(canned, session, CONTROLLER, clock)
     devices = by_id(await netro.async_get_devices())
-    one = devices[zone_device_id(CONTROLLER, 1)].zone
-    two = devices[zone_device_id(CONTROLLER, 2)].zone
-    assert one is not None and two is not None
-    assert (one.moisture, one.moisture_date) == (85, today - timedelta(days=2))
-    # three days from the start of its day: too old to pass for today's
-    assert (two.moisture, two.moisture_date) == (None, today - timedelta(days=3))
-    # zone 1's reading turns unknown when it is MOISTURE_MAX_AGE old, no call needed
-    start_of_day = datetime.combine(today - timedelta(days=2), datetime.min.time(), UTC)
-    clock[0] = start_of_day + MOISTURE_MAX_AGE
+    zones = [devices[zone_device_id(CONTROLLER, ith)].zone for ith in (1, 2, 3)]
+    assert [(z.moisture, z.moisture_date) for z in zones if z is not None] == [
+        (85, today - timedelta(days=2)),
+        (60, today - timedelta(days=3)),
+        # four days: too old to pass for today's, its date still in sight
+        (None, today - timedelta(days=4)),
+    ]
+    # zone 1's estimate turns unknown as its fourth day begins, no call needed
+    newest = today - timedelta(days=2)
+    fourth_day = datetime.combine(
+        newest + MOISTURE_MAX_AGE + timedelta(days=1), datetime.min.time(), UTC
+    )
+    assert fourth_day.date() == today + timedelta(days=2)
+    clock[0] = fourth_day - timedelta(seconds=1)
     zone = by_id(await netro.async_get_devices())[zone_device_id(CONTROLLER, 1)].zone
     assert zone is not None and zone.moisture == 85
     sent = len(canned.sim.requests)
-    clock[0] = start_of_day + MOISTURE_MAX_AGE + timedelta(seconds=1)
+    clock[0] = fourth_day
     zone = by_id(await netro.async_get_devices())[zone_device_id(CONTROLLER, 1)].zone
     assert zone is not None
     assert (zone.moisture, zone.moisture_date) == (None, today - timedelta(days=2))
@@ -488,7 +500,7 @@ async def test_moisture_age_uses_the_controllers_local_days(
     """A schedule's local start beside its UTC one tells the controller's zone.
 
     At 20:14 UTC it is already the 29th in Auckland (UTC+13): the 29th's
-    estimate is today's there, and the 26th's is three local days old.
+    estimate is today's there, and the 25th's is four local days old.
     """
     auckland = [
         schedule("2025-09-28T17:00:00", "2025-09-28T17:05:00", "2025-09-29", "06:00:00")
@@ -498,7 +510,7 @@ async def test_moisture_age_uses_the_controllers_local_days(
         schedules=auckland,
         moistures=[
             moisture(date(2025, 9, 29), 77),
-            moisture(date(2025, 9, 26), 55, zone=2),
+            moisture(date(2025, 9, 25), 55, zone=2),
         ],
     )
     devices = by_id(
@@ -508,8 +520,38 @@ async def test_moisture_age_uses_the_controllers_local_days(
     two = devices[zone_device_id(CONTROLLER, 2)].zone
     assert one is not None and two is not None
     assert (one.moisture, one.moisture_date) == (77, date(2025, 9, 29))
-    # UTC's days would call the 26th's 2 days old; locally it is 3: unknown
-    assert (two.moisture, two.moisture_date) == (None, date(2025, 9, 26))
+    # UTC's days would call the 25th's 3 days old; locally it is 4: unknown
+    assert (two.moisture, two.moisture_date) == (None, date(2025, 9, 25))
+
+
+async def test_the_offset_in_force_is_the_nearest_schedules(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """Schedules span two months: past a daylight saving change, the offset differs.
+
+    At 07:30 UTC on the 29th it is 00:30 on the 29th in Los Angeles (PDT,
+    UTC-7); the schedule after the change in November says UTC-8, which
+    would make it 23:30 on the 28th and the 29th's estimate a future one.
+    """
+    schedules = [
+        schedule(
+            "2025-09-28T12:00:00", "2025-09-28T12:05:00", "2025-09-28", "05:00:00"
+        ),
+        schedule(
+            "2025-11-05T13:00:00", "2025-11-05T13:05:00", "2025-11-05", "05:00:00"
+        ),
+    ]
+    schedules[1]["status"] = "VALID"
+    controller_answers(
+        canned, schedules=schedules, moistures=[moisture(date(2025, 9, 29), 64)]
+    )
+    clock = [datetime(2025, 9, 29, 7, 30, tzinfo=UTC)]
+    devices = by_id(
+        await account(canned, session, CONTROLLER, clock).async_get_devices()
+    )
+    zone = devices[zone_device_id(CONTROLLER, 1)].zone
+    assert zone is not None
+    assert (zone.moisture, zone.moisture_date) == (64, date(2025, 9, 29))
 
 
 async def test_a_whisperers_battery_comes_from_its_newest_row(
@@ -576,10 +618,9 @@ async def test_status_and_schedules_disagreeing_for_an_hour_costs_few_reads(
         assert planned is not None
         clock[0] = max(planned, clock[0] + timedelta(seconds=5))
     gaps = [b - a for a, b in pairwise(schedule_reads)]
-    # the first read of all, one confirming read at once (the coordinator's
-    # 5 s floor), then the back-off: 6 reads in the hour instead of 60
+    # the first read of all (with the status: it confirms the disagreement),
+    # then the back-off: 5 reads in the hour instead of 60
     assert gaps == [
-        timedelta(seconds=5),
         timedelta(minutes=5),
         timedelta(minutes=15),
         timedelta(minutes=15),
@@ -591,3 +632,79 @@ async def test_status_and_schedules_disagreeing_for_an_hour_costs_few_reads(
     await netro.async_get_devices()
     assert netro.plan.disagreement is None
     assert netro.plan.recheck is None
+
+
+def test_a_read_since_the_status_is_the_confirming_one() -> None:
+    """Status and schedules read in the same poll: no second read at once."""
+    plan = PollPlan(PollPolicy())
+    plan.done(Call.SCHEDULES, NOW)
+    plan.disagree("WATERING", NOW, status_read=NOW - timedelta(seconds=1))
+    assert plan.rechecks == 1
+    assert plan.recheck == NOW + timedelta(minutes=5)
+    assert Call.SCHEDULES not in plan.due((Call.SCHEDULES,), NOW, active=True)
+    # a read older than the status does not count: one now
+    plan.agree()
+    plan.disagree("WATERING", NOW, status_read=NOW + timedelta(seconds=1))
+    assert (plan.rechecks, plan.recheck) == (0, NOW)
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "0001-01-01T00:00:00", True, {}])
+def test_an_unreadable_last_active_is_counted(raw: Any) -> None:
+    report = ParseReport()
+    assert parse_info(sprite(last_active=raw), report).last_active is None
+    assert report.rejected["last_active"] == 1
+
+
+async def test_a_future_last_active_is_counted_once_per_answer(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    ahead = (NOW + timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%S")
+    controller_answers(canned, info=sprite(last_active=ahead))
+    clock = [NOW]
+    netro = account(canned, session, CONTROLLER, clock)
+    for _ in range(3):  # one info.json read, three builds
+        devices = by_id(await netro.async_get_devices())
+        clock[0] += timedelta(seconds=30)
+    assert devices[CONTROLLER].last_report is None
+    assert netro.report.rejected["last_active"] == 1
+
+
+async def test_sensor_readings_from_the_future_are_skipped(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    canned.reply("info", ok(whisperer()))
+    canned.reply(
+        "sensor_data",
+        ok(
+            {
+                "sensor_data": [
+                    row("2025-09-28T23:46:30", battery=12),  # hours ahead of now
+                    row("2025-09-28T19:46:30", battery=40),
+                ]
+            }
+        ),
+    )
+    netro = account(canned, session, SENSOR, [NOW])
+    sensor = by_id(await netro.async_get_devices())[SENSOR]
+    assert sensor.last_report == datetime(2025, 9, 28, 19, 46, 30, tzinfo=UTC)
+    assert sensor.battery == 40
+    assert netro.report.skipped["sensor reading"] == 1
+
+
+async def test_the_key_never_reaches_an_error_message(
+    canned: Canned, session: aiohttp.ClientSession
+) -> None:
+    """Netro echoes a bad key ("Invalid key: ..."); the key is the serial."""
+    canned.reply(
+        "info",
+        {
+            "status": "ERROR",
+            "errors": [{"code": 1, "message": f"Invalid key: {CONTROLLER}"}],
+            "meta": meta(),
+        },
+    )
+    client = NetroClient(session, CONTROLLER, canned.base_url, request_timeout=2)
+    with pytest.raises(AuthError) as caught:
+        await client.async_info()
+    assert CONTROLLER not in str(caught.value)
+    assert "Invalid key: <key>" in str(caught.value)

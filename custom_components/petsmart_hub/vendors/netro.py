@@ -263,9 +263,24 @@ def parse_info(data: Mapping[str, Any], report: ParseReport | None = None) -> Ne
         sw_version=to_text(raw.get("sw_version")),
         zones=sorted(zones, key=lambda zone: zone.ith),
         unreadable_zones=unreadable,
-        last_active=_moment(raw.get("last_active")),
+        last_active=_last_active(raw, report),
         battery=_battery(raw, report, fraction_form=True),
     )
+
+
+def _last_active(item: Mapping[str, Any], report: ParseReport) -> datetime | None:
+    """The device's own ``last_active`` (not in the doc; real devices send it).
+
+    Zone-less like every Netro time (UTC); an epoch is accepted too. One we
+    cannot read, or outside the span a device can report, is counted.
+    """
+    raw = item.get("last_active")
+    if raw is None:
+        return None
+    moment = _moment(raw)
+    if moment is None:
+        report.reject("last_active", raw)
+    return moment
 
 
 def _battery(
@@ -577,7 +592,11 @@ class NetroClient:
                 first = errors[0] if isinstance(errors, list) and errors else {}
                 first = first if isinstance(first, dict) else {}
                 code = to_int(first.get("code"))
-                message = to_str(first.get("message")) or "error"
+                # the cloud echoes a bad key ("Invalid key: ..."): the key is
+                # the device's secret serial, kept out of every message we log
+                message = (to_str(first.get("message")) or "error").replace(
+                    self._key, "<key>"
+                )
                 raise _error(
                     code,
                     f"code {code} on {method} {path}: {message}",
@@ -708,8 +727,9 @@ MANUFACTURER: Final = "Netro"
 MAX_POLL_GAP: Final = timedelta(minutes=5)
 #: A failed read is tried again after this long, not at once.
 RETRY_AFTER_FAILURE: Final = timedelta(minutes=2)
-#: A zone's moisture estimate older than this (from the start of the local day
-#: it is for) is shown as unknown, not passed off as today's.
+#: A zone's moisture estimate for a local day longer ago than this is shown as
+#: unknown, not passed off as today's (whole days: on the 10th, the 7th's
+#: estimate shows, the 6th's does not).
 MOISTURE_MAX_AGE: Final = timedelta(days=3)
 #: A device's last contact may run this far ahead of our clock (clock skew);
 #: further ahead, it is not a time the device reported.
@@ -841,7 +861,11 @@ class NetroAccount(VendorAccount):
     async def _read(self, call: Call, now: datetime) -> None:
         client = self.client
         if call in (Call.INFO, Call.SENSOR_INFO):
-            self.info = await self._spend(client.async_info(), now)
+            info = await self._spend(client.async_info(), now)
+            if info.last_active is not None and info.last_active > now + CLOCK_SKEW:
+                self.report.reject("last_active", info.last_active.isoformat())
+                info.last_active = None  # ahead of us: not a time it reported
+            self.info = info
             self._info_at = now
         elif call is Call.SCHEDULES:
             self.schedules = await self._spend(client.async_schedules(), now)
@@ -850,12 +874,16 @@ class NetroAccount(VendorAccount):
         else:
             # the API filters on the sensor's local date, up to a day off UTC's
             today = now.date()
-            self.readings = await self._spend(
+            readings = await self._spend(
                 client.async_sensor_data(
                     start=today - timedelta(days=1), end=today + timedelta(days=1)
                 ),
                 now,
             )
+            for reading in readings:
+                if reading.time > now + CLOCK_SKEW:
+                    self.report.skip("sensor reading", "taken after now")
+            self.readings = [r for r in readings if r.time <= now + CLOCK_SKEW]
 
     def _active(self, now: datetime) -> bool:
         """Watering now, or about to."""
@@ -967,7 +995,7 @@ class NetroAccount(VendorAccount):
             sensor.online = online
             sensor.soil = self._soil()
             # the newest report wins: a sensor_data row over info.json
-            sensor.last_report = sensor.soil.last_reading or self._last_active(now)
+            sensor.last_report = sensor.soil.last_reading or info.last_active
             batteries = [r.battery for r in self.readings if r.battery is not None]
             sensor.battery = batteries[-1] if batteries else info.battery
             devices[sensor.id] = sensor
@@ -1030,11 +1058,11 @@ class NetroAccount(VendorAccount):
                 # the cloud waters something we have no schedule for, or stopped
                 # what we thought runs (the Netro app): read the schedules again,
                 # ever less often while the status stays what it is
-                self.plan.disagree(disagreement, now)
-            last_active = self._last_active(now)
+                assert self._info_at is not None
+                self.plan.disagree(disagreement, now, status_read=self._info_at)
             for device in (controller, *zone_devices):
                 device.online = online
-                device.last_report = last_active
+                device.last_report = info.last_active
             # transitions of the last minutes stay pending until confirmed
             self.plan.expect(self._transitions(now, since=now - timedelta(minutes=10)))
         for device in devices.values():
@@ -1043,18 +1071,6 @@ class NetroAccount(VendorAccount):
             device.updated_at = self._info_at
             self.report.drop_implausible(device)
         self._devices = devices
-
-    def _last_active(self, now: datetime) -> datetime | None:
-        """The device's own last contact with the cloud (None: not reported).
-
-        A time further ahead of ours than clock skew explains is not one.
-        """
-        info = self.info
-        moment = info.last_active if info is not None else None
-        if moment is not None and moment > now + CLOCK_SKEW:
-            self.report.reject("last_active", moment.isoformat())
-            return None
-        return moment
 
     def _device(
         self,
@@ -1099,21 +1115,31 @@ class NetroAccount(VendorAccount):
         info, fetched = self.info, self._info_at
         if info is None or fetched is None:
             return None
-        covering = [s for s in self.schedules if s.start <= fetched < s.end]
-        if info.status == "WATERING":
-            return None if covering else info.status
+        # our clock and the cloud's may differ by seconds: a run that ended
+        # (or began) that close to the read still explains WATERING
         settle = self.plan.policy.confirm_after
+        if info.status == "WATERING":
+            near = any(
+                s.start - settle <= fetched < s.end + settle for s in self.schedules
+            )
+            return None if near else info.status
+        covering = [s for s in self.schedules if s.start <= fetched < s.end]
         if info.status == "ONLINE" and any(
             s.start + settle <= fetched and s.status != "EXECUTED" for s in covering
         ):
             return info.status
         return None
 
-    @property
-    def _utc_offset(self) -> timedelta | None:
-        """The controller's UTC offset, from the newest schedule that tells it."""
-        offsets = [s.utc_offset for s in self.schedules if s.utc_offset is not None]
-        return offsets[-1] if offsets else None
+    def _utc_offset(self, now: datetime) -> timedelta | None:
+        """The controller's UTC offset now: that of the schedule nearest ``now``.
+
+        Schedules span two months, across daylight saving changes: the
+        nearest one has the offset in force (give or take its own day).
+        """
+        told = [s for s in self.schedules if s.utc_offset is not None]
+        if not told:
+            return None
+        return min(told, key=lambda s: abs(s.start - now)).utc_offset
 
     def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
         mine = [s for s in self.schedules if s.zone == zone.ith]
@@ -1125,15 +1151,13 @@ class NetroAccount(VendorAccount):
         upcoming = [s.start for s in mine if s.start > now and s.status == "VALID"]
         ended = [s.end for s in mine if s.end <= now]
         # moisture dates are the controller's local dates (UTC's when unknown)
-        local = timezone(self._utc_offset or timedelta())
-        today = now.astimezone(local).date()
+        today = now.astimezone(timezone(self._utc_offset(now) or timedelta())).date()
         moistures = [
             m for m in self.moistures if m.zone == zone.ith and m.date <= today
         ]
         newest = moistures[-1] if moistures else None
-        fresh = newest is not None and (
-            now - datetime.combine(newest.date, time(), local) <= MOISTURE_MAX_AGE
-        )
+        # whole local days: the estimate for three days ago still shows today
+        fresh = newest is not None and today - newest.date <= MOISTURE_MAX_AGE
         return ZoneState(
             index=zone.ith,
             enabled=zone.enabled is not False,

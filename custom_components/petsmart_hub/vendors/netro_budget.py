@@ -240,13 +240,21 @@ class PollPlan:
                 self.recheck = now + backoff[min(self.rechecks, len(backoff) - 1)]
                 self.rechecks += 1
 
-    def disagree(self, status: str, now: datetime) -> None:
-        """The schedules disagree with ``status``: read them at once, then back off.
+    def disagree(self, status: str, now: datetime, *, status_read: datetime) -> None:
+        """The schedules disagree with ``status`` (read at ``status_read``).
 
-        The back-off goes on while the disagreement is about the same status.
+        They are read again at once, unless a read since the status already
+        confirmed the disagreement; then ever less often while the
+        disagreement is about the same status.
         """
-        if status != self.disagreement:
-            self.disagreement = status
+        if status == self.disagreement:
+            return
+        self.disagreement = status
+        read = self.last.get(Call.SCHEDULES)
+        if read is not None and read >= status_read:
+            self.rechecks = 1  # that read was the confirming one
+            self.recheck = read + self.policy.recheck_backoff[0]
+        else:
             self.rechecks = 0
             self.recheck = now
 
