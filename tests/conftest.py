@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from dataclasses import dataclass
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,6 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 from syrupy.location import PyTestLocation
 
-from custom_components.petsmart_hub.config_flow import account_unique_id
 from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
@@ -23,6 +23,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
+from custom_components.petsmart_hub.vendors import account_unique_id
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from simulator.core import RunningSimulator, start_server
@@ -167,6 +168,9 @@ def config_entry(onenata: Cloud, entry_options: dict[str, Any]) -> MockConfigEnt
     """A OneNata account pointing at the simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        version=2,
+        # fixed, so that unique ids (scoped to the entry) are too, in snapshots
+        entry_id="01JQ0NENATA0000000000000001",
         title="OneNata",
         unique_id=account_unique_id(VENDOR_ONENATA, API_KEY),
         data={
@@ -218,8 +222,11 @@ def netro_entry(netro: NetroCloud, key: str, **options: Any) -> MockConfigEntry:
     """A Netro account (one key) pointing at the simulator."""
     return MockConfigEntry(
         domain=DOMAIN,
+        version=2,
+        # fixed per key (never the key), so unique ids are too, in snapshots
+        entry_id=f"01JQNETR0{hashlib.sha256(key.encode()).hexdigest()[:17].upper()}",
         title=key,
-        unique_id=key,
+        unique_id=account_unique_id(VENDOR_NETRO, key),
         data={
             CONF_VENDOR: VENDOR_NETRO,
             CONF_API_KEY: key,

@@ -9,15 +9,37 @@ from __future__ import annotations
 from typing import Any
 
 from custom_components.petsmart_hub import compat
-from custom_components.petsmart_hub.const import DOMAIN
+from custom_components.petsmart_hub.const import CONF_API_KEY, CONF_VENDOR, DOMAIN
+from custom_components.petsmart_hub.vendors import DEVICE_ID_MIGRATIONS
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 
 
-def find_device(hass: HomeAssistant, identifier: str) -> dr.DeviceEntry | None:
-    """Return our device with an identifier, whichever of our entries has it."""
+def device_identifier(entry: ConfigEntry, name: str) -> str | None:
+    """The registry identifier of a device an entry has, by the tests' name for it.
+
+    Tests name devices ``<vendor>_<vendor device id>`` with the ids the clouds
+    know (a Netro serial); the registry scopes them to the entry and names
+    Netro's devices without the serial. None: not a device of this entry.
+    """
+    vendor = entry.data[CONF_VENDOR]
+    if not name.startswith(f"{vendor}_"):
+        return None
+    device_id = name.removeprefix(f"{vendor}_")
+    rename = DEVICE_ID_MIGRATIONS.get(vendor)
+    if rename is not None:
+        device_id = rename(device_id, entry.data[CONF_API_KEY])
+    return f"{entry.entry_id}_{device_id}"
+
+
+def find_device(hass: HomeAssistant, name: str) -> dr.DeviceEntry | None:
+    """Return our device the tests call ``name``, whichever of our entries has it."""
     registry = dr.async_get(hass)
     for entry in hass.config_entries.async_entries(DOMAIN):
+        identifier = device_identifier(entry, name)
+        if identifier is None:
+            continue
         device = compat.async_get_entry_device(
             registry, entry.entry_id, (DOMAIN, identifier)
         )

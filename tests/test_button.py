@@ -117,7 +117,8 @@ async def test_every_button_exists(
     for entity_id, device_id, _ in BUTTONS:
         entry = registry.async_get(entity_id)
         assert entry is not None
-        assert entry.unique_id.startswith(f"onenata_{device_id}_")
+        # scoped to the account: another account's same device cannot collide
+        assert entry.unique_id.startswith(f"{init_integration.entry_id}_{device_id}_")
         assert hass.states.get(entity_id).state == STATE_UNKNOWN
 
 

@@ -19,7 +19,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.petsmart_hub.config_flow import account_unique_id
 from custom_components.petsmart_hub.const import (
     CONF_ADVANCED,
     CONF_API_KEY,
@@ -40,6 +39,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
+from custom_components.petsmart_hub.vendors import account_unique_id
 from custom_components.petsmart_hub.vendors.onenata import OneNataClient
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -624,6 +624,7 @@ async def test_reconfigure_to_key_of_another_entry(
     entry = init_integration
     other = MockConfigEntry(
         domain=DOMAIN,
+        version=2,
         title="OneNata",
         unique_id=account_unique_id(VENDOR_ONENATA, "second-key"),
         data={

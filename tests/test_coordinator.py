@@ -21,7 +21,6 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.petsmart_hub.config_flow import account_unique_id
 from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
@@ -33,6 +32,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.coordinator import error_translation_key
+from custom_components.petsmart_hub.vendors import account_unique_id
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
@@ -584,6 +584,7 @@ async def slow_cloud(
     server = await start_server(sim)
     entry = MockConfigEntry(
         domain=DOMAIN,
+        version=2,
         title="OneNata",
         unique_id=account_unique_id(VENDOR_ONENATA, API_KEY),
         data={

@@ -72,9 +72,9 @@ async def test_tracker_state(
 
     # the tracker is the device's main entity, tied to its device
     entry = er.async_get(hass).async_get(TRACKER)
-    assert entry.unique_id == f"onenata_{DEVICE}_location"
+    assert entry.unique_id == f"{entry.config_entry_id}_{DEVICE}_location"
     device = dr.async_get(hass).async_get(entry.device_id)
-    assert device.identifiers == {("petsmart_hub", f"onenata_{DEVICE}")}
+    assert device.identifiers == {("petsmart_hub", f"{entry.config_entry_id}_{DEVICE}")}
     assert device.serial_number == "ON-GPS-001"
     assert device.model == "GPS-Pro"
 

@@ -527,7 +527,7 @@ NETRO_ROWS = [
     Row(
         "drop_zone",
         NETRO_INFO,
-        affected=f"{CONTROLLER_KEY}_zone1",
+        affected="zone1",
         options={"value": 1, "times": 1},
         recovery=IDLE,
     ),

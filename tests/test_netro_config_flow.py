@@ -34,6 +34,7 @@ from custom_components.petsmart_hub.const import (
     OPT_ZONE_DURATION,
     VENDOR_NETRO,
 )
+from custom_components.petsmart_hub.vendors import account_unique_id
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -101,7 +102,9 @@ async def assert_created(
         CONF_BASE_URL: base_url,
     }
     entry = result["result"]
-    assert entry.unique_id == key  # the serial
+    # a hash of the serial: the serial is the key, and no id holds a secret
+    assert entry.unique_id == account_unique_id(VENDOR_NETRO, key)
+    assert key not in entry.unique_id
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     return entry
@@ -427,7 +430,7 @@ async def test_reconfigure_base_url(
     assert_abort(result, "reconfigure_successful")
     await hass.async_block_till_done()
     assert netro_controller.data[CONF_BASE_URL] == new_url
-    assert netro_controller.unique_id == CONTROLLER_KEY
+    assert netro_controller.unique_id == account_unique_id(VENDOR_NETRO, CONTROLLER_KEY)
     assert netro_controller.state is ConfigEntryState.LOADED
     # the check, then one reload (not a second one from the update listener)
     assert netro.sim.count(route=INFO) == before + 2

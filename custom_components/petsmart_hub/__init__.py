@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_VENDOR, DOMAIN
+from .compat import device_config_entry_ids
+from .const import CONF_API_KEY, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .services import async_setup_services
-from .vendors import ACCOUNT_FACTORIES
+from .vendors import ACCOUNT_FACTORIES, DEVICE_ID_MIGRATIONS, account_unique_id
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -31,6 +36,81 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Register the integration's actions (once, for every entry)."""
     async_setup_services(hass)
     return True
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Move a version 1 entry to ids that hold no secret and cannot collide.
+
+    Version 1 named devices ``<vendor>_<device id>`` and entities
+    ``<vendor>_<device id>_<key>``; a Netro device id was its serial (the
+    API key) and a Netro entry's unique id the key itself, and two accounts
+    sharing a device gave their entities the same unique ids. Version 2
+    scopes both to the entry (``<entry id>_<device id>[_<key>]``), renames
+    Netro's devices (``device``, ``zone<n>``) and hashes every entry's key.
+    Entity ids, names and history stay: only unique ids and identifiers move.
+    """
+    if entry.version > 2:
+        return False  # a downgrade: we cannot read what a newer version wrote
+    if entry.version == 1:
+        await _async_migrate_ids_v1(hass, entry)
+        hass.config_entries.async_update_entry(
+            entry,
+            unique_id=account_unique_id(
+                entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
+            ),
+            version=2,
+        )
+        LOGGER.debug("Migrated entry %s to version 2", entry.title)
+    return True
+
+
+def _same_id(old: str, key: str) -> str:
+    """A device id version 2 keeps as it was."""
+    return old
+
+
+async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    vendor, key = entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
+    rename = DEVICE_ID_MIGRATIONS.get(vendor, _same_id)
+    old_prefix, new_prefix = f"{vendor}_", f"{entry.entry_id}_"
+    devices = dr.async_get(hass)
+    # HA device id -> the version 1 device id its identifier held
+    old_ids: dict[str, str] = {}
+    for device in dr.async_entries_for_config_entry(devices, entry.entry_id):
+        ours = {
+            identifier
+            for domain, identifier in device.identifiers
+            if domain == DOMAIN and identifier.startswith(old_prefix)
+        }
+        if not ours:
+            continue
+        new = {
+            (DOMAIN, new_prefix + rename(old.removeprefix(old_prefix), key))
+            for old in ours
+        }
+        old_ids[device.id] = max(ours, key=len).removeprefix(old_prefix)
+        # a device another account shares (HA before 2026.8) keeps the old
+        # identifier for that account's own migration
+        shared = device_config_entry_ids(device) - {entry.entry_id}
+        kept = device.identifiers - {(DOMAIN, old) for old in ours}
+        devices.async_update_device(
+            device.id,
+            new_identifiers=device.identifiers | new if shared else kept | new,
+        )
+
+    def move(entity: er.RegistryEntry) -> dict[str, str] | None:
+        if entity.platform != DOMAIN or not entity.unique_id.startswith(old_prefix):
+            return None
+        rest = entity.unique_id.removeprefix(old_prefix)
+        device_id = old_ids.get(entity.device_id or "")
+        candidates = [device_id] if device_id else sorted(old_ids.values(), key=len)
+        for old in reversed(candidates):
+            if rest.startswith(f"{old}_"):
+                suffix = rest.removeprefix(old)
+                return {"new_unique_id": new_prefix + rename(old, key) + suffix}
+        return None
+
+    await er.async_migrate_entries(hass, entry.entry_id, move)
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) -> bool:

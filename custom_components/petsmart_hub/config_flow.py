@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import hashlib
 from typing import Any
 
 from yarl import URL
@@ -62,11 +61,12 @@ from .const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
-from .vendors import ACCOUNT_FACTORIES
+from .vendors import ACCOUNT_FACTORIES, account_unique_id
 from .vendors.base import (
     AuthError,
     BudgetExhaustedError,
     CannotConnectError,
+    Inventory,
     RateLimitError,
     VendorError,
 )
@@ -76,23 +76,12 @@ _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
 #: Title and default API URL of each vendor.
 VENDOR_TITLES = {VENDOR_ONENATA: "OneNata", VENDOR_NETRO: "Netro"}
+#: Vendors whose key is the device itself (a Netro serial).
+KEY_IS_DEVICE = frozenset({VENDOR_NETRO})
 DEFAULT_BASE_URLS = {
     VENDOR_ONENATA: ONENATA_DEFAULT_BASE_URL,
     VENDOR_NETRO: NETRO_DEFAULT_BASE_URL,
 }
-
-
-def account_unique_id(vendor: str, api_key: str) -> str:
-    """A stable id of an account.
-
-    A Netro key is its device's serial number, which is also what identifies
-    the device; a OneNata account has no id of its own, so it gets a hash of
-    its key (never the key itself).
-    """
-    if vendor == VENDOR_NETRO:
-        return api_key
-    digest = hashlib.sha256(f"{vendor}:{api_key}".encode()).hexdigest()
-    return f"{vendor}_{digest[:32]}"
 
 
 def _credentials_schema(vendor: str, defaults: Mapping[str, Any]) -> vol.Schema:
@@ -122,7 +111,8 @@ def _credentials_schema(vendor: str, defaults: Mapping[str, Any]) -> vol.Schema:
 class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a vendor account."""
 
-    VERSION = 1
+    #: 2: no secret in any id, and ids scoped to their entry (see __init__).
+    VERSION = 2
     _title: str | None = None
 
     async def async_step_user(
@@ -170,7 +160,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor: str,
         user_input: Mapping[str, Any],
         *,
-        known: set[str] | None = None,
+        entry: ConfigEntry | None = None,
     ) -> tuple[dict[str, Any], dict[str, str]]:
         """Try the credentials against the cloud; return entry data and form errors."""
         data = {CONF_VENDOR: vendor, **_flatten(user_input)}
@@ -205,17 +195,27 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         except Exception:  # noqa: BLE001 - anything else is shown as "unknown"
             LOGGER.exception("Unexpected error while validating a %s account", vendor)
             return data, {"base": "unknown"}
-        if known and not known & {device.id for device in devices}:
+        if entry is not None and self._other_account(entry, data, devices):
             return data, {"base": "wrong_account"}
         if vendor == VENDOR_NETRO and devices:
             # one key is one device: name the entry after it
             self._title = devices[0].name
         return data, {}
 
-    def _known_device_ids(self, entry: ConfigEntry) -> set[str]:
-        """Vendor ids of the devices an entry already has in the registry."""
-        prefix = f"{entry.data[CONF_VENDOR]}_"
-        return {
+    def _other_account(
+        self, entry: ConfigEntry, data: Mapping[str, Any], devices: Inventory
+    ) -> bool:
+        """Whether new credentials reach another account than the entry's.
+
+        A Netro key is its device: another key is another device. Another
+        OneNata key may be the same account (rotated): it is another one
+        when it lists none of the devices the entry has.
+        """
+        vendor = entry.data[CONF_VENDOR]
+        if vendor in KEY_IS_DEVICE:
+            return account_unique_id(vendor, data[CONF_API_KEY]) != entry.unique_id
+        prefix = f"{entry.entry_id}_"
+        known = {
             identifier.removeprefix(prefix)
             for device in dr.async_entries_for_config_entry(
                 dr.async_get(self.hass), entry.entry_id
@@ -223,6 +223,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             for domain, identifier in device.identifiers
             if domain == DOMAIN and identifier.startswith(prefix)
         }
+        return bool(known) and not known & {device.id for device in devices}
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
@@ -241,7 +242,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
             data, errors = await self._async_validate(
                 vendor,
                 {**user_input, CONF_BASE_URL: entry.data.get(CONF_BASE_URL)},
-                known=self._known_device_ids(entry),
+                entry=entry,
             )
             if not errors:
                 return await self._async_update_entry(entry, data)
@@ -260,9 +261,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor = entry.data[CONF_VENDOR]
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self._async_validate(
-                vendor, user_input, known=self._known_device_ids(entry)
-            )
+            data, errors = await self._async_validate(vendor, user_input, entry=entry)
             if not errors:
                 return await self._async_update_entry(entry, data)
         return self.async_show_form(

@@ -152,8 +152,12 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.listed: set[str] = set()
 
     def device_identifier(self, device_id: str) -> str:
-        """Identifier of a device in the device registry (unique across vendors)."""
-        return f"{self.account.vendor}_{device_id}"
+        """Identifier of a device in the device registry.
+
+        Scoped to the entry, so two accounts sharing a device never collide;
+        vendor device ids hold no secret (a Netro one is not its serial).
+        """
+        return f"{self.config_entry.entry_id}_{device_id}"
 
     def reliability(self) -> dict[str, Any]:
         """What the cloud's misbehaviour cost, for diagnostics."""
@@ -334,7 +338,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
 
     def _registry_device_ids(self) -> set[str]:
         """Our ids of the entry's devices in the device registry."""
-        prefix = f"{self.account.vendor}_"
+        prefix = f"{self.config_entry.entry_id}_"
         return {
             identifier.removeprefix(prefix)
             for entry in dr.async_entries_for_config_entry(

@@ -102,8 +102,9 @@ async def test_device_pages_in_chromium(
         assert home_assistant in ("this venv's", stack.version)
         await stack.add_accounts()
         async with stack.client.websocket() as ws:
+            # identifiers are "<entry id>_<device id>"; OneNata's ids are unique here
             devices = {
-                identifier: device["id"]
+                identifier.split("_", 1)[1]: device["id"]
                 for device in await ws.devices()
                 for domain, identifier in device["identifiers"]
                 if domain == DOMAIN
@@ -118,7 +119,7 @@ async def test_device_pages_in_chromium(
             text = await open_device(
                 page,
                 stack,
-                devices[f"onenata_{FEEDER}"],
+                devices[FEEDER],
                 "Smart Feeder 1",
                 "PetSmart Hub",
                 "by OneNata",
@@ -156,7 +157,7 @@ async def test_device_pages_in_chromium(
             text = await open_device(
                 page,
                 stack,
-                devices[f"onenata_{FOUNTAIN}"],
+                devices[FOUNTAIN],
                 "Water Fountain 1",
                 "PetSmart Hub",
                 "Water quality",

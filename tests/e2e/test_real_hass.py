@@ -156,9 +156,15 @@ async def add_netro(stack: Stack) -> list[dict[str, Any]]:
 
 
 async def check_registry(
-    stack: Stack, ws: HassWebSocket, entry_ids: set[str]
+    stack: Stack, ws: HassWebSocket, labels: dict[str, str]
 ) -> dict[str, dict[str, Any]]:
-    """Every simulated device is a device; every device has entities with states."""
+    """Every simulated device is a device; every device has entities with states.
+
+    Devices are returned by name: ``<label of its entry>_<device id>``, and
+    the label alone for a Netro key's own device (identifiers themselves are
+    ``<entry id>_<device id>``, and a Netro device id never holds the serial).
+    """
+    entry_ids = set(labels)
     fleet = stack.fleet
     controller = fleet.netro.controllers[fleet.netro_controller]
     expected = {
@@ -171,12 +177,17 @@ async def check_registry(
         ),
         f"netro_{fleet.netro_sensor}",
     }
-    devices = {
-        identifier: device
-        for device in await ws.devices()
-        for domain, identifier in device["identifiers"]
-        if domain == DOMAIN
-    }
+    devices: dict[str, dict[str, Any]] = {}
+    for device in await ws.devices():
+        for domain, identifier in device["identifiers"]:
+            if domain != DOMAIN:
+                continue
+            entry_id, _, device_id = identifier.partition("_")
+            assert entry_id in labels, identifier
+            for key in (fleet.netro_controller, fleet.netro_sensor):
+                assert key not in identifier  # the serial is the key: never in an id
+            label = labels[entry_id]
+            devices[label if device_id == "device" else f"{label}_{device_id}"] = device
     assert set(devices) == expected
 
     for device_id, sim_device in fleet.onenata.devices.items():
@@ -470,9 +481,15 @@ async def test_real_home_assistant(
         since = stack.fleet.onenata.clock.now()
         onenata = await add_onenata(stack)
         netro = await add_netro(stack)
-        entry_ids = {onenata["entry_id"], *(entry["entry_id"] for entry in netro)}
+        fleet = stack.fleet
+        labels = {
+            onenata["entry_id"]: "onenata",
+            netro[0]["entry_id"]: f"netro_{fleet.netro_controller}",
+            netro[1]["entry_id"]: f"netro_{fleet.netro_sensor}",
+        }
+        entry_ids = set(labels)
         async with stack.client.websocket() as ws:
-            devices = await check_registry(stack, ws, entry_ids)
+            devices = await check_registry(stack, ws, labels)
             await check_values(stack, since)
             await check_actions(stack, devices)
             await lower_scan_interval(stack, onenata["entry_id"])

@@ -35,6 +35,7 @@ from custom_components.petsmart_hub.vendors.base import (
 )
 from custom_components.petsmart_hub.vendors.netro import (
     DEFAULT_BASE_URL,
+    DEVICE_ID,
     MANUFACTURER,
     NetroAccount,
     NetroClient,
@@ -194,7 +195,7 @@ def by_id(devices: list[Device]) -> dict[str, Device]:
 
 
 def zone_id(ith: int) -> str:
-    return zone_device_id(CONTROLLER, ith)
+    return zone_device_id(ith)
 
 
 def watering_zones(devices: dict[str, Device]) -> set[int]:
@@ -1410,8 +1411,8 @@ async def test_first_refresh_of_a_controller(
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     sim_controller = cloud.sim.controllers[CONTROLLER]
     # zone 6 is disabled: no device
-    assert set(devices) == {CONTROLLER, *(zone_id(ith) for ith in range(1, 6))}
-    controller = devices[CONTROLLER]
+    assert set(devices) == {DEVICE_ID, *(zone_id(ith) for ith in range(1, 6))}
+    controller = devices[DEVICE_ID]
     assert controller.kind is DeviceKind.SPRINKLER_CONTROLLER
     assert (controller.name, controller.model, controller.serial) == (
         "Front Yard Sprite",
@@ -1436,7 +1437,7 @@ async def test_first_refresh_of_a_controller(
     lawn = devices[zone_id(1)]
     assert lawn.kind is DeviceKind.SPRINKLER_ZONE
     assert (lawn.name, lawn.model, lawn.serial) == ("Front Lawn", "Zone", None)
-    assert lawn.via_device == CONTROLLER
+    assert lawn.via_device == DEVICE_ID
     assert lawn.zone is not None
     minutes = timedelta(minutes=sim_controller.zones[1].minutes)
     assert lawn.zone.index == 1
@@ -1488,7 +1489,7 @@ async def test_a_sensor_key_reads_info_and_sensor_data_only(
     }
     assert sensor.kind is DeviceKind.SOIL_SENSOR
     assert (sensor.id, sensor.name, sensor.model, sensor.serial) == (
-        SENSOR,
+        DEVICE_ID,  # never the serial: it is the key
         "Whisperer 1",
         "Whisperer",
         SENSOR,
@@ -1572,7 +1573,7 @@ async def test_stand_in_names_are_not_reported_and_never_replace_a_name(
     def names(devices: dict[str, Device]) -> list[tuple[str, bool]]:
         return [
             (devices[device_id].name, devices[device_id].name_reported)
-            for device_id in (CONTROLLER, zone_id(1), zone_id(2))
+            for device_id in (DEVICE_ID, zone_id(1), zone_id(2))
         ]
 
     devices = by_id(await account.async_get_devices())
@@ -1599,7 +1600,7 @@ async def test_controller_without_a_status(
     canned.reply("moistures", ok({"moistures": []}))
     account = NetroAccount(canned_client(canned, session), now=lambda: START)
     devices = by_id(await account.async_get_devices())
-    controller = devices[CONTROLLER]
+    controller = devices[DEVICE_ID]
     assert controller.controller is not None
     assert controller.controller.status is None
     assert controller.controller.enabled is None
@@ -1688,7 +1689,7 @@ async def test_zone_watering_follows_the_schedules_without_calls(
     assert cloud.since(mark) == []
     assert cloud.sim.tokens_used(CONTROLLER) == used
     assert watering_zones(devices) == {1} == truth(cloud)
-    controller = devices[CONTROLLER].controller
+    controller = devices[DEVICE_ID].controller
     assert controller is not None
     assert controller.watering is True
     # the last status read said ONLINE; the known start makes it WATERING
@@ -1732,7 +1733,7 @@ async def test_offline_controller(cloud: Cloud, account: NetroAccount) -> None:
     cloud.sim.set_online(CONTROLLER, False)
     devices = await account.async_get_devices()
     assert {device.online for device in devices} == {False}
-    controller = by_id(devices)[CONTROLLER].controller
+    controller = by_id(devices)[DEVICE_ID].controller
     assert controller is not None
     assert controller.status == "OFFLINE"
 
@@ -1742,12 +1743,12 @@ async def test_a_device_that_changed_kind_is_rebuilt(
 ) -> None:
     first = by_id(await account.async_get_devices())
     again = by_id(await account.async_get_devices())
-    assert again[CONTROLLER] is first[CONTROLLER]  # kept, updated in place
+    assert again[DEVICE_ID] is first[DEVICE_ID]  # kept, updated in place
     stray = Device(
         id=CONTROLLER, kind=DeviceKind.SOIL_SENSOR, name="?", manufacturer="?"
     )
-    account._devices[CONTROLLER] = stray
-    rebuilt = by_id(await account.async_get_devices())[CONTROLLER]
+    account._devices[DEVICE_ID] = stray
+    rebuilt = by_id(await account.async_get_devices())[DEVICE_ID]
     assert rebuilt is not stray
     assert rebuilt.kind is DeviceKind.SPRINKLER_CONTROLLER
 
@@ -1874,26 +1875,26 @@ async def test_polling_stops_at_the_reserve_actions_go_on_until_zero(
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     assert account.budget.remaining == 5 == cloud.sim.tokens_remaining(CONTROLLER)
     assert account.polling_paused_until(START) == MIDNIGHT
-    assert devices[CONTROLLER].calls_remaining == 5
+    assert devices[DEVICE_ID].calls_remaining == 5
 
     # hours later: no poll at all, the last values stay
     now = cloud.advance(timedelta(hours=3))
     assert account.next_poll(now) == now + timedelta(minutes=5)
     devices = by_id(await account.async_get_devices())
     assert len(cloud.sim.requests) == 3
-    assert devices[CONTROLLER].updated_at == START
+    assert devices[DEVICE_ID].updated_at == START
     assert account.polling_paused_until(now) == MIDNIGHT
 
     # actions spend the reserve, read-backs included
-    await account.async_execute(devices[CONTROLLER], Action.SET_ENABLED, {"enabled": 0})
+    await account.async_execute(devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": 0})
     await account.async_execute(
         devices[zone_id(3)], Action.SET_MOISTURE, {"moisture": 70}
     )
     assert cloud.since(3) == ["set_status", "set_moisture", "moistures"]
-    await account.async_execute(devices[CONTROLLER], Action.SET_ENABLED, {"enabled": 1})
+    await account.async_execute(devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": 1})
     assert account.budget.remaining == 1
     # the last call: stop; its read-back waits for tomorrow
-    await account.async_execute(devices[CONTROLLER], Action.STOP_WATERING, {})
+    await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
     assert cloud.since(6) == ["set_status", "stop_water"]
     assert account.budget.remaining == 0 == cloud.sim.tokens_remaining(CONTROLLER)
     assert account.plan.forced == {Call.SCHEDULES}
@@ -1940,7 +1941,7 @@ async def test_code_3_stops_every_call_until_the_reset(
     now = cloud.advance(timedelta(hours=4))
     await account.async_get_devices()
     with pytest.raises(BudgetExhaustedError):
-        await account.async_execute(devices[CONTROLLER], Action.STOP_WATERING, {})
+        await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
     assert cloud.since(mark) == ["water"]
     assert account.next_poll(now) == now + timedelta(minutes=5)
     assert cloud.sim.code3_count(CONTROLLER) == 1
@@ -2014,7 +2015,7 @@ async def test_water_the_controller_later(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     result = await account.async_execute(
-        devices[CONTROLLER], Action.WATER, {"duration": 2.0, "delay": 10}
+        devices[DEVICE_ID], Action.WATER, {"duration": 2.0, "delay": 10}
     )
     assert result == {"schedules": 5}
     assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 2, "delay": 10}
@@ -2055,7 +2056,7 @@ async def test_water_several_zones_given_by_the_caller(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     await account.async_execute(
-        devices[CONTROLLER], Action.WATER, {"duration": 1, "zones": [1, 3]}
+        devices[DEVICE_ID], Action.WATER, {"duration": 1, "zones": [1, 3]}
     )
     assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 1, "zones": [1, 3]}
 
@@ -2079,7 +2080,7 @@ async def test_no_water_reads_the_schedules_back(
     lawn = devices[zone_id(1)]
     assert lawn.zone is not None
     assert lawn.zone.next_start == TOMORROW_RUN
-    await account.async_execute(devices[CONTROLLER], Action.NO_WATER, {"days": 2})
+    await account.async_execute(devices[DEVICE_ID], Action.NO_WATER, {"days": 2})
     assert cloud.since(3) == ["no_water", "schedules"]
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "days": 2}
     # today and tomorrow (local) are skipped: next run the day after
@@ -2101,7 +2102,7 @@ async def test_set_moisture_reads_the_moistures_back(
     assert devices[zone_id(3)].zone is not None
     assert devices[zone_id(3)].zone.moisture == 80
     await account.async_execute(
-        devices[CONTROLLER], Action.SET_MOISTURE, {"moisture": 40}
+        devices[DEVICE_ID], Action.SET_MOISTURE, {"moisture": 40}
     )
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "moisture": 40}
     zones = [devices[zone_id(ith)].zone for ith in range(1, 6)]
@@ -2111,7 +2112,7 @@ async def test_set_moisture_reads_the_moistures_back(
 async def test_report_weather(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(devices[CONTROLLER], Action.REPORT_WEATHER, WEATHER)
+    await account.async_execute(devices[DEVICE_ID], Action.REPORT_WEATHER, WEATHER)
     # rain can make Netro skip planned waterings: the schedules are read back
     assert cloud.since(3) == ["report_weather", "schedules"]
     request = cloud.sim.requests[3]
@@ -2124,7 +2125,7 @@ async def test_report_weather(
 async def test_set_enabled_updates_the_status_locally(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    controller = devices[CONTROLLER]
+    controller = devices[DEVICE_ID]
     await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 9})
     assert watering_zones(devices) == {1}
     await account.async_execute(controller, Action.SET_ENABLED, {"enabled": False})
@@ -2168,7 +2169,7 @@ async def test_a_read_back_that_fails_waits_for_the_next_poll(
     )
     now = cloud.advance(timedelta(minutes=1))
     cloud.sim.add_fault("http_500", route="/npa/v1/schedules.json", times=1)
-    await account.async_execute(devices[CONTROLLER], Action.STOP_WATERING, {})
+    await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
     assert cloud.since(5) == ["stop_water", "schedules"]
     assert account.plan.forced == {Call.SCHEDULES}
     # what stop_water does is shown at once: the run ended, the manual plan is gone
@@ -2229,14 +2230,14 @@ async def test_an_action_netro_has_not_is_refused_before_any_call(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     with pytest.raises(RequestRejectedError):
-        await account.async_execute(devices[CONTROLLER], Action.FEED, {"amount": 1})
+        await account.async_execute(devices[DEVICE_ID], Action.FEED, {"amount": 1})
     assert cloud.since(3) == []
 
 
 async def test_what_netro_devices_do_not_have(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    controller = devices[CONTROLLER]
+    controller = devices[DEVICE_ID]
     await account.async_refresh_device(controller, slow=True)
     with pytest.raises(RequestRejectedError):
         await account.async_get_stream(controller)
@@ -2305,7 +2306,7 @@ async def test_inventory_of_a_controller_with_unreadable_zones(
         canned_client(canned, session), policy=POLICY, now=lambda: clock[0]
     )
     devices = await account.async_get_devices()
-    assert set(by_id(devices)) == {CONTROLLER, zone_id(1)}
+    assert set(by_id(devices)) == {DEVICE_ID, zone_id(1)}
     assert (devices.fresh, devices.unreadable, devices.complete) == (True, 2, False)
     assert account.report.skipped == {"zone entry": 2}
     # a listing held from before is not fresh: it says nothing of its zones
@@ -2332,12 +2333,12 @@ async def test_a_rate_limited_read_pauses_the_account(
         await account.async_get_devices()
     assert held.value.retry_after == 20.0  # what is left of the pause
     controller = Device(
-        id=CONTROLLER,
+        id=DEVICE_ID,
         kind=DeviceKind.SPRINKLER_CONTROLLER,
         name="x",
         manufacturer=MANUFACTURER,
     )
-    account._devices[CONTROLLER] = controller  # as if it had been built
+    account._devices[DEVICE_ID] = controller  # as if it had been built
     with pytest.raises(RateLimitError):
         await account.async_refresh_device(controller, slow=False)
     assert cloud.since(2) == []
@@ -2348,7 +2349,7 @@ async def test_a_rate_limited_read_pauses_the_account(
     assert cloud.since(2) == ["schedules", "moistures"]
     assert len(devices) == 6
     assert account._failure is None
-    await account.async_refresh_device(by_id(devices)[CONTROLLER], slow=True)
+    await account.async_refresh_device(by_id(devices)[DEVICE_ID], slow=True)
 
 
 async def test_a_pending_failure_holds_refresh_device_too(
@@ -2390,7 +2391,7 @@ async def test_refresh_device_of_a_device_not_in_the_last_build(
     for missing in (
         device(zone_id(6), DeviceKind.SPRINKLER_ZONE),  # disabled: no device
         device(zone_id(9), DeviceKind.SPRINKLER_ZONE),
-        device(SENSOR, DeviceKind.SOIL_SENSOR),  # another key's
+        device("sensor", DeviceKind.SOIL_SENSOR),  # no device of this key
     ):
         with pytest.raises(DeviceNotFoundError, match="not in the last info.json"):
             await account.async_refresh_device(missing, slow=True)
@@ -2494,7 +2495,7 @@ async def test_a_request_held_back_spends_no_call(
     account.client.gate.pause(60)
     with pytest.raises(RateLimitError, match="held back"):
         await account.async_execute(
-            devices[CONTROLLER], Action.SET_ENABLED, {"enabled": True}
+            devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": True}
         )
     assert cloud.since(3) == []
     assert account.budget.remaining == 1997  # actually 1996

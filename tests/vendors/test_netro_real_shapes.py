@@ -21,6 +21,7 @@ from custom_components.petsmart_hub.model import Device, DeviceKind
 from custom_components.petsmart_hub.vendors.base import AuthError
 from custom_components.petsmart_hub.vendors.netro import (
     CLOCK_SKEW,
+    DEVICE_ID,
     MOISTURE_MAX_AGE,
     NetroAccount,
     NetroClient,
@@ -371,13 +372,13 @@ async def test_controller_last_report_is_the_devices_last_active(
         await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
     )
     last_active = datetime(2025, 9, 28, 20, 2, 5, tzinfo=UTC)
-    assert devices[CONTROLLER].last_report == last_active
+    assert devices[DEVICE_ID].last_report == last_active
     # not the fetch time, nor meta's last_active (the key's last call)
-    assert devices[CONTROLLER].last_report != NOW
-    assert devices[CONTROLLER].updated_at == NOW
-    assert devices[CONTROLLER].hardware == "1.2"
-    assert devices[CONTROLLER].firmware == "1.1.1"
-    assert devices[CONTROLLER].battery is None
+    assert devices[DEVICE_ID].last_report != NOW
+    assert devices[DEVICE_ID].updated_at == NOW
+    assert devices[DEVICE_ID].hardware == "1.2"
+    assert devices[DEVICE_ID].firmware == "1.1.1"
+    assert devices[DEVICE_ID].battery is None
 
 
 async def test_without_last_active_the_last_report_is_unknown(
@@ -389,7 +390,7 @@ async def test_without_last_active_the_last_report_is_unknown(
     devices = by_id(
         await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
     )
-    assert devices[CONTROLLER].last_report is None
+    assert devices[DEVICE_ID].last_report is None
 
 
 async def test_a_last_active_ahead_of_our_clock_is_rejected(
@@ -401,13 +402,13 @@ async def test_a_last_active_ahead_of_our_clock_is_rejected(
     )
     netro = account(canned, session, CONTROLLER, [NOW])
     devices = by_id(await netro.async_get_devices())
-    assert devices[CONTROLLER].last_report is None
+    assert devices[DEVICE_ID].last_report is None
     assert netro.report.rejected["last_active"] == 1
     # within the skew it stands
     near = NOW + CLOCK_SKEW
     controller_answers(canned, info=sprite(last_active=near.isoformat()))
     netro = account(canned, session, CONTROLLER, [NOW])
-    assert by_id(await netro.async_get_devices())[CONTROLLER].last_report == near
+    assert by_id(await netro.async_get_devices())[DEVICE_ID].last_report == near
 
 
 async def test_a_pixie_shows_its_battery_and_a_version_only_device_its_hardware(
@@ -419,11 +420,11 @@ async def test_a_pixie_shows_its_battery_and_a_version_only_device_its_hardware(
     devices = by_id(
         await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
     )
-    controller = devices[CONTROLLER]
+    controller = devices[DEVICE_ID]
     assert controller.battery == 81
     assert controller.hardware == "1.2"
     assert controller.firmware is None  # "version" is the hardware, not firmware
-    zone = devices[zone_device_id(CONTROLLER, 1)]
+    zone = devices[zone_device_id(1)]
     assert zone.battery is None
     assert zone.hardware is None
 
@@ -440,8 +441,8 @@ async def test_versions_left_out_later_stay_as_known(
     controller_answers(canned, info=info)
     clock[0] = NOW + timedelta(hours=1)
     devices = by_id(await netro.async_get_devices())
-    assert devices[CONTROLLER].hardware == "1.2"
-    assert devices[CONTROLLER].firmware == "1.1.1"
+    assert devices[DEVICE_ID].hardware == "1.2"
+    assert devices[DEVICE_ID].firmware == "1.1.1"
 
 
 def moisture(day: date, value: int, zone: int = 1) -> dict[str, Any]:
@@ -470,7 +471,7 @@ async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
     )
     netro = account(canned, session, CONTROLLER, clock)
     devices = by_id(await netro.async_get_devices())
-    zones = [devices[zone_device_id(CONTROLLER, ith)].zone for ith in (1, 2, 3)]
+    zones = [devices[zone_device_id(ith)].zone for ith in (1, 2, 3)]
     assert [(z.moisture, z.moisture_date) for z in zones if z is not None] == [
         (85, today - timedelta(days=2)),
         (60, today - timedelta(days=3)),
@@ -484,11 +485,11 @@ async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
     )
     assert fourth_day.date() == today + timedelta(days=2)
     clock[0] = fourth_day - timedelta(seconds=1)
-    zone = by_id(await netro.async_get_devices())[zone_device_id(CONTROLLER, 1)].zone
+    zone = by_id(await netro.async_get_devices())[zone_device_id(1)].zone
     assert zone is not None and zone.moisture == 85
     sent = len(canned.sim.requests)
     clock[0] = fourth_day
-    zone = by_id(await netro.async_get_devices())[zone_device_id(CONTROLLER, 1)].zone
+    zone = by_id(await netro.async_get_devices())[zone_device_id(1)].zone
     assert zone is not None
     assert (zone.moisture, zone.moisture_date) == (None, today - timedelta(days=2))
     assert len(canned.sim.requests) == sent  # no call: the age alone decides
@@ -516,8 +517,8 @@ async def test_moisture_age_uses_the_controllers_local_days(
     devices = by_id(
         await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
     )
-    one = devices[zone_device_id(CONTROLLER, 1)].zone
-    two = devices[zone_device_id(CONTROLLER, 2)].zone
+    one = devices[zone_device_id(1)].zone
+    two = devices[zone_device_id(2)].zone
     assert one is not None and two is not None
     assert (one.moisture, one.moisture_date) == (77, date(2025, 9, 29))
     # UTC's days would call the 25th's 3 days old; locally it is 4: unknown
@@ -549,7 +550,7 @@ async def test_the_offset_in_force_is_the_nearest_schedules(
     devices = by_id(
         await account(canned, session, CONTROLLER, clock).async_get_devices()
     )
-    zone = devices[zone_device_id(CONTROLLER, 1)].zone
+    zone = devices[zone_device_id(1)].zone
     assert zone is not None
     assert (zone.moisture, zone.moisture_date) == (64, date(2025, 9, 29))
 
@@ -572,7 +573,7 @@ async def test_a_whisperers_battery_comes_from_its_newest_row(
         ),
     )
     netro = account(canned, session, SENSOR, clock)
-    sensor = by_id(await netro.async_get_devices())[SENSOR]
+    sensor = by_id(await netro.async_get_devices())[DEVICE_ID]
     assert sensor.kind is DeviceKind.SOIL_SENSOR
     # the newest row that has a battery wins over info.json's 0.63
     assert sensor.battery == 39
@@ -588,12 +589,12 @@ async def test_a_whisperer_without_rows_falls_back_to_info_json(
     canned.reply("info", ok(whisperer()))
     canned.reply("sensor_data", ok({"sensor_data": [row("2025-09-28T19:46:30", None)]}))
     sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_get_devices())[
-        SENSOR
+        DEVICE_ID
     ]
     assert sensor.battery == 63
     canned.reply("sensor_data", ok({"sensor_data": []}))
     sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_get_devices())[
-        SENSOR
+        DEVICE_ID
     ]
     assert sensor.battery == 63
     assert sensor.last_report == datetime(2025, 9, 28, 17, 3, 26, tzinfo=UTC)
@@ -665,7 +666,7 @@ async def test_a_future_last_active_is_counted_once_per_answer(
     for _ in range(3):  # one info.json read, three builds
         devices = by_id(await netro.async_get_devices())
         clock[0] += timedelta(seconds=30)
-    assert devices[CONTROLLER].last_report is None
+    assert devices[DEVICE_ID].last_report is None
     assert netro.report.rejected["last_active"] == 1
 
 
@@ -685,7 +686,7 @@ async def test_sensor_readings_from_the_future_are_skipped(
         ),
     )
     netro = account(canned, session, SENSOR, [NOW])
-    sensor = by_id(await netro.async_get_devices())[SENSOR]
+    sensor = by_id(await netro.async_get_devices())[DEVICE_ID]
     assert sensor.last_report == datetime(2025, 9, 28, 19, 46, 30, tzinfo=UTC)
     assert sensor.battery == 40
     assert netro.report.skipped["sensor reading"] == 1

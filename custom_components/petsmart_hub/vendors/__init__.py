@@ -8,12 +8,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import timedelta
+import hashlib
 from typing import Any
 
 import aiohttp
 
 from .base import VendorAccount
-from .netro import DEFAULT_BASE_URL as NETRO_BASE_URL, NetroAccount, NetroClient
+from .netro import (
+    DEFAULT_BASE_URL as NETRO_BASE_URL,
+    NetroAccount,
+    NetroClient,
+    migrate_device_id as netro_device_id,
+)
 from .netro_budget import PollPolicy
 from .onenata import DEFAULT_BASE_URL as ONENATA_BASE_URL, OneNataAccount, OneNataClient
 
@@ -50,3 +56,17 @@ def _netro(
 
 #: How to open an account of each vendor from a config entry's data and options.
 ACCOUNT_FACTORIES: dict[str, AccountFactory] = {"onenata": _onenata, "netro": _netro}
+
+
+def account_unique_id(vendor: str, key: str) -> str:
+    """A stable id of an account that tells nothing of its key.
+
+    A hash of the key: the same key is the same account (a Netro key, the
+    device's serial, is the device), and no id ever holds a secret.
+    """
+    digest = hashlib.sha256(f"{vendor}:{key}".encode()).hexdigest()
+    return f"{vendor}_{digest[:32]}"
+
+
+#: Version 1 device ids that version 2 renamed: (old id, the account's key) -> id.
+DEVICE_ID_MIGRATIONS: dict[str, Callable[[str, str], str]] = {"netro": netro_device_id}

@@ -738,9 +738,29 @@ _OFFLINE_STATUSES: Final = frozenset({"OFFLINE", "POWEROFF"})
 _HALTED_STATUSES: Final = frozenset({"STANDBY", *_OFFLINE_STATUSES})
 
 
-def zone_device_id(serial: str, ith: int) -> str:
-    """Device id of a controller's zone."""
-    return f"{serial}_zone{ith}"
+#: Device id of the key's own device (its controller or soil sensor). Ids are
+#: per key and never hold the serial: the serial is the key, a secret.
+DEVICE_ID: Final = "device"
+
+
+def zone_device_id(ith: int) -> str:
+    """Device id of a zone of the key's controller."""
+    return f"zone{ith}"
+
+
+def migrate_device_id(old: str, key: str) -> str:
+    """The device id of one that version 1 named after the serial (the key).
+
+    ``<serial>`` was the controller or sensor and ``<serial>_zone<n>`` a zone;
+    anything else is kept as it was.
+    """
+    if old == key:
+        return DEVICE_ID
+    prefix = f"{key}_"
+    rest = old.removeprefix(prefix)
+    if old.startswith(prefix) and rest.startswith("zone"):
+        return rest
+    return old
 
 
 def _stopped(
@@ -985,11 +1005,12 @@ class NetroAccount(VendorAccount):
         budget = self.budget
         if info.is_sensor:
             sensor = self._device(
-                info.serial,
+                DEVICE_ID,
                 DeviceKind.SOIL_SENSOR,
                 info.name,
                 stand_in="Netro sensor",
                 model="Whisperer",
+                serial=info.serial,
             )
             self._versions(sensor, info)
             sensor.online = online
@@ -1001,11 +1022,12 @@ class NetroAccount(VendorAccount):
             devices[sensor.id] = sensor
         else:
             controller = self._device(
-                info.serial,
+                DEVICE_ID,
                 DeviceKind.SPRINKLER_CONTROLLER,
                 info.name,
                 stand_in="Netro",
                 model="Controller",
+                serial=info.serial,
             )
             self._versions(controller, info)
             controller.battery = info.battery  # a battery-powered Pixie
@@ -1013,7 +1035,7 @@ class NetroAccount(VendorAccount):
             zone_names = {zone.ith: zone.label for zone in info.zones}
             zone_devices = []
             for zone in info.zones:
-                device_id = zone_device_id(info.serial, zone.ith)
+                device_id = zone_device_id(zone.ith)
                 if not zone.enabled and not (
                     zone.enabled is None and device_id in self._devices
                 ):  # an unreadable flag keeps a zone we show, adds none
@@ -1080,7 +1102,7 @@ class NetroAccount(VendorAccount):
         *,
         stand_in: str,
         model: str,
-        serial: str | None = "",
+        serial: str | None,
     ) -> Device:
         """The device as last built, updated; a name the cloud left out stays."""
         device = self._devices.get(device_id)
@@ -1096,7 +1118,7 @@ class NetroAccount(VendorAccount):
             device.name = name
             device.name_reported = True
         device.model = model
-        device.serial = device_id if serial == "" else serial
+        device.serial = serial
         return device
 
     def _versions(self, device: Device, info: NetroInfo) -> None:
