@@ -358,3 +358,23 @@ async def test_removing_the_entry_removes_its_repair_issue(
     assert await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert issue(hass, entry) is None
+
+
+@pytest.mark.freeze_time("2025-06-10T11:59:00+00:00")
+async def test_staleness_attributes_are_not_recorded(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, tight_netro: NetroCloud
+) -> None:
+    """While polling pauses the state shows how old it is; history keeps no such noise.
+
+    The recorder leaves out of history what a state's ``state_info`` names.
+    """
+    await set_up(hass, tight_netro, reserve=2)
+    await advance(hass, freezer, timedelta(minutes=1, seconds=30))
+    await advance(hass, freezer, timedelta(minutes=10), step=timedelta(minutes=1))
+    stale = {"polling_paused_until", "data_updated_at", "data_age_minutes"}
+    for entity_id in (MOISTURE, STATUS, CALLS):
+        state = hass.states.get(entity_id)
+        assert state is not None
+        assert stale <= set(state.attributes)
+        assert state.state_info is not None
+        assert stale <= state.state_info["unrecorded_attributes"]

@@ -139,7 +139,9 @@ async def test_controller_entities(
     calls = hass.states.get(CALLS)
     assert calls.state == str(netro.sim.tokens_remaining(CONTROLLER_KEY)) == "1997"
     assert calls.attributes["reset"] == "2025-06-11T00:00:00+00:00"
-    assert calls.attributes["unit_of_measurement"] == "calls"
+    # a count: no invented unit ("calls")
+    assert "unit_of_measurement" not in calls.attributes
+    assert calls.attributes["state_class"] == "measurement"
     for entity_id in (CALLS, LAST_REPORT, CONNECTIVITY):
         entry = entity_registry.async_get(entity_id)
         assert entry is not None

@@ -69,6 +69,10 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
     """An entity of one device of one account."""
 
     _attr_has_entity_name = True
+    # how old the data is while a budget pauses polling: context, not history
+    _unrecorded_attributes = frozenset(
+        {"polling_paused_until", "data_updated_at", "data_age_minutes"}
+    )
     entity_description: PetSmartEntityDescription
 
     def __init__(
@@ -96,10 +100,14 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
 
     @property
     def extra_state_attributes(self) -> Mapping[str, Any] | None:
-        """The platform's attributes, plus how old the data is while polling pauses."""
+        """The platform's attributes, plus how old the data is while polling pauses.
+
+        Only a device with a call budget (its own, like a Netro key's) gets the
+        staleness attributes: nothing else is ever paused.
+        """
         attributes = self._platform_attributes()
         paused = self.coordinator.data.polling_paused_until
-        if paused is None:
+        if paused is None or self.device.calls_remaining is None:
             return attributes
         updated = self.device.updated_at
         return {
