@@ -27,15 +27,13 @@ from custom_components.petsmart_hub.const import (
     DEFAULT_FEED_AMOUNT,
     DEFAULT_PLAY_DURATION,
     DEFAULT_PUMP_DURATION,
-    DEFAULT_SCAN_INTERVAL,
-    DEFAULT_SLOW_SCAN_INTERVAL,
     DOMAIN,
     ONENATA_DEFAULT_BASE_URL,
     OPT_FEED_AMOUNT,
     OPT_PLAY_DURATION,
     OPT_PUMP_DURATION,
-    OPT_SCAN_INTERVAL,
-    OPT_SLOW_SCAN_INTERVAL,
+    SCAN_INTERVAL,
+    SLOW_SCAN_INTERVAL,
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
@@ -433,7 +431,7 @@ async def test_rejected_key_starts_reauth_and_new_key_fixes_it(
     coordinator = entry.runtime_data
 
     onenata.sim.api_key = "rotated-key"  # the stored key is now rejected
-    await tick(hass, freezer, DEFAULT_SCAN_INTERVAL + 1)
+    await tick(hass, freezer, SCAN_INTERVAL + 1)
 
     assert hass.states.get(FOOD_LEVEL).state == STATE_UNAVAILABLE
     flows = [
@@ -655,22 +653,24 @@ async def test_options_flow(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Defaults are shown, values are stored as ints and polling follows them."""
+    """Defaults are shown, values are stored as ints; polling is no option."""
     entry = init_integration
     coordinator = entry.runtime_data
-    assert coordinator.update_interval == timedelta(seconds=DEFAULT_SCAN_INTERVAL)
+    assert coordinator.update_interval == timedelta(seconds=SCAN_INTERVAL)
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert form_defaults(result["data_schema"]) == {
-        OPT_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
-        OPT_SLOW_SCAN_INTERVAL: DEFAULT_SLOW_SCAN_INTERVAL,
         OPT_FEED_AMOUNT: DEFAULT_FEED_AMOUNT,
         OPT_PUMP_DURATION: DEFAULT_PUMP_DURATION,
         OPT_PLAY_DURATION: DEFAULT_PLAY_DURATION,
     }
     assert set(result["data_schema"].schema) <= set(
+        STRINGS["options"]["step"]["init"]["data"]
+    )
+    # HA core's rule: the integration decides how often it polls
+    assert not {"scan_interval", "slow_scan_interval"} & set(
         STRINGS["options"]["step"]["init"]["data"]
     )
 
@@ -679,9 +679,7 @@ async def test_options_flow(
         await hass.config_entries.options.async_configure(
             result["flow_id"],
             {
-                OPT_SCAN_INTERVAL: 5.0,
-                OPT_SLOW_SCAN_INTERVAL: 10.0,
-                OPT_FEED_AMOUNT: 75.0,
+                OPT_FEED_AMOUNT: 0.0,
                 OPT_PUMP_DURATION: 5.0,
                 OPT_PLAY_DURATION: 120.0,
             },
@@ -689,38 +687,19 @@ async def test_options_flow(
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {
-            OPT_SCAN_INTERVAL: 30.0,
-            OPT_SLOW_SCAN_INTERVAL: 10.0,
-            OPT_FEED_AMOUNT: 75.0,
-            OPT_PUMP_DURATION: 5.0,
-            OPT_PLAY_DURATION: 120.0,
-        },
+        {OPT_FEED_AMOUNT: 75.0, OPT_PUMP_DURATION: 5.0, OPT_PLAY_DURATION: 120.0},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    expected = {
-        OPT_SCAN_INTERVAL: 30,
-        OPT_SLOW_SCAN_INTERVAL: 10,
-        OPT_FEED_AMOUNT: 75,
-        OPT_PUMP_DURATION: 5,
-        OPT_PLAY_DURATION: 120,
-    }
+    expected = {OPT_FEED_AMOUNT: 75, OPT_PUMP_DURATION: 5, OPT_PLAY_DURATION: 120}
     assert entry.options == expected
     assert all(type(value) is int for value in entry.options.values())
     await hass.async_block_till_done()
 
-    # reloaded with the new intervals
+    # reloaded, polling as before
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not coordinator
-    assert entry.runtime_data.update_interval == timedelta(seconds=30)
-    assert entry.runtime_data.slow_interval == timedelta(minutes=10)
-
-    # status is now polled every 30 s, where the default waited 60 s
-    onenata.sim.reset_requests()
-    await tick(hass, freezer, 31)
-    assert onenata.sim.count("GET", DEVICES_ROUTE) == 1
-    await tick(hass, freezer, 31)
-    assert onenata.sim.count("GET", DEVICES_ROUTE) == 2
+    assert entry.runtime_data.update_interval == timedelta(seconds=SCAN_INTERVAL)
+    assert entry.runtime_data.slow_interval == timedelta(minutes=SLOW_SCAN_INTERVAL)
 
     # the form now shows the stored values
     result = await hass.config_entries.options.async_init(entry.entry_id)
@@ -733,13 +712,13 @@ async def test_default_polling_waits_for_the_scan_interval(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Without options, 31 s is not enough for a poll (the control of the above)."""
+    """31 s is not enough for a poll; the scan interval is."""
     # the entry was set up before time froze: let the first poll happen
-    await tick(hass, freezer, DEFAULT_SCAN_INTERVAL + 1)
+    await tick(hass, freezer, SCAN_INTERVAL + 1)
     onenata.sim.reset_requests()
     await tick(hass, freezer, 31)
     assert onenata.sim.count("GET", DEVICES_ROUTE) == 0
-    await tick(hass, freezer, DEFAULT_SCAN_INTERVAL - 31 + 1)
+    await tick(hass, freezer, SCAN_INTERVAL - 31 + 1)
     assert onenata.sim.count("GET", DEVICES_ROUTE) == 1
 
 
@@ -759,8 +738,6 @@ async def test_feed_amount_option_drives_the_feed_button(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
-            OPT_SCAN_INTERVAL: DEFAULT_SCAN_INTERVAL,
-            OPT_SLOW_SCAN_INTERVAL: DEFAULT_SLOW_SCAN_INTERVAL,
             OPT_FEED_AMOUNT: 75,
             OPT_PUMP_DURATION: DEFAULT_PUMP_DURATION,
             OPT_PLAY_DURATION: DEFAULT_PLAY_DURATION,

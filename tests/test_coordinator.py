@@ -25,10 +25,10 @@ from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_VENDOR,
-    DEFAULT_SCAN_INTERVAL,
-    DEFAULT_SLOW_SCAN_INTERVAL,
     DOMAIN,
     MAX_CONCURRENT_REQUESTS,
+    SCAN_INTERVAL,
+    SLOW_SCAN_INTERVAL,
     VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.coordinator import error_translation_key
@@ -57,8 +57,8 @@ from .registry import find_device
 
 FROZEN = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 
-FAST = timedelta(seconds=DEFAULT_SCAN_INTERVAL)
-SLOW = timedelta(minutes=DEFAULT_SLOW_SCAN_INTERVAL)
+FAST = timedelta(seconds=SCAN_INTERVAL)
+SLOW = timedelta(minutes=SLOW_SCAN_INTERVAL)
 
 DEVICES = "/v1/devices"
 STATUS = "/v1/devices/{device_id}/status"
@@ -178,29 +178,25 @@ async def test_fast_tier_then_slow_tier(
 
 
 @FROZEN
-async def test_slow_tier_interval_from_options(
+async def test_polling_intervals_are_no_options(
     hass: HomeAssistant,
     onenata: Cloud,
     config_entry: MockConfigEntry,
     tick: Tick,
 ) -> None:
-    """The polling intervals come from the entry's options."""
+    """HA core's rule: the integration decides; intervals left in options are ignored."""
     config_entry.add_to_hass(hass)
     hass.config_entries.async_update_entry(
-        config_entry, options={"scan_interval": 120, "slow_scan_interval": 5}
+        config_entry, options={"scan_interval": 3600, "slow_scan_interval": 600}
     )
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
+    coordinator = config_entry.runtime_data
+    assert (coordinator.update_interval, coordinator.slow_interval) == (FAST, SLOW)
     sim = onenata.sim
     sim.reset_requests()
-
-    await tick(FAST)
-    assert sim.requests == []
     await tick(FAST)
     assert {request.route for request in sim.requests} == FAST_ROUTES
-    sim.reset_requests()
-    await tick(timedelta(minutes=4))
-    assert sim.count("GET", FOOD) == 1
 
 
 # --- one device failing ----------------------------------------------------------

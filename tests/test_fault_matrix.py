@@ -29,13 +29,13 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.petsmart_hub.const import (
-    DEFAULT_IDLE_STATUS_INTERVAL,
-    DEFAULT_SCAN_INTERVAL,
-    DEFAULT_SLOW_SCAN_INTERVAL,
     DOMAIN,
+    SCAN_INTERVAL,
+    SLOW_SCAN_INTERVAL,
 )
 from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.netro import RETRY_AFTER_FAILURE
+from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -45,9 +45,9 @@ from .conftest import CONTROLLER_KEY, Cloud, NetroCloud
 
 FROZEN = pytest.mark.freeze_time("2025-06-10 10:00:00+00:00")
 
-FAST = timedelta(seconds=DEFAULT_SCAN_INTERVAL)
-SLOW = timedelta(minutes=DEFAULT_SLOW_SCAN_INTERVAL)
-IDLE = timedelta(minutes=DEFAULT_IDLE_STATUS_INTERVAL)
+FAST = timedelta(seconds=SCAN_INTERVAL)
+SLOW = timedelta(minutes=SLOW_SCAN_INTERVAL)
+IDLE = PollPolicy().idle_status
 
 DEVICES = "/v1/devices"
 STATUS = "/v1/devices/{device_id}/status"

@@ -108,25 +108,22 @@ async def test_reload_keeps_devices_and_entities(
     ]
 
 
-async def test_options_change_reloads_with_new_intervals(
+async def test_options_change_reloads(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
-    """New polling options take effect at once (the entry reloads)."""
+    """New options take effect at once (the entry reloads)."""
     before = init_integration.runtime_data
-    assert before.update_interval == timedelta(seconds=60)
-    assert before.slow_interval == timedelta(minutes=15)
-
     hass.config_entries.async_update_entry(
-        init_integration,
-        options={"scan_interval": 300, "slow_scan_interval": 60},
+        init_integration, options={"feed_amount": 80}
     )
     await hass.async_block_till_done()
 
     after = init_integration.runtime_data
     assert after is not before
     assert init_integration.state is ConfigEntryState.LOADED
-    assert after.update_interval == timedelta(seconds=300)
-    assert after.slow_interval == timedelta(minutes=60)
+    # polling is not an option: the same intervals
+    assert after.update_interval == timedelta(seconds=60)
+    assert after.slow_interval == timedelta(minutes=15)
 
 
 async def test_device_info(

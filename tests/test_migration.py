@@ -69,7 +69,6 @@ async def test_a_netro_entry_of_version_1_moves_to_ids_without_the_serial(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, f"netro_{CONTROLLER_KEY}_zone1")},
         name="Front Lawn",
-        via_device=(DOMAIN, f"netro_{CONTROLLER_KEY}"),
     )
     status = entity_registry.async_get_or_create(
         "sensor",
@@ -118,7 +117,7 @@ async def test_a_netro_entry_of_version_1_moves_to_ids_without_the_serial(
     moved_zone = device_registry.async_get(zone.id)
     assert moved_zone is not None
     assert moved_zone.identifiers == {(DOMAIN, f"{entry.entry_id}_zone1")}
-    assert moved_zone.via_device_id == controller.id
+    assert moved_zone.via_device_id == controller.id  # linked by the set-up
     # the serial (the key) is in no id any more
     devices, entities = registered(hass, entry)
     assert len(devices) == 6  # the controller and its 5 enabled zones
@@ -139,6 +138,10 @@ async def test_a_onenata_entry_of_version_1_is_scoped_to_its_entry(
     unique_id = account_unique_id(VENDOR_ONENATA, API_KEY)  # already a hash
     entry = version_1(VENDOR_ONENATA, API_KEY, onenata.base_url, unique_id)
     entry.add_to_hass(hass)
+    # polling intervals were options in version 1
+    hass.config_entries.async_update_entry(
+        entry, options={"scan_interval": 30, "slow_scan_interval": 5, "feed_amount": 40}
+    )
     feeder = device_registry.async_get_or_create(
         config_entry_id=entry.entry_id,
         identifiers={(DOMAIN, "onenata_feeding_machine_001")},
@@ -156,12 +159,27 @@ async def test_a_onenata_entry_of_version_1_is_scoped_to_its_entry(
     other = entity_registry.async_get_or_create(
         "sensor", "other_pets", "onenata_feeding_machine_001_x", config_entry=entry
     )
+    # an entity without a device is matched by its unique id alone
+    loose = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, "onenata_feeding_machine_001_extra", config_entry=entry
+    )
+    # one of no device we know stays as it is (and is not set up)
+    stray = entity_registry.async_get_or_create(
+        "sensor", DOMAIN, "onenata_gone_device_9_food_level", config_entry=entry
+    )
+    # a device without a version 1 identifier is left alone
+    unrelated = device_registry.async_get_or_create(
+        config_entry_id=entry.entry_id,
+        identifiers={("other_pets", "feeder")},
+        name="Another feeder",
+    )
 
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
 
     assert entry.version == 2
     assert entry.unique_id == unique_id
+    assert entry.options == {"feed_amount": 40}  # the intervals are no options
     moved = entity_registry.async_get(food.entity_id)
     assert moved is not None
     assert moved.unique_id == f"{entry.entry_id}_feeding_machine_001_food_level"
@@ -173,6 +191,15 @@ async def test_a_onenata_entry_of_version_1_is_scoped_to_its_entry(
     untouched = entity_registry.async_get(other.entity_id)
     assert untouched is not None
     assert untouched.unique_id == "onenata_feeding_machine_001_x"
+    moved_loose = entity_registry.async_get(loose.entity_id)
+    assert moved_loose is not None
+    assert moved_loose.unique_id == f"{entry.entry_id}_feeding_machine_001_extra"
+    kept = entity_registry.async_get(stray.entity_id)
+    assert kept is not None
+    assert kept.unique_id == "onenata_gone_device_9_food_level"
+    assert device_registry.async_get(unrelated.id).identifiers == {
+        ("other_pets", "feeder")
+    }
     assert entry_ids(device_registry.async_get(feeder.id)) == {entry.entry_id}
 
 

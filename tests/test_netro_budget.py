@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.petsmart_hub.const import DEFAULT_IDLE_STATUS_INTERVAL, DOMAIN
+from custom_components.petsmart_hub.const import DOMAIN
 from custom_components.petsmart_hub.vendors.netro import MAX_POLL_GAP
 from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
@@ -44,7 +44,7 @@ STOP = "button.front_yard_sprite_stop_watering"
 INFO = "/npa/v1/info.json"
 SCHEDULES = "/npa/v1/schedules.json"
 MIDNIGHT = datetime(2025, 6, 11, tzinfo=UTC)
-IDLE_STATUS = timedelta(minutes=DEFAULT_IDLE_STATUS_INTERVAL)
+IDLE_STATUS = PollPolicy().idle_status
 
 
 def assert_age(minutes: int, since: datetime) -> None:
@@ -244,7 +244,7 @@ async def test_code_3_pauses_polling_like_the_reserve(
     assert state.state == moisture
     assert state.attributes["polling_paused_until"] == MIDNIGHT.isoformat()
     assert state.attributes["data_updated_at"] == "2025-06-10T10:00:00+00:00"
-    assert state.attributes["data_age_minutes"] == DEFAULT_IDLE_STATUS_INTERVAL
+    assert state.attributes["data_age_minutes"] == IDLE_STATUS // timedelta(minutes=1)
     assert hass.states.get(CALLS).state == "0"
     assert hass.states.get(STATUS).state == "online"
 
@@ -297,19 +297,16 @@ async def test_code_3_from_an_action(
 
 
 @pytest.mark.freeze_time("2025-06-10T06:00:00+00:00")
-@pytest.mark.parametrize(
-    ("options", "interval"),
-    [({}, DEFAULT_IDLE_STATUS_INTERVAL), ({"idle_status_interval": 30}, 30)],
-)
-async def test_idle_polling_follows_the_options(
+@pytest.mark.parametrize("options", [{}, {"idle_status_interval": 30}])
+async def test_idle_polling_follows_the_plan(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     netro: NetroCloud,
     options: dict[str, int],
-    interval: int,
 ) -> None:
-    """While idle, status comes every idle_status_interval, the rest far rarer."""
+    """While idle, status comes every 6 min, the rest far rarer; no option changes it."""
     sim = netro.sim
+    interval = PollPolicy().idle_status // timedelta(minutes=1)
     await set_up(hass, netro, **options)
     sim.reset_requests()
     policy = PollPolicy()

@@ -24,17 +24,16 @@ from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_VENDOR,
-    DEFAULT_IDLE_STATUS_INTERVAL,
     DEFAULT_RESERVE,
     DEFAULT_ZONE_DURATION,
     DOMAIN,
     NETRO_DEFAULT_BASE_URL,
-    OPT_IDLE_STATUS_INTERVAL,
     OPT_RESERVE,
     OPT_ZONE_DURATION,
     VENDOR_NETRO,
 )
 from custom_components.petsmart_hub.vendors import account_unique_id
+from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -351,7 +350,7 @@ async def test_code_1_while_polling_starts_reauth(
     """The key turns invalid: a reauth flow; the serial entered again fixes it."""
     sim = netro.sim
     controller = sim.controllers.pop(CONTROLLER_KEY)  # Netro forgets the serial
-    await tick(hass, freezer, timedelta(minutes=DEFAULT_IDLE_STATUS_INTERVAL))
+    await tick(hass, freezer, PollPolicy().idle_status)
 
     flows = reauth_flows(hass, netro_controller)
     assert len(flows) == 1
@@ -471,32 +470,27 @@ async def test_reconfigure_errors_then_recovery(
 async def test_netro_options(
     hass: HomeAssistant, netro: NetroCloud, netro_controller: MockConfigEntry
 ) -> None:
-    """A Netro entry offers run time, idle status interval and reserve."""
+    """A Netro entry offers run time and reserve (no polling interval)."""
     result = await hass.config_entries.options.async_init(netro_controller.entry_id)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert form_defaults(result["data_schema"]) == {
         OPT_ZONE_DURATION: DEFAULT_ZONE_DURATION,
-        OPT_IDLE_STATUS_INTERVAL: DEFAULT_IDLE_STATUS_INTERVAL,
         OPT_RESERVE: DEFAULT_RESERVE,
     }
-    for key in (OPT_ZONE_DURATION, OPT_IDLE_STATUS_INTERVAL, OPT_RESERVE):
+    for key in (OPT_ZONE_DURATION, OPT_RESERVE):
         assert key in STRINGS["options"]["step"]["init"]["data"]
 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {OPT_ZONE_DURATION: 25.0, OPT_IDLE_STATUS_INTERVAL: 30, OPT_RESERVE: 200},
+        {OPT_ZONE_DURATION: 25.0, OPT_RESERVE: 200},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert netro_controller.options == {
-        OPT_ZONE_DURATION: 25,
-        OPT_IDLE_STATUS_INTERVAL: 30,
-        OPT_RESERVE: 200,
-    }
+    assert netro_controller.options == {OPT_ZONE_DURATION: 25, OPT_RESERVE: 200}
     # the entry was reloaded with them: the account plans with them
     account = netro_controller.runtime_data.account
-    assert account.plan.policy.idle_status == timedelta(minutes=30)
+    assert account.plan.policy.idle_status == PollPolicy().idle_status  # the plan's
     assert account.budget.reserve == 200
     await hass.services.async_call(
         SWITCH_DOMAIN, SERVICE_TURN_ON, {ATTR_ENTITY_ID: FRONT_LAWN}, blocking=True
@@ -517,7 +511,7 @@ async def test_netro_options_ranges(
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"],
-            {OPT_ZONE_DURATION: 10, OPT_IDLE_STATUS_INTERVAL: 10, OPT_RESERVE: 10},
+            {OPT_ZONE_DURATION: 10, OPT_RESERVE: 10},
         )
     assert netro_controller.options == {}
 
@@ -529,10 +523,8 @@ async def test_onenata_entry_has_onenata_options(
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     fields = set(form_defaults(result["data_schema"]))
     assert fields == {
-        "scan_interval",
-        "slow_scan_interval",
         "feed_amount",
         "pump_duration",
         "play_duration",
     }
-    assert not fields & {OPT_ZONE_DURATION, OPT_IDLE_STATUS_INTERVAL, OPT_RESERVE}
+    assert not fields & {OPT_ZONE_DURATION, OPT_RESERVE}

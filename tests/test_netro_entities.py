@@ -23,7 +23,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.petsmart_hub.const import DEFAULT_IDLE_STATUS_INTERVAL
+from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -52,7 +52,7 @@ ZONES = {
 SOIL = "whisperer_1"
 SCHEDULES = "/npa/v1/schedules.json"
 INFO = "/npa/v1/info.json"
-IDLE_STATUS = timedelta(minutes=DEFAULT_IDLE_STATUS_INTERVAL)
+IDLE_STATUS = PollPolicy().idle_status
 
 
 def ts(moment: datetime) -> str:

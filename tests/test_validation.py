@@ -581,7 +581,7 @@ DONE_CHECKS: dict[str, Callable[[], bool]] = {
     in source("__init__.py"),
     "unique-config-entry": lambda: "_abort_if_unique_id_configured"
     in source("config_flow.py"),
-    "devices": lambda: "DeviceInfo(" in source("entity.py"),
+    "devices": lambda: "DeviceInfo(" in source("coordinator.py"),
     "repair-issues": lambda: bool(STRINGS.get("issues")),
     "entity-disabled-by-default": lambda: any(
         d.entity_registry_enabled_default is False for _, d in entity_translation_keys()

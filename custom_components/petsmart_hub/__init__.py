@@ -14,7 +14,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .compat import device_config_entry_ids
-from .const import CONF_API_KEY, CONF_VENDOR, DOMAIN, LOGGER
+from .const import CONF_API_KEY, CONF_VENDOR, DOMAIN, LOGGER, REMOVED_OPTIONS
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .services import async_setup_services
 from .vendors import ACCOUNT_FACTORIES, DEVICE_ID_MIGRATIONS, account_unique_id
@@ -48,6 +48,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     scopes both to the entry (``<entry id>_<device id>[_<key>]``), renames
     Netro's devices (``device``, ``zone<n>``) and hashes every entry's key.
     Entity ids, names and history stay: only unique ids and identifiers move.
+    Polling intervals are no options any more: those are dropped.
     """
     if entry.version > 2:
         return False  # a downgrade: we cannot read what a newer version wrote
@@ -58,6 +59,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
             unique_id=account_unique_id(
                 entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
             ),
+            options={
+                key: value
+                for key, value in entry.options.items()
+                if key not in REMOVED_OPTIONS
+            },
             version=2,
         )
         LOGGER.debug("Migrated entry %s to version 2", entry.title)

@@ -22,29 +22,28 @@ IMPLEMENTED_VENDORS: Final = (VENDOR_ONENATA, VENDOR_NETRO)
 ONENATA_DEFAULT_BASE_URL: Final = "https://api.onenata.com/v1"
 NETRO_DEFAULT_BASE_URL: Final = "https://api.netrohome.com/npa/v1"
 
-# Options
-OPT_SCAN_INTERVAL: Final = "scan_interval"
-OPT_SLOW_SCAN_INTERVAL: Final = "slow_scan_interval"
+# Options (no polling interval: the vendor's plan decides, as HA core's rule
+# has it; users have homeassistant.update_entity)
 OPT_FEED_AMOUNT: Final = "feed_amount"
 OPT_PUMP_DURATION: Final = "pump_duration"
 OPT_PLAY_DURATION: Final = "play_duration"
 OPT_ZONE_DURATION: Final = "zone_duration"
-OPT_IDLE_STATUS_INTERVAL: Final = "idle_status_interval"
 OPT_RESERVE: Final = "reserve"
+#: Options of earlier versions, dropped when an entry is migrated.
+REMOVED_OPTIONS: Final = frozenset(
+    {"scan_interval", "slow_scan_interval", "idle_status_interval"}
+)
 
-DEFAULT_SCAN_INTERVAL: Final = 60  # seconds: status of every device, tracker location
-DEFAULT_SLOW_SCAN_INTERVAL: Final = 15  # minutes: levels, quality, statistics
+#: How often an account is polled (seconds): status of every device, tracker
+#: location. A vendor's own plan may ask for more or less (Netro's budget).
+SCAN_INTERVAL: Final = 60
+#: How often slow-changing data is read (minutes): levels, quality, statistics.
+SLOW_SCAN_INTERVAL: Final = 15
 DEFAULT_FEED_AMOUNT: Final = 50  # grams
 DEFAULT_PUMP_DURATION: Final = 30  # minutes
 DEFAULT_PLAY_DURATION: Final = 600  # seconds
 DEFAULT_ZONE_DURATION: Final = 10  # minutes a zone switch waters
-DEFAULT_IDLE_STATUS_INTERVAL: Final = 6  # minutes between Netro status calls when idle
 DEFAULT_RESERVE: Final = 100  # Netro calls kept for the user's actions
-
-MIN_SCAN_INTERVAL: Final = 30
-MAX_SCAN_INTERVAL: Final = 3600
-MIN_SLOW_SCAN_INTERVAL: Final = 5
-MAX_SLOW_SCAN_INTERVAL: Final = 24 * 60
 
 #: Concurrent requests one account refresh may have in flight.
 MAX_CONCURRENT_REQUESTS: Final = 4

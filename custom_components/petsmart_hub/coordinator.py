@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 import logging
@@ -19,18 +19,17 @@ from homeassistant.exceptions import (
     ServiceValidationError,
 )
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .compat import async_get_entry_device, async_remove_entry_device
+from .compat import async_get_entry_device, async_remove_entry_device, via_device_info
 from .const import (
-    DEFAULT_SCAN_INTERVAL,
-    DEFAULT_SLOW_SCAN_INTERVAL,
     DOMAIN,
     LOGGER,
     MAX_CONCURRENT_REQUESTS,
-    OPT_SCAN_INTERVAL,
-    OPT_SLOW_SCAN_INTERVAL,
+    SCAN_INTERVAL,
+    SLOW_SCAN_INTERVAL,
     STREAM_REFRESH_MARGIN,
 )
 from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
@@ -119,9 +118,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             COORDINATOR_LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} {entry.title}",
-            update_interval=timedelta(
-                seconds=entry.options.get(OPT_SCAN_INTERVAL, DEFAULT_SCAN_INTERVAL)
-            ),
+            update_interval=timedelta(seconds=SCAN_INTERVAL),
         )
         self.account = account
         self._regular_interval = self.update_interval
@@ -130,11 +127,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         entry.async_on_unload(
             partial(ir.async_delete_issue, hass, DOMAIN, self._budget_issue_id)
         )
-        self.slow_interval = timedelta(
-            minutes=entry.options.get(
-                OPT_SLOW_SCAN_INTERVAL, DEFAULT_SLOW_SCAN_INTERVAL
-            )
-        )
+        self.slow_interval = timedelta(minutes=SLOW_SCAN_INTERVAL)
         self.data = HubData()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         #: monotonic time at which each device's slow tier is next due
@@ -158,6 +151,40 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         vendor device ids hold no secret (a Netro one is not its serial).
         """
         return f"{self.config_entry.entry_id}_{device_id}"
+
+    def device_info(self, device: Device) -> DeviceInfo:
+        """Describe a device for the registry, linked to the device it is reached through.
+
+        A link needs the parent in the registry: ``_register_devices`` puts
+        every device a refresh brings there, parents first, before any
+        platform builds entities.
+        """
+        info = DeviceInfo(
+            identifiers={(DOMAIN, self.device_identifier(device.id))},
+            manufacturer=device.manufacturer,
+            model=device.model,
+            name=device.name,
+            serial_number=device.serial,
+            sw_version=device.firmware,
+            hw_version=device.hardware,
+        )
+        if device.via_device is not None:
+            info.update(
+                via_device_info(
+                    dr.async_get(self.hass),
+                    self.config_entry.entry_id,
+                    (DOMAIN, self.device_identifier(device.via_device)),
+                )
+            )
+        return info
+
+    def _register_devices(self, devices: Iterable[Device]) -> None:
+        """Put new devices in the device registry, parents before children."""
+        registry = dr.async_get(self.hass)
+        for device in sorted(devices, key=lambda device: device.via_device is not None):
+            registry.async_get_or_create(
+                config_entry_id=self.config_entry.entry_id, **self.device_info(device)
+            )
 
     def reliability(self) -> dict[str, Any]:
         """What the cloud's misbehaviour cost, for diagnostics."""
@@ -210,6 +237,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
 
         devices, renamed = self._merge(inventory)
         listed = set(devices)
+        new_ids = listed - set(self.data.devices)
         # devices the listing left out stay until removal is confirmed; their
         # own answers tell whether the listing was wrong
         missing = (set(self.data.devices) | self._registry_device_ids()) - listed
@@ -237,6 +265,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             devices.pop(device_id, None)
             failed.discard(device_id)
         self.listed = listed
+        self._register_devices(
+            device for device_id, device in devices.items() if device_id in new_ids
+        )
         self._update_registry(renamed)
         self._forget(set(devices), gone)
         utcnow = dt_util.utcnow()

@@ -6,15 +6,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
-from .compat import via_device_info
-from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .model import Device, DeviceKind
 
@@ -33,36 +29,6 @@ class PetSmartEntityDescription(EntityDescription):
     def applies_to(self, device: Device) -> bool:
         """Tell whether a device gets this entity."""
         return (not self.kinds or device.kind in self.kinds) and self.exists_fn(device)
-
-
-def device_info(coordinator: PetSmartHubCoordinator, device: Device) -> DeviceInfo:
-    """Describe a device for the registry, linked to the device it is reached through."""
-    info = DeviceInfo(
-        identifiers={(DOMAIN, coordinator.device_identifier(device.id))},
-        manufacturer=device.manufacturer,
-        model=device.model,
-        name=device.name,
-        serial_number=device.serial,
-        sw_version=device.firmware,
-        hw_version=device.hardware,
-    )
-    if device.via_device is None:
-        return info
-    registry = dr.async_get(coordinator.hass)
-    entry_id = coordinator.config_entry.entry_id
-    if (parent := coordinator.data.devices.get(device.via_device)) is not None:
-        # a link needs the parent in the registry, whichever platform comes first
-        registry.async_get_or_create(
-            config_entry_id=entry_id, **device_info(coordinator, parent)
-        )
-    info.update(
-        via_device_info(
-            registry,
-            entry_id,
-            (DOMAIN, coordinator.device_identifier(device.via_device)),
-        )
-    )
-    return info
 
 
 class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
@@ -87,7 +53,7 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
         self.device_id = device.id
         identifier = coordinator.device_identifier(device.id)
         self._attr_unique_id = f"{identifier}_{description.key}"
-        self._attr_device_info = device_info(coordinator, device)
+        self._attr_device_info = coordinator.device_info(device)
 
     @property
     def device(self) -> Device:

@@ -2453,10 +2453,10 @@ async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> 
     account = ACCOUNT_FACTORIES["netro"](
         session,
         {"api_key": CONTROLLER, "base_url": cloud.base_url},
-        {"idle_status_interval": 15, "reserve": "50"},
+        {"idle_status_interval": 15, "reserve": "50"},  # no interval option
     )
     assert isinstance(account, NetroAccount)
-    assert account.plan.policy.idle_status == timedelta(minutes=15)
+    assert account.plan.policy.idle_status == PollPolicy().idle_status  # ignored
     assert account.plan.policy.reserve == 50
     assert account.budget.reserve == 50
     assert len(await account.async_get_devices()) == 6

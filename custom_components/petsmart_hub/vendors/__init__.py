@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
 import hashlib
 from typing import Any
 
@@ -42,10 +41,6 @@ def _netro(
     session: aiohttp.ClientSession, data: Mapping[str, Any], options: Mapping[str, Any]
 ) -> VendorAccount:
     policy = PollPolicy()
-    if "idle_status_interval" in options:
-        policy = replace(
-            policy, idle_status=timedelta(minutes=options["idle_status_interval"])
-        )
     if "reserve" in options:
         policy = replace(policy, reserve=int(options["reserve"]))
     return NetroAccount(
