@@ -17,7 +17,7 @@ import sys
 
 from .core import BaseSimulator, start_server
 from .netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator, describe
-from .netro_api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
+from .netro.api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
 from .onenata import OneNataSimulator
 
 

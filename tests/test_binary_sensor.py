@@ -28,7 +28,7 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from simulator.onenata import OneNataSimulator
-from simulator.onenata_devices import SimDevice, food_percentage, waste_level
+from simulator.onenata.devices import SimDevice, food_percentage, waste_level
 
 from .conftest import Cloud
 

@@ -27,8 +27,8 @@ from homeassistant.components.stream import Stream
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from simulator import onenata_api
 from simulator.media import JPEG_BYTES
+from simulator.onenata import api as onenata_api
 
 from .conftest import Cloud
 

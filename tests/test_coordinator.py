@@ -50,7 +50,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
-from simulator.onenata_devices import iso
+from simulator.onenata.devices import iso
 
 from .conftest import API_KEY, Cloud
 from .registry import find_device

@@ -15,8 +15,8 @@ from homeassistant.components.device_tracker import SourceType
 from homeassistant.const import STATE_HOME, STATE_NOT_HOME, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-from simulator import onenata_api
-from simulator.onenata_devices import TRACKER_FIX_SECONDS, last_report, track_point
+from simulator.onenata import api as onenata_api
+from simulator.onenata.devices import TRACKER_FIX_SECONDS, last_report, track_point
 
 from .conftest import Cloud
 

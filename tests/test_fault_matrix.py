@@ -35,7 +35,7 @@ from custom_components.petsmart_hub.const import (
 )
 from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.netro import RETRY_AFTER_FAILURE
-from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -105,8 +105,8 @@ def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> Tick:
 @pytest.fixture(autouse=True)
 def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     """A stalled cloud times out after two seconds instead of twenty."""
-    monkeypatch.setattr(onenata, "REQUEST_TIMEOUT", 2)
-    monkeypatch.setattr(netro_vendor, "REQUEST_TIMEOUT", 2)
+    monkeypatch.setattr(onenata.client, "REQUEST_TIMEOUT", 2)
+    monkeypatch.setattr(netro_vendor.client, "REQUEST_TIMEOUT", 2)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.petsmart_hub.const import DOMAIN
 from custom_components.petsmart_hub.vendors.netro import MAX_POLL_GAP
-from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.components.button import DOMAIN as BUTTON_DOMAIN, SERVICE_PRESS
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import ATTR_ENTITY_ID, SERVICE_TURN_ON

@@ -33,7 +33,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_NETRO,
 )
 from custom_components.petsmart_hub.vendors import account_unique_id
-from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import (
     SOURCE_REAUTH,

@@ -23,12 +23,12 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
-from simulator.netro_devices import SimController
+from simulator.netro.devices import SimController
 
 from .conftest import CONTROLLER_KEY, SENSOR_KEY, NetroCloud, netro_entry
 from .registry import entry_ids, find_device

@@ -35,7 +35,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 from simulator.core import start_server
 from simulator.netro import NetroSimulator
-from simulator.netro_devices import SimController, SimSensor
+from simulator.netro.devices import SimController, SimSensor
 
 from .conftest import NetroCloud, netro_entry
 from .registry import find_device

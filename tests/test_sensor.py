@@ -43,9 +43,8 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
-from simulator import onenata_api
-from simulator.onenata import OneNataSimulator
-from simulator.onenata_api import (
+from simulator.onenata import OneNataSimulator, api as onenata_api
+from simulator.onenata.api import (
     Ctx,
     activity_data,
     food_level_data,
@@ -55,7 +54,7 @@ from simulator.onenata_api import (
     usage_stats_data,
     water_quality_data,
 )
-from simulator.onenata_devices import JSON
+from simulator.onenata.devices import JSON
 
 from .conftest import Cloud
 from .registry import find_device

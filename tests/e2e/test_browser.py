@@ -18,7 +18,7 @@ import pytest
 from e2e.browser import Page, chromium, click_button, find_chromium, log_in
 from e2e.hass import DOMAIN, INTEGRATION, REPO, wait_for
 from e2e.stack import PASSWORD, USERNAME, Stack, expected_version, running_stack
-from simulator.onenata_devices import food_percentage
+from simulator.onenata.devices import food_percentage
 
 pytestmark = pytest.mark.timeout(300)
 

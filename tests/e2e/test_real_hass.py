@@ -18,7 +18,7 @@ import pytest
 
 from e2e.hass import DOMAIN, HassClient, HassProcess, HassWebSocket, LogEntry, wait_for
 from e2e.stack import Stack, add_netro_account, expected_version, running_stack
-from simulator.onenata_devices import filter_life, food_percentage, waste_level
+from simulator.onenata.devices import filter_life, food_percentage, waste_level
 
 pytestmark = pytest.mark.timeout(300)
 

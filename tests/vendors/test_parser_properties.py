@@ -122,7 +122,7 @@ def _settings(examples: int) -> settings:
 
 # --- arbitrary JSON ------------------------------------------------------------
 
-#: The keys the OneNata parsers and account read (vendors/onenata.py).
+#: The keys the OneNata parsers and account read (vendors/onenata/).
 ONENATA_KEYS = (
     # envelope and device list
     "code", "msg", "data", "devices", "items", "list", "records", "results",
@@ -153,7 +153,7 @@ ONENATA_KEYS = (
     "url", "thumbnailUrl", "expiresAt",
 )  # fmt: skip
 
-#: The keys the Netro parsers and client read (vendors/netro.py).
+#: The keys the Netro parsers and client read (vendors/netro/).
 NETRO_KEYS = (
     "status", "data", "meta", "errors", "code", "message", "time",
     "token_limit", "token_remaining", "token_reset", "device", "sensor",
@@ -732,7 +732,7 @@ def onenata_cloud(answer: Callable[[str], Any]) -> Iterator[onenata.OneNataAccou
     """A OneNata account whose every request ``answer`` answers."""
     cloud = FakeCloud(onenata_route, answer)
     client = onenata.OneNataClient(NO_SESSION, "test-key")
-    with mock.patch.object(onenata, "async_fetch", cloud.fetch):
+    with mock.patch.object(onenata.client, "async_fetch", cloud.fetch):
         yield onenata.OneNataAccount(client)
 
 
@@ -743,7 +743,7 @@ def netro_cloud(
     """A Netro account on ``clock`` whose every request ``answer`` answers."""
     cloud = FakeCloud(netro_route, answer)
     client = netro.NetroClient(NO_SESSION, "ABCDEFG")
-    with mock.patch.object(netro, "async_fetch", cloud.fetch):
+    with mock.patch.object(netro.client, "async_fetch", cloud.fetch):
         yield netro.NetroAccount(client, now=clock)
 
 

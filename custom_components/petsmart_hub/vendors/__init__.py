@@ -19,7 +19,7 @@ from .netro import (
     NetroClient,
     migrate_device_id as netro_device_id,
 )
-from .netro_budget import PollPolicy
+from .netro.budget import PollPolicy
 from .onenata import DEFAULT_BASE_URL as ONENATA_BASE_URL, OneNataAccount, OneNataClient
 
 type AccountFactory = Callable[

@@ -33,6 +33,7 @@ from custom_components.petsmart_hub.vendors.base import (
     RequestRejectedError,
     VendorError,
 )
+from custom_components.petsmart_hub.vendors.http import RequestGate
 from custom_components.petsmart_hub.vendors.netro import (
     DEFAULT_BASE_URL,
     DEVICE_ID,
@@ -55,7 +56,7 @@ from custom_components.petsmart_hub.vendors.netro import (
     weather_report,
     zone_device_id,
 )
-from custom_components.petsmart_hub.vendors.netro_budget import Call, PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import Call, PollPolicy
 from custom_components.petsmart_hub.vendors.parse import ParseReport
 from simulator.core import (
     KEEP_ID,
@@ -67,7 +68,7 @@ from simulator.core import (
 )
 from simulator.netro import NetroSimulator
 
-from .netro_policy import POLICY
+from .policy import POLICY
 
 CONTROLLER = "CTRL00000001"
 SENSOR = "SENS00000001"
@@ -2401,7 +2402,7 @@ async def test_refresh_device_of_a_device_not_in_the_last_build(
 async def test_the_request_cap_of_a_key(
     cloud: Cloud, session: aiohttp.ClientSession
 ) -> None:
-    gate = netro.RequestGate(cap=2, window=timedelta(minutes=10))
+    gate = RequestGate(cap=2, window=timedelta(minutes=10))
     account = make_account(cloud, session, gate=gate)
     assert gate.clock == cloud.now
     with pytest.raises(RateLimitError, match="2 requests in") as caught:

@@ -2,7 +2,7 @@
 
 This module is the HTTP side: routes, authentication, the fleet, webhooks and
 the camera media. What devices are and what the API answers live in
-`onenata_devices` and `onenata_api`.
+`simulator.onenata.devices` and `simulator.onenata.api`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, WSMsgType, web
 
-from .core import BaseSimulator, Fault, FaultKind, Handler, shift_times, status_message
-from .media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
-from .onenata_api import (
+from ..core import BaseSimulator, Fault, FaultKind, Handler, shift_times, status_message
+from ..media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
+from .api import (
     COMMANDS,
     DEVICE_ENDPOINTS,
     ApiError,
@@ -29,7 +29,7 @@ from .onenata_api import (
     envelope,
     validate_params,
 )
-from .onenata_devices import (
+from .devices import (
     CAMERA,
     DEVICE_KINDS,
     JSON,

@@ -22,9 +22,9 @@ from simulator.onenata import (
     STRIP_TYPE,
     OneNataSimulator,
 )
-from simulator.onenata_devices import KINDS
+from simulator.onenata.devices import KINDS
 
-from . import Api
+from .. import Api
 
 T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 

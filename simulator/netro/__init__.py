@@ -2,7 +2,7 @@
 
 This module is the HTTP side: routes, keys and the daily token budget, the
 fleet and the helpers tests and benchmarks use. What devices do lives in
-`netro_devices`; what each API answers lives in `netro_api`.
+`simulator.netro.devices`; what each API answers lives in `simulator.netro.api`.
 
 Answers have the shapes real devices send, beyond the doc: info.json's device
 (or sensor) carries "last_active", the device's own latest contact with the
@@ -13,7 +13,7 @@ each carry "battery_level" as an integer percent (a sensor's info.json syncs
 weekly, so it lags the rows). A Pixie's moistures.json stops two days before
 today (`SimController.moisture_stale_days`) until set_moisture.json is called.
 `NetroSimulator.water_unlisted` starts a run at the controller itself: status
-says WATERING while schedules.json lists nothing running. `netro_devices` tells
+says WATERING while schedules.json lists nothing running. `simulator.netro.devices` tells
 the details.
 
 Keys are device serials. Every call made with a valid key spends one of the
@@ -46,8 +46,8 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from .core import REQUEST_JSON, BaseSimulator, Fault, FaultKind, Handler
-from .netro_api import (
+from ..core import REQUEST_JSON, BaseSimulator, Fault, FaultKind, Handler
+from .api import (
     API_VERSION,
     CONTROLLER,
     ENDPOINTS,
@@ -68,7 +68,7 @@ from .netro_api import (
     ok_envelope,
     parameter_error,
 )
-from .netro_devices import (
+from .devices import (
     JSON,
     MAX_ZONES,
     Ids,

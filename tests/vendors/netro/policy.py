@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from custom_components.petsmart_hub.vendors.netro_budget import PollPolicy
+from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 
 POLICY = PollPolicy(
     idle_status=timedelta(minutes=10),

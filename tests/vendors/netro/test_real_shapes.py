@@ -30,7 +30,7 @@ from custom_components.petsmart_hub.vendors.netro import (
     parse_sensor_data,
     zone_device_id,
 )
-from custom_components.petsmart_hub.vendors.netro_budget import (
+from custom_components.petsmart_hub.vendors.netro.budget import (
     Call,
     PollPlan,
     PollPolicy,
@@ -38,7 +38,7 @@ from custom_components.petsmart_hub.vendors.netro_budget import (
 from custom_components.petsmart_hub.vendors.parse import ParseReport
 from simulator.core import start_server
 
-from .netro_policy import POLICY
+from .policy import POLICY
 from .test_netro import Canned
 
 CONTROLLER = "CTRL00000001"

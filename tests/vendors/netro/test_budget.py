@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from custom_components.petsmart_hub.vendors.netro_budget import (
+from custom_components.petsmart_hub.vendors.netro.budget import (
     Call,
     CallBudget,
     PollPlan,
     next_midnight_utc,
 )
 
-from .netro_policy import POLICY
+from .policy import POLICY
 
 T0 = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
 MIDNIGHT = datetime(2025, 6, 3, tzinfo=UTC)

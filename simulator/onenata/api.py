@@ -16,7 +16,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .onenata_devices import (
+from .devices import (
     CAMERA,
     DEVICE_KINDS,
     FEEDER,

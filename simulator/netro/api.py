@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any
 
-from .netro_devices import EVENT_TYPES, JSON, SimController, SimSensor, add_months
+from .devices import EVENT_TYPES, JSON, SimController, SimSensor, add_months
 
 API_VERSION = "1.0"
 

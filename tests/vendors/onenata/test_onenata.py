@@ -59,8 +59,8 @@ from simulator.core import (
 )
 from simulator.media import JPEG_BYTES
 from simulator.onenata import STRIP_TYPE, OneNataSimulator
-from simulator.onenata_api import Ctx, activity_data, water_quality_data
-from simulator.onenata_devices import DEVICE_KINDS, SimDevice, floor_time, track_point
+from simulator.onenata.api import Ctx, activity_data, water_quality_data
+from simulator.onenata.devices import DEVICE_KINDS, SimDevice, floor_time, track_point
 
 API_KEY = "vendor-test-key"
 # Just after a round hour: every 30 s / 60 s / 1 h boundary the simulator rounds
@@ -2250,7 +2250,7 @@ async def test_image_size_cap(
     assert await account.async_get_image(f"{canned.url}/big.jpg") == big
     with pytest.raises(BadResponseError, match="answered"):
         await canned_client.async_get_devices()  # an API answer may not
-    monkeypatch.setattr(onenata, "MAX_IMAGE_BYTES", 1024)
+    monkeypatch.setattr(onenata.client, "MAX_IMAGE_BYTES", 1024)
     with pytest.raises(BadResponseError, match="an image download answered"):
         await account.async_get_image(f"{canned.url}/big.jpg")
 

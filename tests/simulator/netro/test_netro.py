@@ -19,8 +19,8 @@ from simulator import NetroSimulator
 from simulator.__main__ import parse_args, serve
 from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.netro import BASE_PATH, ENDPOINTS, NetroError
-from simulator.netro_api import Ctx
-from simulator.netro_devices import (
+from simulator.netro.api import Ctx
+from simulator.netro.devices import (
     CHECK_IN_INTERVAL,
     RAIN_SKIP_MM,
     Ids,
@@ -29,7 +29,7 @@ from simulator.netro_devices import (
     new_controller,
 )
 
-from . import Reply
+from .. import Reply
 
 T0 = datetime(2024, 6, 15, 11, 0, tzinfo=UTC)  # 04:00 in Los Angeles (PDT)
 LA = ZoneInfo("America/Los_Angeles")
