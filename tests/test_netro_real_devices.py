@@ -18,10 +18,7 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import (
-    MockConfigEntry,
-    async_fire_time_changed,
-)
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -39,6 +36,7 @@ from simulator.netro.devices import SimController, SimSensor
 
 from .conftest import NetroCloud, netro_entry
 from .registry import find_device
+from .test_netro_entities import advance
 
 SPRITE_KEY = "CTRL00000001"
 SPARK_KEY = "CTRL00000002"
@@ -95,19 +93,6 @@ def newest_row(fleet: NetroCloud) -> dict[str, Any]:
     return whisperer(fleet).readings(now, now.date() - timedelta(days=1), now.date())[
         -1
     ]
-
-
-async def advance(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    until: datetime,
-    step: timedelta = timedelta(seconds=10),
-) -> None:
-    """Let time pass until ``until``, running every poll that falls due."""
-    while (now := dt_util.utcnow()) < until:
-        freezer.tick(min(step, until - now))
-        async_fire_time_changed(hass)
-        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 # --- battery ---------------------------------------------------------------------------

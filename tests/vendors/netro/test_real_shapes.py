@@ -9,7 +9,6 @@ days before today. The answers below follow those shapes with our own values.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -36,10 +35,9 @@ from custom_components.petsmart_hub.vendors.netro.budget import (
     PollPolicy,
 )
 from custom_components.petsmart_hub.vendors.parse import ParseReport
-from simulator.core import start_server
 
+from .conftest import Canned
 from .policy import POLICY
-from .test_netro import Canned
 
 CONTROLLER = "CTRL00000001"
 SENSOR = "SENS00000001"
@@ -325,20 +323,6 @@ def test_without_a_disagreement_schedules_reads_do_not_plan_rechecks() -> None:
 
 
 # --- the account, against canned real-shaped answers ----------------------------------
-
-
-@pytest.fixture
-async def canned(socket_enabled: None) -> AsyncGenerator[Canned]:
-    app = Canned()
-    app.server = await start_server(app.sim)
-    yield app
-    await app.server.close()
-
-
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as session:
-        yield session
 
 
 def account(

@@ -326,15 +326,9 @@ class NetroAccount(VendorAccount):
         online = info.status not in _OFFLINE_STATUSES if info.status else None
         budget = self.budget
         if info.is_sensor:
-            sensor = self._device(
-                DEVICE_ID,
-                DeviceKind.SOIL_SENSOR,
-                info.name,
-                stand_in="Netro sensor",
-                model="Whisperer",
-                serial=info.serial,
+            sensor = self._own_device(
+                info, DeviceKind.SOIL_SENSOR, stand_in="Netro sensor", model="Whisperer"
             )
-            self._versions(sensor, info)
             sensor.online = online
             sensor.soil = self._soil()
             # the newest report wins: a sensor_data row over info.json
@@ -343,15 +337,12 @@ class NetroAccount(VendorAccount):
             sensor.battery = batteries[-1] if batteries else info.battery
             devices[sensor.id] = sensor
         else:
-            controller = self._device(
-                DEVICE_ID,
+            controller = self._own_device(
+                info,
                 DeviceKind.SPRINKLER_CONTROLLER,
-                info.name,
                 stand_in="Netro",
                 model="Controller",
-                serial=info.serial,
             )
-            self._versions(controller, info)
             controller.battery = info.battery  # a battery-powered Pixie
             devices[controller.id] = controller
             zone_names = {zone.ith: zone.label for zone in info.zones}
@@ -443,10 +434,24 @@ class NetroAccount(VendorAccount):
         device.serial = serial
         return device
 
-    def _versions(self, device: Device, info: NetroInfo) -> None:
-        """Take info.json's versions; one it left out stays as last known."""
+    def _own_device(
+        self, info: NetroInfo, kind: DeviceKind, *, stand_in: str, model: str
+    ) -> Device:
+        """The key's own device (controller or sensor), with info.json's versions.
+
+        A version info.json left out stays as last known.
+        """
+        device = self._device(
+            DEVICE_ID,
+            kind,
+            info.name,
+            stand_in=stand_in,
+            model=model,
+            serial=info.serial,
+        )
         device.firmware = info.sw_version or device.firmware
         device.hardware = info.version or device.hardware
+        return device
 
     def _disagreement(self) -> str | None:
         """The status the schedules disagree with, or None when they agree.
