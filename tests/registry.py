@@ -10,7 +10,10 @@ from typing import Any
 
 from custom_components.petsmart_hub import compat
 from custom_components.petsmart_hub.const import CONF_API_KEY, CONF_VENDOR, DOMAIN
-from custom_components.petsmart_hub.vendors import DEVICE_ID_MIGRATIONS
+from custom_components.petsmart_hub.coordinator import (
+    device_identifier as registry_identifier,
+)
+from custom_components.petsmart_hub.vendors import migrated_device_id
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -26,11 +29,10 @@ def device_identifier(entry: ConfigEntry, name: str) -> str | None:
     vendor = entry.data[CONF_VENDOR]
     if not name.startswith(f"{vendor}_"):
         return None
-    device_id = name.removeprefix(f"{vendor}_")
-    rename = DEVICE_ID_MIGRATIONS.get(vendor)
-    if rename is not None:
-        device_id = rename(device_id, entry.data[CONF_API_KEY])
-    return f"{entry.entry_id}_{device_id}"
+    device_id = migrated_device_id(
+        vendor, name.removeprefix(f"{vendor}_"), entry.data[CONF_API_KEY]
+    )
+    return registry_identifier(entry.entry_id, device_id)
 
 
 def find_device(hass: HomeAssistant, name: str) -> dr.DeviceEntry | None:

@@ -15,9 +15,13 @@ from homeassistant.helpers.typing import ConfigType
 
 from .compat import device_config_entry_ids
 from .const import CONF_API_KEY, CONF_VENDOR, DOMAIN, LOGGER, REMOVED_OPTIONS
-from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .coordinator import (
+    PetSmartHubConfigEntry,
+    PetSmartHubCoordinator,
+    device_identifier,
+)
 from .services import async_setup_services
-from .vendors import ACCOUNT_FACTORIES, DEVICE_ID_MIGRATIONS, account_unique_id
+from .vendors import ACCOUNT_FACTORIES, account_unique_id, migrated_device_id
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -70,15 +74,13 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     return True
 
 
-def _same_id(old: str, key: str) -> str:
-    """A device id version 2 keeps as it was."""
-    return old
-
-
 async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None:
     vendor, key = entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
-    rename = DEVICE_ID_MIGRATIONS.get(vendor, _same_id)
-    old_prefix, new_prefix = f"{vendor}_", f"{entry.entry_id}_"
+    old_prefix = f"{vendor}_"
+
+    def new_identifier(old: str) -> str:
+        return device_identifier(entry.entry_id, migrated_device_id(vendor, old, key))
+
     devices = dr.async_get(hass)
     # HA device id -> the version 1 device id its identifier held
     old_ids: dict[str, str] = {}
@@ -90,10 +92,7 @@ async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None
         }
         if not ours:
             continue
-        new = {
-            (DOMAIN, new_prefix + rename(old.removeprefix(old_prefix), key))
-            for old in ours
-        }
+        new = {(DOMAIN, new_identifier(old.removeprefix(old_prefix))) for old in ours}
         old_ids[device.id] = max(ours, key=len).removeprefix(old_prefix)
         # a device another account shares (HA before 2026.8) keeps the old
         # identifier for that account's own migration
@@ -113,7 +112,7 @@ async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None
         for old in reversed(candidates):
             if rest.startswith(f"{old}_"):
                 suffix = rest.removeprefix(old)
-                return {"new_unique_id": new_prefix + rename(old, key) + suffix}
+                return {"new_unique_id": new_identifier(old) + suffix}
         return None
 
     await er.async_migrate_entries(hass, entry.entry_id, move)

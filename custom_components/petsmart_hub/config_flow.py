@@ -16,7 +16,6 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     NumberSelector,
@@ -51,6 +50,7 @@ from .const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
+from .coordinator import entry_device_ids
 from .vendors import ACCOUNT_FACTORIES, account_unique_id
 from .vendors.base import (
     AuthError,
@@ -204,15 +204,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
         vendor = entry.data[CONF_VENDOR]
         if vendor in KEY_IS_DEVICE:
             return account_unique_id(vendor, data[CONF_API_KEY]) != entry.unique_id
-        prefix = f"{entry.entry_id}_"
-        known = {
-            identifier.removeprefix(prefix)
-            for device in dr.async_entries_for_config_entry(
-                dr.async_get(self.hass), entry.entry_id
-            )
-            for domain, identifier in device.identifiers
-            if domain == DOMAIN and identifier.startswith(prefix)
-        }
+        known = entry_device_ids(self.hass, entry.entry_id)
         return bool(known) and not known & {device.id for device in devices}
 
     async def async_step_reauth(

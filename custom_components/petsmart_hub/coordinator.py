@@ -83,6 +83,26 @@ def _wait(err: RateLimitError) -> float:
     return -1.0 if err.retry_after is None else err.retry_after
 
 
+def device_identifier(entry_id: str, device_id: str) -> str:
+    """Identifier of a device in the device registry.
+
+    Scoped to the entry, so two accounts sharing a device never collide;
+    vendor device ids hold no secret (a Netro one is not its serial).
+    """
+    return f"{entry_id}_{device_id}"
+
+
+def entry_device_ids(hass: HomeAssistant, entry_id: str) -> set[str]:
+    """Vendor ids of the devices an entry has in the device registry."""
+    prefix = device_identifier(entry_id, "")
+    return {
+        identifier.removeprefix(prefix)
+        for device in dr.async_entries_for_config_entry(dr.async_get(hass), entry_id)
+        for domain, identifier in device.identifiers
+        if domain == DOMAIN and identifier.startswith(prefix)
+    }
+
+
 def _registry_fields(device: Device) -> tuple[str | None, ...]:
     """What of a device the device registry shows."""
     return (device.name, device.model, device.serial, device.firmware, device.hardware)
@@ -145,12 +165,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.listed: set[str] = set()
 
     def device_identifier(self, device_id: str) -> str:
-        """Identifier of a device in the device registry.
-
-        Scoped to the entry, so two accounts sharing a device never collide;
-        vendor device ids hold no secret (a Netro one is not its serial).
-        """
-        return f"{self.config_entry.entry_id}_{device_id}"
+        """Identifier of one of this entry's devices in the device registry."""
+        return device_identifier(self.config_entry.entry_id, device_id)
 
     def device_info(self, device: Device) -> DeviceInfo:
         """Describe a device for the registry, linked to the device it is reached through.
@@ -240,7 +256,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         new_ids = listed - set(self.data.devices)
         # devices the listing left out stay until removal is confirmed; their
         # own answers tell whether the listing was wrong
-        missing = (set(self.data.devices) | self._registry_device_ids()) - listed
+        registered = entry_device_ids(self.hass, self.config_entry.entry_id)
+        missing = (set(self.data.devices) | registered) - listed
         for device_id in missing & set(self.data.devices):
             devices[device_id] = self.data.devices[device_id]
 
@@ -366,18 +383,6 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                     known.name if known else "a registered device",
                 )
         return gone
-
-    def _registry_device_ids(self) -> set[str]:
-        """Our ids of the entry's devices in the device registry."""
-        prefix = f"{self.config_entry.entry_id}_"
-        return {
-            identifier.removeprefix(prefix)
-            for entry in dr.async_entries_for_config_entry(
-                dr.async_get(self.hass), self.config_entry.entry_id
-            )
-            for domain, identifier in entry.identifiers
-            if domain == DOMAIN and identifier.startswith(prefix)
-        }
 
     def _plan_next_poll(self, now: datetime, error: VendorError | None = None) -> None:
         """Choose when we refresh next.

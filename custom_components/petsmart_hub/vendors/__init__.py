@@ -64,4 +64,10 @@ def account_unique_id(vendor: str, key: str) -> str:
 
 
 #: Version 1 device ids that version 2 renamed: (old id, the account's key) -> id.
-DEVICE_ID_MIGRATIONS: dict[str, Callable[[str, str], str]] = {"netro": netro_device_id}
+_DEVICE_ID_MIGRATIONS: dict[str, Callable[[str, str], str]] = {"netro": netro_device_id}
+
+
+def migrated_device_id(vendor: str, old: str, key: str) -> str:
+    """The version 2 id of a device version 1 called ``old`` (most are kept)."""
+    rename = _DEVICE_ID_MIGRATIONS.get(vendor)
+    return old if rename is None else rename(old, key)

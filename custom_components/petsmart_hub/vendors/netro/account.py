@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Final
 
 from ...model import (
@@ -346,6 +346,9 @@ class NetroAccount(VendorAccount):
             controller.battery = info.battery  # a battery-powered Pixie
             devices[controller.id] = controller
             zone_names = {zone.ith: zone.label for zone in info.zones}
+            # moisture dates are the controller's local dates (UTC's when unknown)
+            offset = self._utc_offset(now) or timedelta()
+            today = now.astimezone(timezone(offset)).date()
             zone_devices = []
             for zone in info.zones:
                 device_id = zone_device_id(zone.ith)
@@ -362,7 +365,7 @@ class NetroAccount(VendorAccount):
                     serial=None,
                 )
                 device.via_device = controller.id
-                device.zone = self._zone_state(zone, now)
+                device.zone = self._zone_state(zone, now, today)
                 devices[device.id] = device
                 zone_devices.append(device)
             watering = any(d.zone.watering for d in zone_devices if d.zone)
@@ -490,7 +493,7 @@ class NetroAccount(VendorAccount):
             return None
         return min(told, key=lambda s: abs(s.start - now)).utc_offset
 
-    def _zone_state(self, zone: NetroZone, now: datetime) -> ZoneState:
+    def _zone_state(self, zone: NetroZone, now: datetime, today: date) -> ZoneState:
         mine = [s for s in self.schedules if s.zone == zone.ith]
         # a controller in STANDBY (or offline) skips what comes due
         halted = self.info is not None and self.info.status in _HALTED_STATUSES
@@ -499,8 +502,6 @@ class NetroAccount(VendorAccount):
         )
         upcoming = [s.start for s in mine if s.start > now and s.status == "VALID"]
         ended = [s.end for s in mine if s.end <= now]
-        # moisture dates are the controller's local dates (UTC's when unknown)
-        today = now.astimezone(timezone(self._utc_offset(now) or timedelta())).date()
         moistures = [
             m for m in self.moistures if m.zone == zone.ith and m.date <= today
         ]
