@@ -3,7 +3,7 @@
 One controller (6 zones) and one soil sensor run against the Netro simulator
 on 127.0.0.1 for N simulated days (default 30). The integration's own
 ``NetroAccount`` objects are driven exactly as the coordinator drives them:
-a refresh (``async_get_devices``) whenever ``next_poll`` says so, never sooner
+a refresh (``async_poll``) whenever ``next_poll`` says so, never sooner
 than the coordinator's 5 s floor. Each day has the simulator's smart schedule
 plus random manual waterings: some started from Home Assistant (through the
 account, like the zone switch) and some from the Netro app (straight to the
@@ -126,7 +126,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
                         account = accounts[CONTROLLER]
                         device = next(
                             d
-                            for d in await account.async_get_devices()
+                            for d in await account.async_poll()
                             if d.kind is DeviceKind.SPRINKLER_ZONE
                             and d.zone is not None
                             and d.zone.index == zone
@@ -139,7 +139,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
                     if now < wake[key]:
                         continue
                     try:
-                        devices = await account.async_get_devices()
+                        devices = await account.async_poll()
                     except Exception as err:  # noqa: BLE001 - counted, not fatal
                         print(f"{now}: {key}: {err}", file=sys.stderr)
                         devices = []
@@ -148,7 +148,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
                             shown.record(
                                 now, device.zone.index, bool(device.zone.watering)
                             )
-                    planned = account.next_poll(now)
+                    planned = account.next_refresh(now).at
                     wake[key] = max(planned or now + timedelta(minutes=1), now + STEP)
                 now = min([*wake.values(), *(m[0] for m in manual[:1])])
             sim.clock.set(end)
@@ -231,15 +231,15 @@ async def hour_of_calls(seed: int, *, disagree: bool) -> dict[str, int]:
                 NetroClient(session, CONTROLLER, f"{server.url}/npa/v1"),
                 now=lambda: now,
             )
-            await account.async_get_devices()  # settled: everything read once
+            await account.async_poll()  # settled: everything read once
             mark = len(sim.requests)
             if disagree:
                 sim.water_unlisted(CONTROLLER, 2, 60)
             end = start + timedelta(hours=1)
             while now < end:
                 sim.clock.set(now)
-                await account.async_get_devices()
-                planned = account.next_poll(now)
+                await account.async_poll()
+                planned = account.next_refresh(now).at
                 now = max(planned or now + timedelta(minutes=1), now + STEP)
             assert not disagree or sim.controllers[CONTROLLER].status == "WATERING"
             by_route: dict[str, int] = defaultdict(int)

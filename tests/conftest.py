@@ -23,7 +23,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
-from custom_components.petsmart_hub.vendors import account_unique_id
+from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
 from simulator.core import RunningSimulator, start_server

@@ -13,7 +13,7 @@ from custom_components.petsmart_hub.const import CONF_API_KEY, CONF_VENDOR, DOMA
 from custom_components.petsmart_hub.coordinator import (
     device_identifier as registry_identifier,
 )
-from custom_components.petsmart_hub.vendors import migrated_device_id
+from custom_components.petsmart_hub.vendors.registry import VENDORS
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
@@ -29,8 +29,8 @@ def device_identifier(entry: ConfigEntry, name: str) -> str | None:
     vendor = entry.data[CONF_VENDOR]
     if not name.startswith(f"{vendor}_"):
         return None
-    device_id = migrated_device_id(
-        vendor, name.removeprefix(f"{vendor}_"), entry.data[CONF_API_KEY]
+    device_id = VENDORS[vendor].device_id_after_v1(
+        name.removeprefix(f"{vendor}_"), entry.data[CONF_API_KEY]
     )
     return registry_identifier(entry.entry_id, device_id)
 

@@ -33,11 +33,10 @@ from custom_components.petsmart_hub.const import (
     OPT_PLAY_DURATION,
     OPT_PUMP_DURATION,
     SCAN_INTERVAL,
-    SLOW_SCAN_INTERVAL,
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
-from custom_components.petsmart_hub.vendors import account_unique_id
+from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from custom_components.petsmart_hub.vendors.onenata import OneNataClient
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -385,7 +384,7 @@ async def test_unexpected_error_then_recovery(
     """A bug while validating is 'unknown' and logged; the flow survives it."""
     result = await start_onenata_form(hass)
     with patch(
-        "custom_components.petsmart_hub.vendors.onenata.OneNataAccount.async_get_devices",
+        "custom_components.petsmart_hub.vendors.onenata.OneNataAccount.async_identify",
         side_effect=Exception("boom"),
     ):
         result = await hass.config_entries.flow.async_configure(
@@ -699,7 +698,6 @@ async def test_options_flow(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is not coordinator
     assert entry.runtime_data.update_interval == timedelta(seconds=SCAN_INTERVAL)
-    assert entry.runtime_data.slow_interval == timedelta(minutes=SLOW_SCAN_INTERVAL)
 
     # the form now shows the stored values
     result = await hass.config_entries.options.async_init(entry.entry_id)

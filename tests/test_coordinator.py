@@ -26,13 +26,10 @@ from custom_components.petsmart_hub.const import (
     CONF_BASE_URL,
     CONF_VENDOR,
     DOMAIN,
-    MAX_CONCURRENT_REQUESTS,
     SCAN_INTERVAL,
-    SLOW_SCAN_INTERVAL,
     VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.coordinator import error_translation_key
-from custom_components.petsmart_hub.vendors import account_unique_id
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
@@ -42,6 +39,9 @@ from custom_components.petsmart_hub.vendors.base import (
     RequestRejectedError,
     VendorError,
 )
+from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
+from custom_components.petsmart_hub.vendors.http import MAX_CONCURRENT_REQUESTS
+from custom_components.petsmart_hub.vendors.onenata import SLOW_TIER_INTERVAL
 from homeassistant.components.camera import async_get_stream_source
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_OFF, STATE_ON, STATE_UNAVAILABLE
@@ -58,7 +58,7 @@ from .registry import find_device
 FROZEN = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 
 FAST = timedelta(seconds=SCAN_INTERVAL)
-SLOW = timedelta(minutes=SLOW_SCAN_INTERVAL)
+SLOW = SLOW_TIER_INTERVAL
 
 DEVICES = "/v1/devices"
 STATUS = "/v1/devices/{device_id}/status"
@@ -192,7 +192,7 @@ async def test_polling_intervals_are_no_options(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
     coordinator = config_entry.runtime_data
-    assert (coordinator.update_interval, coordinator.slow_interval) == (FAST, SLOW)
+    assert coordinator.update_interval == FAST
     sim = onenata.sim
     sim.reset_requests()
     await tick(FAST)

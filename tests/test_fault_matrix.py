@@ -28,14 +28,11 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.petsmart_hub.const import (
-    DOMAIN,
-    SCAN_INTERVAL,
-    SLOW_SCAN_INTERVAL,
-)
+from custom_components.petsmart_hub.const import DOMAIN, SCAN_INTERVAL
 from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.netro import RETRY_AFTER_FAILURE
 from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
+from custom_components.petsmart_hub.vendors.onenata import SLOW_TIER_INTERVAL
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -46,7 +43,7 @@ from .conftest import CONTROLLER_KEY, Cloud, NetroCloud
 FROZEN = pytest.mark.freeze_time("2025-06-10 10:00:00+00:00")
 
 FAST = timedelta(seconds=SCAN_INTERVAL)
-SLOW = timedelta(minutes=SLOW_SCAN_INTERVAL)
+SLOW = SLOW_TIER_INTERVAL
 IDLE = PollPolicy().idle_status
 
 DEVICES = "/v1/devices"

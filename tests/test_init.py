@@ -123,7 +123,6 @@ async def test_options_change_reloads(
     assert init_integration.state is ConfigEntryState.LOADED
     # polling is not an option: the same intervals
     assert after.update_interval == timedelta(seconds=60)
-    assert after.slow_interval == timedelta(minutes=15)
 
 
 async def test_device_info(

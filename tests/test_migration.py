@@ -21,7 +21,7 @@ from custom_components.petsmart_hub.const import (
     VENDOR_NETRO,
     VENDOR_ONENATA,
 )
-from custom_components.petsmart_hub.vendors import account_unique_id
+from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er

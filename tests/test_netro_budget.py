@@ -145,6 +145,7 @@ async def test_reserve_pauses_polling_until_midnight(
     assert not repair.is_fixable
     assert repair.translation_placeholders == {
         "account": CONTROLLER_KEY,
+        "vendor": "Netro",
         "reset": "2025-06-10 17:00",  # midnight UTC in US/Pacific
     }
 

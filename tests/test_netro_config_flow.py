@@ -32,7 +32,7 @@ from custom_components.petsmart_hub.const import (
     OPT_ZONE_DURATION,
     VENDOR_NETRO,
 )
-from custom_components.petsmart_hub.vendors import account_unique_id
+from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.config_entries import (

@@ -24,12 +24,12 @@ from custom_components.petsmart_hub import (
     button,
     calendar,
     camera,
-    config_flow,
     const,
     device_tracker,
     sensor,
     switch,
 )
+from custom_components.petsmart_hub.vendors.registry import VENDORS
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import Platform, __version__ as ha_version
 from homeassistant.core import HomeAssistant
@@ -346,7 +346,7 @@ def test_config_flow_strings() -> None:
             ), f"{name}: every field needs a data_description"
 
     options = STRINGS["options"]["step"]["init"]
-    fields = {key for vendor in config_flow.OPTION_FIELDS.values() for key in vendor}
+    fields = {option.key for vendor in VENDORS.values() for option in vendor.options}
     assert set(options["data"]) == fields
     assert set(options["data_description"]) == fields
 
@@ -566,7 +566,7 @@ DONE_CHECKS: dict[str, Callable[[], bool]] = {
     "exception-translations": lambda: bool(STRINGS["exceptions"]),
     "has-entity-name": lambda: "_attr_has_entity_name = True" in source("entity.py"),
     "icon-translations": lambda: bool(ICONS["entity"]),
-    "inject-websession": lambda: "async_get_clientsession" in source("__init__.py")
+    "inject-websession": lambda: "async_get_clientsession" in source("coordinator.py")
     and not any("ClientSession(" in p.read_text() for p in SOURCES),
     "integration-owner": lambda: bool(MANIFEST["codeowners"]),
     "parallel-updates": _defines_parallel_updates,

@@ -5,23 +5,28 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import (
+    config_entry_oauth2_flow,
     config_validation as cv,
     device_registry as dr,
     entity_registry as er,
 )
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
 from .compat import device_config_entry_ids
-from .const import CONF_API_KEY, CONF_VENDOR, DOMAIN, LOGGER, REMOVED_OPTIONS
+from .const import DOMAIN, LOGGER, REMOVED_OPTIONS
 from .coordinator import (
     PetSmartHubConfigEntry,
     PetSmartHubCoordinator,
     device_identifier,
+    entry_credentials,
+    oauth2_token_getter,
+    open_account,
+    vendor_of,
 )
 from .services import async_setup_services
-from .vendors import ACCOUNT_FACTORIES, account_unique_id, migrated_device_id
+from .vendors.descriptor import SignIn
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -58,10 +63,11 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
         return False  # a downgrade: we cannot read what a newer version wrote
     if entry.version == 1:
         await _async_migrate_ids_v1(hass, entry)
+        descriptor = vendor_of(entry)
         hass.config_entries.async_update_entry(
             entry,
-            unique_id=account_unique_id(
-                entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
+            unique_id=descriptor.unique_id(
+                entry_credentials(descriptor, entry.data), None
             ),
             options={
                 key: value
@@ -75,11 +81,15 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    vendor, key = entry.data[CONF_VENDOR], entry.data[CONF_API_KEY]
-    old_prefix = f"{vendor}_"
+    descriptor = vendor_of(entry)
+    # version 1 knew only vendors signed in with a key
+    key = descriptor.identity(entry_credentials(descriptor, entry.data)) or ""
+    old_prefix = f"{descriptor.key}_"
 
     def new_identifier(old: str) -> str:
-        return device_identifier(entry.entry_id, migrated_device_id(vendor, old, key))
+        return device_identifier(
+            entry.entry_id, descriptor.device_id_after_v1(old, key)
+        )
 
     devices = dr.async_get(hass)
     # HA device id -> the version 1 device id its identifier held
@@ -119,13 +129,31 @@ async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) -> bool:
-    """Open the vendor account, make the first refresh and set up platforms."""
-    account = ACCOUNT_FACTORIES[entry.data[CONF_VENDOR]](
-        async_get_clientsession(hass), entry.data, entry.options
-    )
+    """Open the vendor account, make the first refresh, start it and set up platforms."""
+    descriptor = vendor_of(entry)
+    token = None
+    if descriptor.sign_in is SignIn.OAUTH2:
+        try:
+            implementation = (
+                await config_entry_oauth2_flow.async_get_config_entry_implementation(
+                    hass, entry
+                )
+            )
+        except ConfigEntryAuthFailed:
+            raise  # HA 2026.x: credentials the entry names are gone (reauth)
+        except ValueError as err:  # HA 2025.4; later releases raise their own
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN, translation_key="oauth2_unavailable"
+            ) from err
+        token = oauth2_token_getter(
+            config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+        )
+    account = open_account(hass, descriptor, entry.data, entry.options, token)
     coordinator = PetSmartHubCoordinator(hass, entry, account)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    await account.async_start(coordinator.async_apply_update)
+    entry.async_on_unload(account.async_stop)
     opened_with = dict(entry.options)
 
     async def _async_options_updated(

@@ -1,22 +1,24 @@
-"""Config flow: choose a vendor, then sign in to its cloud."""
+"""Config flow: choose a vendor, then sign in to its cloud its own way."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from functools import partial
+import logging
 from typing import Any
 
 from yarl import URL
 
 from homeassistant.config_entries import (
+    SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
-    ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
 )
 from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.selector import (
     NumberSelector,
     NumberSelectorConfig,
@@ -27,242 +29,326 @@ from homeassistant.helpers.selector import (
 )
 
 from .compat import vol
-from .const import (
-    CONF_ADVANCED,
-    CONF_API_KEY,
-    CONF_BASE_URL,
-    CONF_VENDOR,
-    DEFAULT_FEED_AMOUNT,
-    DEFAULT_PLAY_DURATION,
-    DEFAULT_PUMP_DURATION,
-    DEFAULT_RESERVE,
-    DEFAULT_ZONE_DURATION,
-    DOMAIN,
-    IMPLEMENTED_VENDORS,
-    LOGGER,
-    NETRO_DEFAULT_BASE_URL,
-    ONENATA_DEFAULT_BASE_URL,
-    OPT_FEED_AMOUNT,
-    OPT_PLAY_DURATION,
-    OPT_PUMP_DURATION,
-    OPT_RESERVE,
-    OPT_ZONE_DURATION,
-    VENDOR_NETRO,
-    VENDOR_ONENATA,
-)
-from .coordinator import entry_device_ids
-from .vendors import ACCOUNT_FACTORIES, account_unique_id
+from .const import CONF_ADVANCED, CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER
+from .coordinator import entry_credentials, entry_device_ids, open_account, vendor_of
 from .vendors.base import (
     AuthError,
     BudgetExhaustedError,
     CannotConnectError,
     Inventory,
     RateLimitError,
+    VendorAccount,
     VendorError,
 )
+from .vendors.descriptor import SignIn, VendorDescriptor
+from .vendors.registry import VENDORS
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+_TEXT = TextSelector()
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 
-#: Title and default API URL of each vendor.
-VENDOR_TITLES = {VENDOR_ONENATA: "OneNata", VENDOR_NETRO: "Netro"}
-#: Vendors whose key is the device itself (a Netro serial).
-KEY_IS_DEVICE = frozenset({VENDOR_NETRO})
-DEFAULT_BASE_URLS = {
-    VENDOR_ONENATA: ONENATA_DEFAULT_BASE_URL,
-    VENDOR_NETRO: NETRO_DEFAULT_BASE_URL,
-}
+type _Step = Callable[[dict[str, Any] | None], Coroutine[Any, Any, ConfigFlowResult]]
 
 
-def _credentials_schema(vendor: str, defaults: Mapping[str, Any]) -> vol.Schema:
-    """API key, and the base URL folded away under an advanced section."""
-    return vol.Schema(
-        {
-            vol.Required(
-                CONF_API_KEY, default=defaults.get(CONF_API_KEY, "")
-            ): _PASSWORD,
-            vol.Required(CONF_ADVANCED): section(
-                vol.Schema(
-                    {
-                        vol.Required(
-                            CONF_BASE_URL,
-                            default=defaults.get(
-                                CONF_BASE_URL, DEFAULT_BASE_URLS[vendor]
-                            ),
-                        ): _URL
-                    }
-                ),
-                {"collapsed": True},
+def _credentials_schema(
+    descriptor: VendorDescriptor,
+    defaults: Mapping[str, Any],
+    *,
+    with_url: bool = True,
+) -> vol.Schema:
+    """The sign-in kind's fields, and the base URL folded away under advanced."""
+    # a stored secret is never shown again (reauth): no default at all there
+    schema: dict[Any, Any] = {
+        (
+            vol.Required(field.key, default=defaults.get(field.key, ""))
+            if with_url
+            else vol.Required(field.key)
+        ): (_PASSWORD if field.secret else _TEXT)
+        for field in descriptor.credentials
+    }
+    if with_url and descriptor.default_url is not None:
+        schema[vol.Required(CONF_ADVANCED)] = section(
+            vol.Schema(
+                {
+                    vol.Required(
+                        CONF_BASE_URL,
+                        default=defaults.get(CONF_BASE_URL, descriptor.default_url),
+                    ): _URL
+                }
             ),
-        }
-    )
+            {"collapsed": True},
+        )
+    return vol.Schema(schema)
 
 
-class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
-    """Add a vendor account."""
+class PetSmartHubConfigFlow(
+    config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN
+):
+    """Add a vendor account: the vendor menu, then that vendor's sign-in.
 
+    One handler for every vendor and every kind of sign-in: a form of the
+    sign-in kind's fields, or (OAuth2) Home Assistant's own OAuth2 steps,
+    which this handler inherits.
+    """
+
+    DOMAIN = DOMAIN
     #: 2: no secret in any id, and ids scoped to their entry (see __init__).
     VERSION = 2
     _title: str | None = None
+    _descriptor: VendorDescriptor | None = None
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger HA's OAuth2 steps write to."""
+        return LOGGER
+
+    @property
+    def extra_authorize_data(self) -> dict[str, Any]:
+        """The scopes the OAuth2 vendor asks for."""
+        oauth2 = self._descriptor.oauth2 if self._descriptor else None
+        return {"scope": " ".join(oauth2.scopes)} if oauth2 and oauth2.scopes else {}
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Let the user pick a vendor (only the implemented ones are offered)."""
-        return self.async_show_menu(
-            step_id="user", menu_options=list(IMPLEMENTED_VENDORS)
-        )
+        """Let the user pick a vendor."""
+        return self.async_show_menu(step_id="user", menu_options=list(VENDORS))
 
-    async def async_step_onenata(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Sign in to OneNata with an API key."""
-        return await self._async_credentials_step(VENDOR_ONENATA, user_input)
+    def __getattr__(self, name: str) -> _Step:
+        """The menu's step of each vendor: ``async_step_<vendor key>``.
 
-    async def async_step_netro(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Add a Netro controller or soil sensor by its serial number (the key)."""
-        return await self._async_credentials_step(VENDOR_NETRO, user_input)
+        Every vendor's sign-in is the same step, driven by its descriptor,
+        so a vendor brings no step method of its own.
+        """
+        vendor = name.removeprefix("async_step_")
+        if name.startswith("async_step_") and vendor in VENDORS:
+            return partial(self._async_step_sign_in, VENDORS[vendor])
+        raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
 
-    async def _async_credentials_step(
-        self, vendor: str, user_input: dict[str, Any] | None
+    async def _async_step_sign_in(
+        self, descriptor: VendorDescriptor, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
+        """Sign in with the vendor's kind of sign-in."""
+        self._descriptor = descriptor
+        if descriptor.sign_in is SignIn.OAUTH2:
+            return await self.async_step_pick_implementation()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self._async_validate(vendor, user_input)
-            if not errors:
+            data, account, errors = await self._async_validate(descriptor, user_input)
+            if account is not None:
                 await self.async_set_unique_id(
-                    account_unique_id(vendor, data[CONF_API_KEY])
+                    descriptor.unique_id(
+                        entry_credentials(descriptor, data), account.account_id
+                    )
                 )
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=self._title or VENDOR_TITLES[vendor], data=data
+                    title=self._title or descriptor.title, data=data
                 )
         return self.async_show_form(
-            step_id=vendor,
-            data_schema=_credentials_schema(vendor, _flatten(user_input)),
+            step_id=descriptor.key,
+            data_schema=_credentials_schema(descriptor, _flatten(user_input)),
             errors=errors,
         )
 
     async def _async_validate(
         self,
-        vendor: str,
+        descriptor: VendorDescriptor,
         user_input: Mapping[str, Any],
         *,
         entry: ConfigEntry | None = None,
-    ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Try the credentials against the cloud; return entry data and form errors."""
-        data = {CONF_VENDOR: vendor, **_flatten(user_input)}
-        data[CONF_API_KEY] = str(data.get(CONF_API_KEY, "")).strip()
-        data[CONF_BASE_URL] = str(
-            data.get(CONF_BASE_URL) or DEFAULT_BASE_URLS[vendor]
-        ).strip()
-        if not data[CONF_API_KEY]:
-            return data, {CONF_API_KEY: "invalid_auth"}
-        try:
-            url = URL(data[CONF_BASE_URL])
-        except ValueError:  # e.g. "http://[::1", "http://host:99999"
-            return data, {"base": "invalid_url"}
-        if url.scheme not in ("http", "https") or not url.host:
-            return data, {"base": "invalid_url"}
-        account = ACCOUNT_FACTORIES[vendor](
-            async_get_clientsession(self.hass), data, {}
-        )
-        try:
-            devices = await account.async_identify()
-        except AuthError:
-            return data, {"base": "invalid_auth"}
-        except BudgetExhaustedError:
-            return data, {"base": "budget_exhausted"}
-        except RateLimitError:
-            return data, {"base": "rate_limited"}
-        except CannotConnectError:
-            return data, {"base": "cannot_connect"}
-        except VendorError as err:
-            LOGGER.debug("Unexpected answer while validating %s: %s", vendor, err)
-            return data, {"base": "invalid_response"}
-        except Exception:  # noqa: BLE001 - anything else is shown as "unknown"
-            LOGGER.exception("Unexpected error while validating a %s account", vendor)
-            return data, {"base": "unknown"}
-        if entry is not None and self._other_account(entry, data, devices):
-            return data, {"base": "wrong_account"}
-        if vendor == VENDOR_NETRO and devices:
+    ) -> tuple[dict[str, Any], VendorAccount | None, dict[str, str]]:
+        """Try the credentials against the cloud.
+
+        Returns the entry data, the account when it answered (None on
+        errors) and the form's errors.
+        """
+        flat = _flatten(user_input)
+        data: dict[str, Any] = {
+            CONF_VENDOR: descriptor.key,
+            **entry_credentials(descriptor, flat),
+        }
+        if descriptor.default_url is not None:
+            data[CONF_BASE_URL] = str(
+                flat.get(CONF_BASE_URL) or descriptor.default_url
+            ).strip()
+        for field in descriptor.credentials:
+            if not data[field.key]:
+                return data, None, {field.key: "invalid_auth"}
+        if CONF_BASE_URL in data:
+            try:
+                url = URL(data[CONF_BASE_URL])
+            except ValueError:  # e.g. "http://[::1", "http://host:99999"
+                return data, None, {"base": "invalid_url"}
+            if url.scheme not in ("http", "https") or not url.host:
+                return data, None, {"base": "invalid_url"}
+        account = open_account(self.hass, descriptor, data, {})
+        error, devices = await self._async_identify(account, descriptor)
+        if error is not None:
+            return data, None, {"base": error}
+        if entry is not None and self._other_account(entry, data, account, devices):
+            return data, None, {"base": "wrong_account"}
+        if descriptor.key_is_device and devices:
             # one key is one device: name the entry after it
             self._title = devices[0].name
-        return data, {}
+        return data, account, {}
+
+    async def _async_identify(
+        self, account: VendorAccount, descriptor: VendorDescriptor
+    ) -> tuple[str | None, Inventory]:
+        """Ask the cloud who the account is; return a form error or its devices."""
+        try:
+            return None, await account.async_identify()
+        except AuthError:
+            return "invalid_auth", Inventory()
+        except BudgetExhaustedError:
+            return "budget_exhausted", Inventory()
+        except RateLimitError:
+            return "rate_limited", Inventory()
+        except CannotConnectError:
+            return "cannot_connect", Inventory()
+        except VendorError as err:
+            LOGGER.debug(
+                "Unexpected answer while validating %s: %s", descriptor.key, err
+            )
+            return "invalid_response", Inventory()
+        except Exception:  # noqa: BLE001 - anything else is shown as "unknown"
+            LOGGER.exception(
+                "Unexpected error while validating a %s account", descriptor.key
+            )
+            return "unknown", Inventory()
 
     def _other_account(
-        self, entry: ConfigEntry, data: Mapping[str, Any], devices: Inventory
+        self,
+        entry: ConfigEntry,
+        data: Mapping[str, Any],
+        account: VendorAccount,
+        devices: Inventory,
     ) -> bool:
         """Whether new credentials reach another account than the entry's.
 
-        A Netro key is its device: another key is another device. Another
-        OneNata key may be the same account (rotated): it is another one
-        when it lists none of the devices the entry has.
+        An account that names itself, or a key that is its device, is another
+        one when its unique id differs. Another key of a vendor whose keys
+        rotate may be the same account: it is another one when it lists none
+        of the devices the entry has.
         """
-        vendor = entry.data[CONF_VENDOR]
-        if vendor in KEY_IS_DEVICE:
-            return account_unique_id(vendor, data[CONF_API_KEY]) != entry.unique_id
+        descriptor = vendor_of(entry)
+        if account.account_id or descriptor.key_is_device:
+            unique_id = descriptor.unique_id(
+                entry_credentials(descriptor, data), account.account_id
+            )
+            return unique_id != entry.unique_id
         known = entry_device_ids(self.hass, entry.entry_id)
         return bool(known) and not known & {device.id for device in devices}
+
+    async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """HA's OAuth2 steps got a token: ask the cloud who the account is."""
+        if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
+            entry = self._get_reauth_or_reconfigure_entry()
+            descriptor = vendor_of(entry)
+        else:
+            entry = None
+            descriptor = self._descriptor or VENDORS[data.get(CONF_VENDOR, "")]
+        data = {CONF_VENDOR: descriptor.key, **data}
+        token = data["token"]
+
+        async def get_token() -> str:
+            return str(token["access_token"])
+
+        account = open_account(self.hass, descriptor, data, {}, get_token)
+        error, _ = await self._async_identify(account, descriptor)
+        if error is not None:
+            return self.async_abort(reason=error)
+        if not account.account_id:
+            LOGGER.debug("%s did not say which account the token is", descriptor.key)
+            return self.async_abort(reason="invalid_response")
+        await self.async_set_unique_id(descriptor.unique_id({}, account.account_id))
+        if entry is not None:
+            if entry.unique_id != self.unique_id:
+                return self.async_abort(reason="wrong_account")
+            return self._async_store(entry, data)
+        self._abort_if_unique_id_configured()
+        return self.async_create_entry(title=descriptor.title, data=data)
+
+    def _get_reauth_or_reconfigure_entry(self) -> ConfigEntry:
+        if self.source == SOURCE_REAUTH:
+            return self._get_reauth_entry()
+        return self._get_reconfigure_entry()
 
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """The cloud rejected the key: ask for a new one."""
+        """The cloud rejected the credentials: ask for new ones."""
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Ask for a new key of the same account; nothing is deleted."""
+        """Ask for new credentials of the same account; nothing is deleted."""
         entry = self._get_reauth_entry()
-        vendor = entry.data[CONF_VENDOR]
+        descriptor = vendor_of(entry)
+        self._descriptor = descriptor
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self._async_validate(
-                vendor,
+            if descriptor.sign_in is SignIn.OAUTH2:
+                return await self.async_step_pick_implementation()
+            data, account, errors = await self._async_validate(
+                descriptor,
                 {**user_input, CONF_BASE_URL: entry.data.get(CONF_BASE_URL)},
                 entry=entry,
             )
-            if not errors:
-                return await self._async_update_entry(entry, data)
+            if account is not None:
+                return await self._async_update_entry(entry, data, account)
         return self.async_show_form(
             step_id="reauth_confirm",
-            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _PASSWORD}),
-            description_placeholders={"vendor": VENDOR_TITLES[vendor]},
+            data_schema=_credentials_schema(descriptor, {}, with_url=False),
+            description_placeholders={"vendor": descriptor.title},
             errors=errors,
         )
 
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the key or the API URL of an account."""
+        """Change the credentials or the API URL of an account."""
         entry = self._get_reconfigure_entry()
-        vendor = entry.data[CONF_VENDOR]
+        descriptor = vendor_of(entry)
+        self._descriptor = descriptor
+        if descriptor.sign_in is SignIn.OAUTH2:
+            return await self.async_step_pick_implementation()
         errors: dict[str, str] = {}
         if user_input is not None:
-            data, errors = await self._async_validate(vendor, user_input, entry=entry)
-            if not errors:
-                return await self._async_update_entry(entry, data)
+            data, account, errors = await self._async_validate(
+                descriptor, user_input, entry=entry
+            )
+            if account is not None:
+                return await self._async_update_entry(entry, data, account)
         return self.async_show_form(
             step_id="reconfigure",
-            data_schema=_credentials_schema(vendor, _flatten(user_input) or entry.data),
-            description_placeholders={"vendor": VENDOR_TITLES[vendor]},
+            data_schema=_credentials_schema(
+                descriptor, _flatten(user_input) or entry.data
+            ),
+            description_placeholders={"vendor": descriptor.title},
             errors=errors,
         )
 
     async def _async_update_entry(
-        self, entry: ConfigEntry, data: dict[str, Any]
+        self, entry: ConfigEntry, data: dict[str, Any], account: VendorAccount
     ) -> ConfigFlowResult:
         """Store new credentials (and the id derived from them), then reload."""
-        unique_id = account_unique_id(data[CONF_VENDOR], data[CONF_API_KEY])
+        descriptor = vendor_of(entry)
+        unique_id = descriptor.unique_id(
+            entry_credentials(descriptor, data), account.account_id
+        )
         if unique_id != entry.unique_id:
             await self.async_set_unique_id(unique_id)
             self._abort_if_unique_id_configured()
+        return self._async_store(entry, data, unique_id)
+
+    def _async_store(
+        self, entry: ConfigEntry, data: dict[str, Any], unique_id: str | None = None
+    ) -> ConfigFlowResult:
         self.hass.config_entries.async_update_entry(
-            entry, unique_id=unique_id, data={**entry.data, **data}
+            entry, unique_id=unique_id or entry.unique_id, data={**entry.data, **data}
         )
         # The entry's update listener reloads on option changes only, so the
         # flow reloads here (async_update_reload_and_abort would too, but HA
@@ -279,7 +365,7 @@ class PetSmartHubConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> PetSmartHubOptionsFlow:
-        """Polling and default amounts/durations."""
+        """The vendor's options (default amounts, durations, a call reserve)."""
         return PetSmartHubOptionsFlow()
 
 
@@ -292,30 +378,13 @@ def _flatten(user_input: Mapping[str, Any] | None) -> dict[str, Any]:
     return flat
 
 
-def _number(low: int, high: int, unit: str) -> NumberSelector:
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=low,
-            max=high,
-            step=1,
-            mode=NumberSelectorMode.BOX,
-            unit_of_measurement=unit,
-        )
+def _number(low: int, high: int, unit: str | None) -> NumberSelector:
+    config = NumberSelectorConfig(
+        min=low, max=high, step=1, mode=NumberSelectorMode.BOX
     )
-
-
-#: Per vendor: option -> (default, min, max, unit)
-OPTION_FIELDS: dict[str, dict[str, tuple[int, int, int, str]]] = {
-    VENDOR_ONENATA: {
-        OPT_FEED_AMOUNT: (DEFAULT_FEED_AMOUNT, 1, 500, "g"),
-        OPT_PUMP_DURATION: (DEFAULT_PUMP_DURATION, 1, 1440, "min"),
-        OPT_PLAY_DURATION: (DEFAULT_PLAY_DURATION, 10, 3600, "s"),
-    },
-    VENDOR_NETRO: {
-        OPT_ZONE_DURATION: (DEFAULT_ZONE_DURATION, 1, 720, "min"),
-        OPT_RESERVE: (DEFAULT_RESERVE, 20, 1000, "calls"),
-    },
-}
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
 
 
 class PetSmartHubOptionsFlow(OptionsFlow):
@@ -332,12 +401,10 @@ class PetSmartHubOptionsFlow(OptionsFlow):
         options = self.config_entry.options
         schema = vol.Schema(
             {
-                vol.Required(key, default=options.get(key, default)): _number(
-                    low, high, unit
-                )
-                for key, (default, low, high, unit) in OPTION_FIELDS[
-                    self.config_entry.data[CONF_VENDOR]
-                ].items()
+                vol.Required(
+                    option.key, default=options.get(option.key, option.default)
+                ): _number(option.low, option.high, option.unit)
+                for option in vendor_of(self.config_entry).options
             }
         )
         return self.async_show_form(step_id="init", data_schema=schema)

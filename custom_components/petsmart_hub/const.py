@@ -34,18 +34,14 @@ REMOVED_OPTIONS: Final = frozenset(
     {"scan_interval", "slow_scan_interval", "idle_status_interval"}
 )
 
-#: How often an account is polled (seconds): status of every device, tracker
-#: location. A vendor's own plan may ask for more or less (Netro's budget).
+#: How often an account is polled (seconds) unless its own plan says when
+#: (Netro's budget). A vendor reads slow-changing data less often itself.
 SCAN_INTERVAL: Final = 60
-#: How often slow-changing data is read (minutes): levels, quality, statistics.
-SLOW_SCAN_INTERVAL: Final = 15
 DEFAULT_FEED_AMOUNT: Final = 50  # grams
 DEFAULT_PUMP_DURATION: Final = 30  # minutes
 DEFAULT_PLAY_DURATION: Final = 600  # seconds
 DEFAULT_ZONE_DURATION: Final = 10  # minutes a zone switch waters
 DEFAULT_RESERVE: Final = 100  # Netro calls kept for the user's actions
 
-#: Concurrent requests one account refresh may have in flight.
-MAX_CONCURRENT_REQUESTS: Final = 4
 #: How long before a camera stream URL expires we fetch a new one.
 STREAM_REFRESH_MARGIN: Final = timedelta(seconds=60)

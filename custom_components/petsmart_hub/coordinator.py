@@ -2,34 +2,39 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 import logging
 import math
-import time
 from typing import Any
 
+import aiohttp
+
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
     ServiceValidationError,
 )
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import (
+    config_entry_oauth2_flow,
+    device_registry as dr,
+    issue_registry as ir,
+)
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
 from .compat import async_get_entry_device, async_remove_entry_device, via_device_info
 from .const import (
+    CONF_BASE_URL,
+    CONF_VENDOR,
     DOMAIN,
     LOGGER,
-    MAX_CONCURRENT_REQUESTS,
     SCAN_INTERVAL,
-    SLOW_SCAN_INTERVAL,
     STREAM_REFRESH_MARGIN,
 )
 from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
@@ -37,13 +42,22 @@ from .vendors.base import (
     AuthError,
     BadResponseError,
     BudgetExhaustedError,
+    CameraAccount,
+    CannotConnectError,
+    DeviceUpdate,
+    EnrollingAccount,
     InvalidParameterError,
     Inventory,
+    LocationHistoryAccount,
     RateLimitError,
+    Refresh,
+    RefreshRequest,
     RequestRejectedError,
     VendorAccount,
     VendorError,
 )
+from .vendors.descriptor import AccountContext, VendorDescriptor
+from .vendors.registry import VENDORS
 
 type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
 
@@ -103,6 +117,64 @@ def entry_device_ids(hass: HomeAssistant, entry_id: str) -> set[str]:
     }
 
 
+def vendor_of(entry: ConfigEntry) -> VendorDescriptor:
+    """The descriptor of an entry's vendor."""
+    return VENDORS[entry.data[CONF_VENDOR]]
+
+
+def entry_credentials(
+    descriptor: VendorDescriptor, data: Mapping[str, Any]
+) -> dict[str, str]:
+    """The sign-in fields of entry data (or of a sign-in form), stripped."""
+    return {
+        field.key: str(data.get(field.key) or "").strip()
+        for field in descriptor.credentials
+    }
+
+
+def open_account(
+    hass: HomeAssistant,
+    descriptor: VendorDescriptor,
+    data: Mapping[str, Any],
+    options: Mapping[str, Any],
+    token: Callable[[], Awaitable[str]] | None = None,
+) -> VendorAccount:
+    """Open a vendor account from entry data (or the flow's, before there is an entry)."""
+    return descriptor.factory(
+        AccountContext(
+            session=async_get_clientsession(hass),
+            credentials=entry_credentials(descriptor, data),
+            base_url=data.get(CONF_BASE_URL) or descriptor.default_url,
+            options=options,
+            token=token,
+        )
+    )
+
+
+def oauth2_token_getter(
+    session: config_entry_oauth2_flow.OAuth2Session,
+) -> Callable[[], Awaitable[str]]:
+    """A token getter for an OAuth2 vendor: a valid access token, refreshed when due.
+
+    Every refreshed token (with its rotated refresh token) is stored in the
+    entry by HA's session. A refusal (4xx but 429) is the vendor's AuthError,
+    which starts reauth; anything else is the cloud being unreachable.
+    """
+
+    async def token() -> str:
+        try:
+            await session.async_ensure_token_valid()
+        except aiohttp.ClientResponseError as err:
+            if 400 <= err.status < 500 and err.status != 429:
+                raise AuthError("the OAuth2 refresh token was refused") from err
+            raise CannotConnectError(f"token refresh failed ({err.status})") from err
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise CannotConnectError("token refresh failed") from err
+        return str(session.token["access_token"])
+
+    return token
+
+
 def _registry_fields(device: Device) -> tuple[str | None, ...]:
     """What of a device the device registry shows."""
     return (device.name, device.model, device.serial, device.firmware, device.hardware)
@@ -122,7 +194,7 @@ def error_translation_key(err: VendorError) -> str:
 
 
 class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
-    """Polls one vendor account: a fast tier every tick, a slow tier less often."""
+    """Refreshes one vendor account when its plan says, and applies its updates."""
 
     config_entry: PetSmartHubConfigEntry
 
@@ -132,7 +204,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         entry: PetSmartHubConfigEntry,
         account: VendorAccount,
     ) -> None:
-        """Set the polling intervals from the entry's options."""
+        """Poll at the regular interval until the account's plan says otherwise."""
         super().__init__(
             hass,
             COORDINATOR_LOGGER,
@@ -147,15 +219,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         entry.async_on_unload(
             partial(ir.async_delete_issue, hass, DOMAIN, self._budget_issue_id)
         )
-        self.slow_interval = timedelta(minutes=SLOW_SCAN_INTERVAL)
         self.data = HubData()
-        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
-        #: monotonic time at which each device's slow tier is next due
-        self._slow_due: dict[str, float] = {}
-        #: Device id -> what the device registry was last given for it (a
-        #: vendor may update the very Device objects we hold, so the fields
-        #: before a refresh are remembered here, not read off the object).
+        #: Device id -> what the device registry was last given for it.
         self._registry_shown: dict[str, tuple[str | None, ...]] = {}
+        #: Device id -> when the cloud observed the newest update applied.
+        self._update_at: dict[str, datetime] = {}
         self._streams: dict[str, StreamInfo] = {}
         #: Device id -> fresh, complete listings in a row that left it out.
         self._missing_since: dict[str, int] = {}
@@ -238,8 +306,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             raise
 
     async def _async_poll(self) -> HubData:
+        known = self.data.devices
         try:
-            inventory = await self.account.async_get_devices()
+            refresh = await self.account.async_refresh(RefreshRequest(known=known))
         except AuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"
@@ -250,37 +319,26 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_key=error_translation_key(err),
                 translation_placeholders={"error": str(err)},
             ) from err
-
-        devices, renamed = self._merge(inventory)
-        listed = set(devices)
-        new_ids = listed - set(self.data.devices)
+        inventory = refresh.listing if refresh.listing is not None else Inventory()
+        listed = {device.id for device in inventory}
         # devices the listing left out stay until removal is confirmed; their
         # own answers tell whether the listing was wrong
         registered = entry_device_ids(self.hass, self.config_entry.entry_id)
-        missing = (set(self.data.devices) | registered) - listed
-        for device_id in missing & set(self.data.devices):
-            devices[device_id] = self.data.devices[device_id]
-
-        now = time.monotonic()
-        results = await asyncio.gather(
-            *(
-                self._async_refresh_one(
-                    device, slow=self._slow_due.get(device.id, 0) <= now
-                )
-                for device in devices.values()
-            )
+        missing = (set(known) | registered) - listed
+        # in the listing's order, then the known devices it left out
+        wanted = [device.id for device in inventory]
+        wanted += [device_id for device_id in known if device_id in missing]
+        devices, renamed = self._adopt(refresh, inventory, wanted)
+        failed = set(refresh.failed) & set(devices)
+        for device in devices.values():
+            self._log_availability(device, refresh.failed.get(device.id))
+        gone = await self._async_confirm_missing(
+            inventory, missing, devices, refresh.failed
         )
-        failed: set[str] = set()
-        errors: dict[str, VendorError] = {}
-        for device, error in zip(devices.values(), results, strict=True):
-            if error is not None:
-                failed.add(device.id)
-                errors[device.id] = error
-            self._log_availability(device, error)
-        gone = await self._async_confirm_missing(inventory, missing, devices, errors)
         for device_id in gone:
             devices.pop(device_id, None)
             failed.discard(device_id)
+        new_ids = set(devices) - set(known)
         self.listed = listed
         self._register_devices(
             device for device_id, device in devices.items() if device_id in new_ids
@@ -288,39 +346,44 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._update_registry(renamed)
         self._forget(set(devices), gone)
         utcnow = dt_util.utcnow()
-        paused = self.account.polling_paused_until(utcnow)
-        throttled = [e for e in errors.values() if isinstance(e, RateLimitError)]
-        self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
+        throttled = [
+            e for e in refresh.failed.values() if isinstance(e, RateLimitError)
+        ]
+        paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         self._report_budget(paused)
         return HubData(devices=devices, failed=failed, polling_paused_until=paused)
 
-    def _merge(self, inventory: Inventory) -> tuple[dict[str, Device], list[Device]]:
-        """Device objects updated from a listing, and those whose metadata changed.
+    def _adopt(
+        self, refresh: Refresh, inventory: Inventory, wanted: Iterable[str]
+    ) -> tuple[dict[str, Device], list[Device]]:
+        """The devices to hold after a refresh, and those whose metadata changed.
 
-        A value the listing lacks (no model, a stand-in name) never replaces
-        one we know, from the last refresh or from the device registry.
+        A device read afresh is the account's new object; one whose read
+        failed stays as we held it (or as listed, when new). A value the
+        cloud left out (no model, a stand-in name) never replaces one we
+        know, from the last refresh or from the device registry.
         """
+        listed = {device.id: device for device in inventory}
         devices: dict[str, Device] = {}
         renamed: list[Device] = []
-        for fresh in inventory:
-            known = self.data.devices.get(fresh.id)
-            if known is None or known.kind is not fresh.kind:
-                self._fill_from_registry(fresh)
-                devices[fresh.id] = fresh
-                self._registry_shown[fresh.id] = _registry_fields(fresh)
+        for device_id in wanted:
+            known = self.data.devices.get(device_id)
+            device = refresh.devices.get(device_id)
+            if device is None:
+                device = known if known is not None else listed[device_id]
+            if device is known:
+                devices[device_id] = device
                 continue
-            if fresh.name_reported:
-                known.name = fresh.name
-                known.name_reported = True
-            known.model = fresh.model or known.model
-            known.serial = fresh.serial or known.serial
-            known.firmware = fresh.firmware or known.firmware
-            known.hardware = fresh.hardware or known.hardware
-            shown = _registry_fields(known)
-            if self._registry_shown.get(known.id) != shown:
-                self._registry_shown[known.id] = shown
-                renamed.append(known)
-            devices[fresh.id] = known
+            if known is None or known.kind is not device.kind:
+                self._fill_from_registry(device)
+            else:
+                _keep_known_metadata(device, known)
+            shown = _registry_fields(device)
+            if self._registry_shown.get(device_id) != shown:
+                if device_id in self._registry_shown:
+                    renamed.append(device)
+                self._registry_shown[device_id] = shown
+            devices[device_id] = device
         return devices, renamed
 
     def _fill_from_registry(self, device: Device) -> None:
@@ -384,15 +447,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 )
         return gone
 
-    def _plan_next_poll(self, now: datetime, error: VendorError | None = None) -> None:
-        """Choose when we refresh next.
+    def _plan_next_poll(
+        self, now: datetime, error: VendorError | None = None
+    ) -> datetime | None:
+        """Choose when we refresh next; return until when polling is paused.
 
         The vendor's plan (a call budget) first; a Retry-After is honoured to
         the second (the scheduler rounds down to whole seconds, so one more
         is added); throttling without one backs off exponentially from the
         regular interval up to MAX_BACKOFF, and any other outcome resets it.
         """
-        wake = self.account.next_poll(now)
+        plan = self.account.next_refresh(now)
+        wake = plan.at
         interval = (
             self._regular_interval if wake is None else max(wake - now, MIN_POLL_GAP)
         )
@@ -407,6 +473,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         else:
             self._backoff = 0
         self.update_interval = interval
+        return plan.paused_until
 
     @property
     def _budget_issue_id(self) -> str:
@@ -437,6 +504,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             translation_key="budget_exhausted",
             translation_placeholders={
                 "account": self.config_entry.title,
+                "vendor": vendor_of(self.config_entry).title,
                 "reset": dt_util.as_local(paused).strftime("%Y-%m-%d %H:%M"),
             },
         )
@@ -449,26 +517,6 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             LOGGER.info("%s is unavailable: %s", device.name, error)
         elif error is None and was_failed:
             LOGGER.info("%s is available again", device.name)
-
-    async def _async_refresh_one(
-        self, device: Device, *, slow: bool
-    ) -> VendorError | None:
-        """Refresh one device; a failure only marks that device failed."""
-        try:
-            async with self._limit:
-                await self.account.async_refresh_device(device, slow=slow)
-        except AuthError as err:
-            raise ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="auth_failed"
-            ) from err
-        except VendorError as err:
-            LOGGER.debug("Refreshing %s failed: %s", device.name, err)
-            return err
-        if slow:
-            self._slow_due[device.id] = (
-                time.monotonic() + self.slow_interval.total_seconds()
-            )
-        return None
 
     def _update_registry(self, devices: list[Device]) -> None:
         """Carry a new name, model, serial or version into the device registry.
@@ -499,8 +547,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         Only a confirmed removal (``gone``) takes a device out of the
         registry; a device merely absent from one listing stays.
         """
-        for device_id in set(self._slow_due) - present:
-            del self._slow_due[device_id]
+        for device_id in set(self._update_at) - present:
+            del self._update_at[device_id]
         for device_id in set(self._registry_shown) - present:
             del self._registry_shown[device_id]
         for device_id in set(self._streams) - present:
@@ -518,32 +566,64 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 async_remove_entry_device(registry, entry, self.config_entry.entry_id)
 
     async def async_refresh_device(self, device_id: str) -> None:
-        """Refresh one device (both tiers) after a command and notify entities."""
-        device = self.device(device_id)
+        """Refresh one device in full after a command and notify entities.
+
+        The account may hand over more devices than the one asked for (a
+        command on a zone changes its controller too).
+        """
         try:
-            error = await self._async_refresh_one(device, slow=True)
-        except ConfigEntryAuthFailed:
+            refresh = await self.account.async_refresh(
+                RefreshRequest(known=self.data.devices, device_id=device_id)
+            )
+        except AuthError:
             # The command went through; the key was rejected just after.
             self.config_entry.async_start_reauth(self.hass)
-            error = AuthError("the cloud rejected the API key")
-        self._log_availability(device, error)
+            refresh = Refresh(failed={device_id: AuthError("credentials rejected")})
+        except VendorError as err:
+            refresh = Refresh(failed={device_id: err})
+        devices = dict(self.data.devices)
         failed = set(self.data.failed)
-        if error is None:
-            failed.discard(device_id)
-        else:
-            failed.add(device_id)
+        adopted, renamed = self._adopt(
+            refresh, Inventory(), [key for key in refresh.devices if key in devices]
+        )
+        devices.update(adopted)
+        failed -= set(refresh.devices)
+        failed |= set(refresh.failed) & set(devices)
+        self._update_registry(renamed)
+        error = refresh.failed.get(device_id)
+        if device_id in devices:
+            self._log_availability(devices[device_id], error)
         # a command can change the plan (a new watering) and spend the budget
-        utcnow = dt_util.utcnow()
-        paused = self.account.polling_paused_until(utcnow)
-        self._plan_next_poll(utcnow, error)
+        paused = self._plan_next_poll(dt_util.utcnow(), error)
         self._report_budget(paused)
         self.async_set_updated_data(
-            HubData(
-                devices=self.data.devices,
-                failed=failed,
-                polling_paused_until=paused,
-            )
+            HubData(devices=devices, failed=failed, polling_paused_until=paused)
         )
+
+    @callback
+    def async_apply_update(self, update: DeviceUpdate) -> None:
+        """Apply a device's state that arrived between refreshes.
+
+        Only a device we hold is updated, and an update the cloud observed
+        before one already applied never rolls it back. Only listeners are
+        told: the next poll stays when it was planned.
+        """
+        device = update.device
+        known = self.data.devices.get(device.id)
+        if known is None or known.kind is not device.kind:
+            return
+        newest = self._update_at.get(device.id)
+        if update.at is not None:
+            if newest is not None and update.at < newest:
+                return
+            self._update_at[device.id] = update.at
+        _keep_known_metadata(device, known)
+        self.data = HubData(
+            devices={**self.data.devices, device.id: device},
+            failed=self.data.failed - {device.id},
+            polling_paused_until=self.data.polling_paused_until,
+        )
+        self.async_update_listeners()
 
     async def async_execute(
         self,
@@ -574,20 +654,25 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             or cached.expires_at - STREAM_REFRESH_MARGIN > dt_util.utcnow()
         ):
             return cached
-        stream = await self._call(self.account.async_get_stream(self.device(device_id)))
+        stream = await self._call(
+            self._camera_account().async_get_stream(self.device(device_id))
+        )
         self._streams[device_id] = stream
         return stream
 
     async def async_get_image(self, url: str) -> bytes:
         """Download an image the cloud pointed us to."""
-        return await self._call(self.account.async_get_image(url))
+        return await self._call(self._camera_account().async_get_image(url))
 
     async def async_get_location_history(
         self, device_id: str, start: datetime, end: datetime, limit: int
     ) -> list[Location]:
         """Return a tracker's past positions."""
+        account = self.account
+        if not isinstance(account, LocationHistoryAccount):
+            raise _unsupported("get_location_history")
         return await self._call(
-            self.account.async_get_location_history(
+            account.async_get_location_history(
                 self.device(device_id), start, end, limit
             )
         )
@@ -596,9 +681,19 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self, serial: str, kind: DeviceKind, model: str | None
     ) -> str:
         """Register a device with the account, then refresh so it appears."""
-        device_id = await self._call(self.account.async_add_device(serial, kind, model))
+        account = self.account
+        if not isinstance(account, EnrollingAccount):
+            raise _unsupported("add_device")
+        device_id = await self._call(account.async_add_device(serial, kind, model))
         await self.async_refresh()
         return device_id
+
+    def _camera_account(self) -> CameraAccount:
+        """The account as a camera source (platforms only ask where it is one)."""
+        account = self.account
+        if not isinstance(account, CameraAccount):
+            raise _unsupported("camera")
+        return account
 
     async def _call[T](
         self,
@@ -628,6 +723,25 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 ) from err
             raise _action_error(err, action, device) from err
         return result
+
+
+def _unsupported(what: str) -> ServiceValidationError:
+    """The error of asking an account for something its vendor cannot do."""
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key="not_supported",
+        translation_placeholders={"action": what},
+    )
+
+
+def _keep_known_metadata(device: Device, known: Device) -> None:
+    """Fill what the cloud left out of a new device object from the one we held."""
+    if not device.name_reported and known.name_reported:
+        device.name, device.name_reported = known.name, True
+    device.model = device.model or known.model
+    device.serial = device.serial or known.serial
+    device.firmware = device.firmware or known.firmware
+    device.hardware = device.hardware or known.hardware
 
 
 def _action_error(

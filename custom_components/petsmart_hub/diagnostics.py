@@ -8,11 +8,14 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
-from .const import CONF_API_KEY, CONF_BASE_URL
+from .const import CONF_BASE_URL
 from .coordinator import PetSmartHubConfigEntry
+from .vendors.descriptor import CREDENTIALS
 
 TO_REDACT = {
-    CONF_API_KEY,
+    # every sign-in field of every kind, and an OAuth2 entry's token
+    *(field.key for fields in CREDENTIALS.values() for field in fields),
+    "token",
     CONF_BASE_URL,
     "unique_id",
     "id",
@@ -52,7 +55,6 @@ async def async_get_config_entry_diagnostics(
             },
             "last_update_success": coordinator.last_update_success,
             "update_interval": str(coordinator.update_interval),
-            "slow_interval": str(coordinator.slow_interval),
             "reliability": coordinator.reliability(),
             "devices": devices,
         },

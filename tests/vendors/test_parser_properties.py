@@ -28,7 +28,7 @@ Properties:
    in klux at most 200 klx, times 2000..2100); a parsed OneNata location has
    a latitude and longitude in range and only finite numbers.
 3. A OneNata refresh that fails leaves the device exactly as it was (what
-   ``OneNataAccount.async_refresh_device`` promises).
+   ``OneNataAccount.async_read`` promises).
 
 How the accounts are driven without HTTP: both clients make every request
 through ``async_fetch`` (vendors/http.py), imported into the vendor module.
@@ -46,16 +46,15 @@ envelope itself stays a success (OneNata ``code`` 200, Netro ``status`` OK),
 so the only typed error these calls may legitimately raise is
 ``BadResponseError``.
 
-``OneNataAccount.async_refresh_device`` is driven for every kind OneNata
+``OneNataAccount.async_read`` is driven for every kind OneNata
 supports, with and without the slow tier, optionally after a refresh with the
 doc's valid answers (so property 3 protects real readings);
 ``apply_status`` plus ``ParseReport.drop_implausible`` (what the account does
-after mapping) is also checked on its own. ``NetroAccount.async_get_devices``
+after mapping) is also checked on its own. ``NetroAccount.async_refresh``
 makes its first refresh (info.json, then the schedules and moistures or the
 sensor data the budget lets it read), builds its devices, and sometimes makes
-a second refresh six hours later on top of what it knows; ``next_poll``,
-``polling_paused_until`` and ``async_refresh_device`` are called too, since
-they work on what was parsed.
+a second refresh six hours later on top of what it knows; ``next_refresh``
+is called too, since it works on what was parsed.
 
 The ``@example`` inputs pin the smallest failures found so far, so they are
 tried first on every run whatever Hypothesis generates.
@@ -99,7 +98,7 @@ from custom_components.petsmart_hub.model import (
     quantity_of,
 )
 from custom_components.petsmart_hub.vendors import netro, onenata
-from custom_components.petsmart_hub.vendors.base import BadResponseError
+from custom_components.petsmart_hub.vendors.base import BadResponseError, RefreshRequest
 from custom_components.petsmart_hub.vendors.http import RawResponse
 from custom_components.petsmart_hub.vendors.parse import ParseReport
 
@@ -835,7 +834,7 @@ def test_onenata_device_list(body: Any) -> None:
 def test_onenata_inventory(data: st.DataObject) -> None:
     with onenata_cloud(drawn(data, onenata_answer)) as account:
         try:
-            inventory = run(account.async_get_devices())
+            inventory = run(account.async_list())
         except BadResponseError:
             return
     for device in inventory:
@@ -872,17 +871,18 @@ def test_onenata_refresh(
     if primed:  # real readings first: a failed refresh must leave them standing
         valid = {"/status": ONENATA_VALIDATED[kind], **ONENATA_ANSWERS}
         with onenata_cloud(lambda route: onenata_body(valid[route])) as account:
-            run(account.async_refresh_device(device, slow=True))
+            device = run(account.async_read(device, slow=True))
         assert_model_plausible(device, kind)
     before = copy.deepcopy(device)
     answer = drawn(data, lambda route: onenata_answer(route, kind))
     with onenata_cloud(answer) as account:
         try:
-            run(account.async_refresh_device(device, slow=slow))
+            fresh = run(account.async_read(device, slow=slow))
         except BadResponseError:
             assert device == before
             return
-    assert_model_plausible(device, kind)
+    assert device == before  # the account built a new object
+    assert_model_plausible(fresh, kind)
 
 
 @_settings(100)
@@ -1054,14 +1054,13 @@ def test_netro_parser(name: str, data: st.DataObject) -> None:
 def netro_refresh(account: netro.NetroAccount, now: datetime) -> bool:
     """One coordinator refresh; False when it failed with BadResponseError."""
     try:
-        inventory = run(account.async_get_devices())
+        refresh = run(account.async_refresh(RefreshRequest()))
     except BadResponseError:
         return False
-    account.next_poll(now)
-    account.polling_paused_until(now)
-    for device in inventory:
-        run(account.async_refresh_device(device, slow=True))
+    account.next_refresh(now)
+    inventory = refresh.listing
     assert inventory
+    assert refresh.devices == {device.id: device for device in inventory}
     for device in inventory:
         assert device.kind in NETRO_KINDS
         assert_model_plausible(device, device.id)

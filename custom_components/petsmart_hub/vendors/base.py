@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+import copy
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -90,28 +92,122 @@ class Inventory(list[Device]):
         return self.fresh and not self.unreadable
 
 
-class VendorAccount(ABC):
-    """One account on a vendor cloud, spoken to in terms of the neutral model."""
+@dataclass(frozen=True, slots=True)
+class NextRefresh:
+    """When an account wants its next refresh, in neutral terms."""
 
-    #: Vendor key, as in const.IMPLEMENTED_VENDORS.
+    #: The moment the account's own plan wants the next refresh (None: the
+    #: regular interval). A call budget, a planned start, push health...
+    at: datetime | None = None
+    #: Polling is held back until then (a spent call budget): users are told,
+    #: and entities of a budget-limited device say how old their data is.
+    paused_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshRequest:
+    """What the coordinator asks of a refresh."""
+
+    #: The devices Home Assistant holds, as of the last refresh. Read only: an
+    #: account builds new Device objects and never changes these.
+    known: Mapping[str, Device] = field(default_factory=dict)
+    #: Refresh only this device, in full, without listing (after a command).
+    device_id: str | None = None
+
+
+@dataclass(slots=True)
+class Refresh:
+    """What one refresh brought: new device objects, and what failed."""
+
+    #: Every device read successfully, as a new object.
+    devices: dict[str, Device] = field(default_factory=dict)
+    #: Devices whose read failed (Home Assistant keeps what it holds).
+    failed: dict[str, VendorError] = field(default_factory=dict)
+    #: The listing of the account's devices behind it (None: none was read).
+    listing: Inventory | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceUpdate:
+    """A device's new state that arrived between refreshes (pushed, or read back)."""
+
+    #: The device as it now is: a new object, never one Home Assistant holds.
+    device: Device
+    #: When the cloud observed it; an update older than one applied is dropped.
+    at: datetime | None = None
+
+
+type UpdateListener = Callable[[DeviceUpdate], None]
+
+
+def carry_state(listed: Device, known: Device | None) -> Device:
+    """A new device: what a listing says of it, on a copy of the state we hold.
+
+    A device whose kind changed starts over from the listing.
+    """
+    if known is None or known.kind is not listed.kind:
+        return listed
+    device = copy.deepcopy(known)
+    device.name, device.name_reported = listed.name, listed.name_reported
+    device.model = listed.model
+    device.serial = listed.serial
+    device.firmware = listed.firmware
+    device.hardware = listed.hardware
+    return device
+
+
+class VendorAccount(ABC):
+    """One account on a vendor cloud, spoken to in terms of the neutral model.
+
+    The lifecycle: ``async_start`` once the first refresh worked (a vendor
+    that pushes subscribes or opens its socket there), ``async_refresh``
+    whenever the coordinator polls, ``async_stop`` when the entry unloads.
+    Devices are always handed over as new objects, by a refresh or by an
+    update between refreshes: nothing the coordinator holds is ever changed.
+    What a camera, a tracker or device enrolment needs beyond this comes from
+    the capability classes below, which only an account that can honour them
+    implements.
+    """
+
+    #: Vendor key, as in the vendor registry.
     vendor: str
     #: What parsing this account's answers had to leave out (diagnostics).
     report: ParseReport
     #: Every request of the account passes this gate (Retry-After, the cap).
     gate: RequestGate
+    #: The cloud's own id of the account, once identified (None: it has none
+    #: it tells; the entry is then named by a hash of its credentials).
+    account_id: str | None = None
+    _listener: UpdateListener | None = None
+
+    async def async_start(self, listener: UpdateListener) -> None:
+        """Start receiving updates between refreshes; they go to ``listener``.
+
+        A vendor that only polls keeps the listener for the updates its own
+        commands bring.
+        """
+        self._listener = listener
+
+    async def async_stop(self) -> None:
+        """Stop: no update reaches the listener any more."""
+        self._listener = None
+
+    def publish(self, update: DeviceUpdate) -> None:
+        """Hand an update to the listener (dropped before start and after stop)."""
+        if self._listener is not None:
+            self._listener(update)
 
     @abstractmethod
-    async def async_get_devices(self) -> Inventory:
-        """Return the account's devices.
-
-        Called first on every coordinator refresh. Most vendors only list the
-        devices here; a vendor whose devices share one budgeted key (Netro)
-        also makes that refresh's calls here.
-        """
-
     async def async_identify(self) -> Inventory:
         """Check the credentials as cheaply as the vendor allows; return the devices."""
-        return await self.async_get_devices()
+
+    @abstractmethod
+    async def async_refresh(self, request: RefreshRequest) -> Refresh:
+        """Read the account's devices as the vendor's plan has it.
+
+        A device the listing leaves out but ``request.known`` holds is read
+        too: whether it still answers tells a wrong listing from a removal.
+        """
 
     async def async_probe_device(self, device_id: str) -> bool | None:
         """Whether the cloud still answers for a device it did not list.
@@ -121,23 +217,19 @@ class VendorAccount(ABC):
         """
         return None
 
-    def next_poll(self, now: datetime) -> datetime | None:
-        """When the vendor wants the next refresh (None: the regular interval)."""
-        return None
-
-    def polling_paused_until(self, now: datetime) -> datetime | None:
-        """Until when polling is paused to save a call budget (None: it is not)."""
-        return None
-
-    @abstractmethod
-    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
-        """Update ``device`` in place from the cloud; ``slow`` adds slow-tier data."""
+    def next_refresh(self, now: datetime) -> NextRefresh:
+        """When the account wants its next refresh (default: the regular interval)."""
+        return NextRefresh()
 
     @abstractmethod
     async def async_execute(
         self, device: Device, action: Action, params: Mapping[str, Any]
     ) -> dict[str, Any]:
         """Run ``action`` on ``device`` and return what the cloud answered."""
+
+
+class CameraAccount(ABC):
+    """An account whose cameras stream and whose cloud serves images."""
 
     @abstractmethod
     async def async_get_stream(self, device: Device) -> StreamInfo:
@@ -147,11 +239,19 @@ class VendorAccount(ABC):
     async def async_get_image(self, url: str) -> bytes:
         """Download an image (snapshot, photo) the cloud pointed us to."""
 
+
+class LocationHistoryAccount(ABC):
+    """An account whose trackers keep a history of positions."""
+
     @abstractmethod
     async def async_get_location_history(
         self, device: Device, start: datetime, end: datetime, limit: int
     ) -> list[Location]:
         """Return a tracker's past positions between ``start`` and ``end``."""
+
+
+class EnrollingAccount(ABC):
+    """An account that new devices can be added to by serial number."""
 
     @abstractmethod
     async def async_add_device(

@@ -8,7 +8,7 @@ assertion works with exact times.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 import socket
@@ -18,19 +18,25 @@ import aiohttp
 import pytest
 
 from custom_components.petsmart_hub.model import Action, Device, DeviceKind
-from custom_components.petsmart_hub.vendors import ACCOUNT_FACTORIES, netro
+from custom_components.petsmart_hub.vendors import netro
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
     BudgetExhaustedError,
+    CameraAccount,
     CannotConnectError,
     DeviceNotFoundError,
+    EnrollingAccount,
     InvalidParameterError,
     Inventory,
+    LocationHistoryAccount,
     RateLimitError,
+    Refresh,
+    RefreshRequest,
     RequestRejectedError,
     VendorError,
 )
+from custom_components.petsmart_hub.vendors.descriptor import AccountContext
 from custom_components.petsmart_hub.vendors.http import RequestGate
 from custom_components.petsmart_hub.vendors.netro import (
     DEFAULT_BASE_URL,
@@ -182,6 +188,13 @@ def endpoint(request: RecordedRequest) -> str:
 
 def last(sim: BaseSimulator) -> RecordedRequest:
     return sim.requests[-1]
+
+
+async def refresh_one(account: NetroAccount, device: Device) -> Refresh:
+    """What the coordinator asks after a command: this device, without a listing."""
+    return await account.async_refresh(
+        RefreshRequest(known={device.id: device}, device_id=device.id)
+    )
 
 
 def by_id(devices: list[Device]) -> dict[str, Device]:
@@ -1078,11 +1091,11 @@ async def test_invalid_key_meta_does_not_empty_the_budget(
 ) -> None:
     account = make_account(cloud, session, "NOT-A-SERIAL")
     with pytest.raises(AuthError):
-        await account.async_get_devices()
+        await account.async_poll()
     assert account.client.meta.token_limit == 0
     # token_limit 0 is "invalid key", not "no calls left": still an auth error
     with pytest.raises(AuthError):
-        await account.async_get_devices()
+        await account.async_poll()
     assert account.budget.may_act(cloud.now())
 
 
@@ -1348,7 +1361,7 @@ async def test_connection_refused(
 async def test_first_refresh_of_a_controller(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     sim_controller = cloud.sim.controllers[CONTROLLER]
     # zone 6 is disabled: no device
@@ -1394,7 +1407,7 @@ async def test_first_refresh_of_a_controller(
         last_active = cloud.sim.controllers[CONTROLLER].last_active(START)
         assert device.last_report == last_active < START
         assert device.online is True
-    assert account.polling_paused_until(cloud.now()) is None
+    assert account.next_refresh(cloud.now()).paused_until is None
     moistures = await make_client(cloud, account.client._session).async_moistures(
         zones=[1]
     )
@@ -1406,11 +1419,11 @@ async def test_first_refresh_with_the_default_policy(
 ) -> None:
     account = make_account(cloud, session, policy=None)
     assert account.plan.policy == PollPolicy()
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     assert account.budget.reserve == PollPolicy().reserve
     mark = len(cloud.sim.requests)
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == []
 
 
@@ -1420,7 +1433,7 @@ async def test_a_sensor_key_reads_info_and_sensor_data_only(
 ) -> None:
     cloud = await make_cloud(sensor_info_shape=shape)
     account = make_account(cloud, session, SENSOR)
-    (sensor,) = await account.async_get_devices()
+    (sensor,) = await account.async_poll()
     assert cloud.since(0) == ["info", "sensor_data"]
     request = last(cloud.sim)
     assert request.query == {
@@ -1450,13 +1463,13 @@ async def test_a_sensor_key_reads_info_and_sensor_data_only(
     # hourly data, sensor info every few hours, nothing in between
     mark = len(cloud.sim.requests)
     cloud.advance(timedelta(minutes=59))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == []
     cloud.advance(timedelta(minutes=1))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == ["sensor_data"]
     cloud.advance(POLICY.sensor_info)
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == ["sensor_data", "info", "sensor_data"]
 
 
@@ -1468,7 +1481,7 @@ async def test_sensor_east_of_utc_gets_its_latest_readings(
         start=datetime(2025, 6, 2, 20, 0, tzinfo=UTC), timezone="Australia/Sydney"
     )
     account = make_account(cloud, session, SENSOR)
-    (sensor,) = await account.async_get_devices()
+    (sensor,) = await account.async_poll()
     assert sensor.soil is not None
     assert sensor.soil.last_reading is not None
     assert cloud.now() - sensor.soil.last_reading < timedelta(hours=1)
@@ -1482,7 +1495,7 @@ async def test_sensor_without_readings(
     account = NetroAccount(
         canned_client(canned, session, SENSOR), now=lambda: START, policy=POLICY
     )
-    (sensor,) = await account.async_get_devices()
+    (sensor,) = await account.async_poll()
     assert sensor.name == "Netro sensor"  # a stand-in, not the cloud's name
     assert sensor.name_reported is False
     assert sensor.online is False
@@ -1517,16 +1530,16 @@ async def test_stand_in_names_are_not_reported_and_never_replace_a_name(
             for device_id in (DEVICE_ID, zone_id(1), zone_id(2))
         ]
 
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert names(devices) == [("Netro", False), ("Zone 1", False), ("Back", True)]
     # names sent later replace the stand-ins; a name left out keeps the last one
     canned.reply("info", info("Yard", {"ith": 1, "name": "Lawn"}, {"ith": 2}))
     clock[0] += POLICY.idle_status
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert names(devices) == [("Yard", True), ("Lawn", True), ("Back", True)]
     canned.reply("info", info(None, {"ith": 1, "name": 12345}, {"ith": 2, "name": ""}))
     clock[0] += POLICY.idle_status
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert names(devices) == [("Yard", True), ("Lawn", True), ("Back", True)]
 
 
@@ -1540,7 +1553,7 @@ async def test_controller_without_a_status(
     canned.reply("schedules", ok({"schedules": []}))
     canned.reply("moistures", ok({"moistures": []}))
     account = NetroAccount(canned_client(canned, session), now=lambda: START)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     controller = devices[DEVICE_ID]
     assert controller.controller is not None
     assert controller.controller.status is None
@@ -1549,7 +1562,7 @@ async def test_controller_without_a_status(
     zone = devices[zone_id(1)].zone
     assert zone is not None
     assert (zone.moisture, zone.next_start, zone.last_end) == (None, None, None)
-    assert account.next_poll(START) == START + timedelta(minutes=5)
+    assert account.next_refresh(START).at == START + timedelta(minutes=5)
 
 
 async def test_standby_does_not_poll_for_planned_starts(
@@ -1557,7 +1570,7 @@ async def test_standby_does_not_poll_for_planned_starts(
 ) -> None:
     """In standby nothing planned runs, so a near start is no reason to poll."""
     cloud.sim.controllers[CONTROLLER].standby = True
-    await account.async_get_devices()
+    await account.async_poll()
     assert account.info is not None
     assert account.info.status == "STANDBY"
     soon = TOMORROW_RUN - timedelta(minutes=1)
@@ -1570,20 +1583,20 @@ async def test_standby_does_not_poll_for_planned_starts(
 async def test_calls_are_skipped_while_not_due(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    await account.async_get_devices()
+    await account.async_poll()
     mark = len(cloud.sim.requests)
-    await account.async_get_devices()
+    await account.async_poll()
     cloud.advance(timedelta(minutes=9, seconds=59))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == []
     cloud.advance(timedelta(seconds=1))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == ["info"]
     cloud.advance_to(START + timedelta(hours=2))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark) == ["info", "info", "schedules"]
     cloud.advance_to(START + timedelta(hours=6))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark)[-3:] == ["info", "schedules", "moistures"]
     assert cloud.sim.code3_count(CONTROLLER) == 0
 
@@ -1591,21 +1604,21 @@ async def test_calls_are_skipped_while_not_due(
 async def test_next_poll(
     cloud: Cloud, session: aiohttp.ClientSession, account: NetroAccount
 ) -> None:
-    assert account.next_poll(START) is None  # nothing known yet
-    await account.async_get_devices()
+    assert account.next_refresh(START).at is None  # nothing known yet
+    await account.async_poll()
     # idle: no later than MAX_POLL_GAP (5 min), status every 10
-    assert account.next_poll(START) == START + timedelta(minutes=5)
+    assert account.next_refresh(START).at == START + timedelta(minutes=5)
     quick = make_account(
         cloud, session, policy=PollPolicy(idle_status=timedelta(minutes=3))
     )
-    await quick.async_get_devices()
-    assert quick.next_poll(START) == START + timedelta(minutes=3)
+    await quick.async_poll()
+    assert quick.next_refresh(START).at == START + timedelta(minutes=3)
     # the next planned start, when it is closer than any call
     at = cloud.advance_to(TOMORROW_RUN - timedelta(minutes=3))
-    await account.async_get_devices()
-    assert account.next_poll(at) == TOMORROW_RUN
+    await account.async_poll()
+    assert account.next_refresh(at).at == TOMORROW_RUN
     # never in the past
-    assert account.next_poll(TOMORROW_RUN + timedelta(hours=12)) == (
+    assert account.next_refresh(TOMORROW_RUN + timedelta(hours=12)).at == (
         TOMORROW_RUN + timedelta(hours=12)
     )
 
@@ -1614,19 +1627,19 @@ async def test_zone_watering_follows_the_schedules_without_calls(
     cloud: Cloud, account: NetroAccount
 ) -> None:
     """Starts and ends come from the schedules; a schedules call confirms each."""
-    await account.async_get_devices()
+    await account.async_poll()
     at = cloud.advance_to(TOMORROW_RUN - timedelta(minutes=3))
-    await account.async_get_devices()  # everything is due after 22 hours
-    assert account.next_poll(at) == TOMORROW_RUN
+    await account.async_poll()  # everything is due after 22 hours
+    assert account.next_refresh(at).at == TOMORROW_RUN
     at = cloud.advance_to(TOMORROW_RUN - timedelta(seconds=40))
-    devices = by_id(await account.async_get_devices())  # about to water
+    devices = by_id(await account.async_poll())  # about to water
     assert watering_zones(devices) == set() == truth(cloud)
-    assert account.next_poll(at) == TOMORROW_RUN
+    assert account.next_refresh(at).at == TOMORROW_RUN
 
     used = cloud.sim.tokens_used(CONTROLLER)
     mark = len(cloud.sim.requests)
     cloud.advance_to(TOMORROW_RUN)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(mark) == []
     assert cloud.sim.tokens_used(CONTROLLER) == used
     assert watering_zones(devices) == {1} == truth(cloud)
@@ -1638,7 +1651,7 @@ async def test_zone_watering_follows_the_schedules_without_calls(
     assert account.info.status == "ONLINE"
     assert controller.status == "WATERING"
     assert devices[zone_id(1)].zone is not None
-    assert account.next_poll(TOMORROW_RUN) == TOMORROW_RUN + CONFIRM
+    assert account.next_refresh(TOMORROW_RUN).at == TOMORROW_RUN + CONFIRM
 
     # walk through the whole run, refreshing when the account asks to
     runs = [s for s in account.schedules if s.start.date() == TOMORROW_RUN.date()]
@@ -1648,12 +1661,12 @@ async def test_zone_watering_follows_the_schedules_without_calls(
     now = cloud.now()
     status_at = TOMORROW_RUN - timedelta(minutes=3)
     while now < finish:
-        wake = account.next_poll(now)
+        wake = account.next_refresh(now).at
         assert wake is not None
         assert wake > now
         now = cloud.advance_to(wake)
         mark = len(cloud.sim.requests)
-        devices = by_id(await account.async_get_devices())
+        devices = by_id(await account.async_poll())
         assert watering_zones(devices) == truth(cloud), now
         if "schedules" in cloud.since(mark):
             confirmed.append(now)
@@ -1672,7 +1685,7 @@ async def test_zone_watering_follows_the_schedules_without_calls(
 
 async def test_offline_controller(cloud: Cloud, account: NetroAccount) -> None:
     cloud.sim.set_online(CONTROLLER, False)
-    devices = await account.async_get_devices()
+    devices = await account.async_poll()
     assert {device.online for device in devices} == {False}
     controller = by_id(devices)[DEVICE_ID].controller
     assert controller is not None
@@ -1682,14 +1695,15 @@ async def test_offline_controller(cloud: Cloud, account: NetroAccount) -> None:
 async def test_a_device_that_changed_kind_is_rebuilt(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    first = by_id(await account.async_get_devices())
-    again = by_id(await account.async_get_devices())
-    assert again[DEVICE_ID] is first[DEVICE_ID]  # kept, updated in place
+    first = by_id(await account.async_poll())
+    again = by_id(await account.async_poll())
+    assert again[DEVICE_ID] is not first[DEVICE_ID]  # every build is new objects
+    assert again[DEVICE_ID] == first[DEVICE_ID]
     stray = Device(
         id=CONTROLLER, kind=DeviceKind.SOIL_SENSOR, name="?", manufacturer="?"
     )
     account._devices[DEVICE_ID] = stray
-    rebuilt = by_id(await account.async_get_devices())[DEVICE_ID]
+    rebuilt = by_id(await account.async_poll())[DEVICE_ID]
     assert rebuilt is not stray
     assert rebuilt.kind is DeviceKind.SPRINKLER_CONTROLLER
 
@@ -1698,19 +1712,19 @@ async def test_status_watering_without_a_known_schedule_reads_schedules(
     cloud: Cloud, session: aiohttp.ClientSession, account: NetroAccount
 ) -> None:
     """The Netro app started a zone: info says WATERING, schedules tell which."""
-    await account.async_get_devices()
+    await account.async_poll()
     app = make_client(cloud, session)
     await app.async_water(30, zones=[4])
     now = cloud.advance(timedelta(minutes=10))
     mark = len(cloud.sim.requests)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(mark) == ["info"]
     assert watering_zones(devices) == set()
     assert account.plan.disagreement == "WATERING"
     assert account.plan.recheck == now
-    assert account.next_poll(now) == now
+    assert account.next_refresh(now).at == now
     cloud.advance(timedelta(seconds=5))
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(mark) == ["info", "schedules"]
     assert watering_zones(devices) == {4} == truth(cloud)
     assert account.plan.disagreement is None
@@ -1721,24 +1735,24 @@ async def test_status_not_watering_while_a_run_is_believed_reads_schedules(
     cloud: Cloud, session: aiohttp.ClientSession, account: NetroAccount
 ) -> None:
     """The Netro app stopped our run: a fresh status disagrees, schedules settle it."""
-    await account.async_get_devices()
-    devices = by_id(await account.async_get_devices())
+    await account.async_poll()
+    devices = by_id(await account.async_poll())
     await account.async_execute(devices[zone_id(2)], Action.WATER, {"duration": 30})
     cloud.advance(timedelta(minutes=9, seconds=30))
-    devices = by_id(await account.async_get_devices())  # schedules (active)
+    devices = by_id(await account.async_poll())  # schedules (active)
     assert watering_zones(devices) == {2} == truth(cloud)
     cloud.advance(timedelta(seconds=10))
     await make_client(cloud, session).async_stop_water()  # from the app
     now = cloud.advance(timedelta(seconds=20))
     mark = len(cloud.sim.requests)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(mark) == ["info"]
     assert watering_zones(devices) == {2}  # what the schedules said
     assert account.plan.disagreement == "ONLINE"
     assert account.plan.recheck == now
-    assert account.next_poll(now) == now
+    assert account.next_refresh(now).at == now
     cloud.advance(timedelta(seconds=5))
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(mark) == ["info", "schedules"]
     assert watering_zones(devices) == set() == truth(cloud)
     assert account.plan.disagreement is None
@@ -1747,10 +1761,10 @@ async def test_status_not_watering_while_a_run_is_believed_reads_schedules(
 async def test_a_fresh_status_at_a_start_is_not_a_contradiction(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    await account.async_get_devices()
+    await account.async_poll()
     cloud.advance(timedelta(minutes=10))
-    await account.async_get_devices()  # info only: newer than the schedules
-    devices = by_id(await account.async_get_devices())
+    await account.async_poll()  # info only: newer than the schedules
+    devices = by_id(await account.async_poll())
     await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 5})
     assert account.plan.forced == set()
 
@@ -1760,42 +1774,42 @@ async def test_a_failed_read_is_retried_later_not_at_once(
 ) -> None:
     cloud.sim.add_fault("http_500", route="/npa/v1/moistures.json", times=1)
     with pytest.raises(CannotConnectError) as first:
-        await account.async_get_devices()
+        await account.async_poll()
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     retry = START + timedelta(minutes=2)
-    assert account.next_poll(START) == retry
+    assert account.next_refresh(START).at == retry
     cloud.advance(timedelta(seconds=30))
     # moistures wait for the retry; until then the failure stands (the devices
     # do not flap back to available on data that could not be read)
     with pytest.raises(CannotConnectError) as again:
-        await account.async_get_devices()
+        await account.async_poll()
     assert again.value is first.value
     assert cloud.since(3) == []
     cloud.advance_to(retry)
-    devices = await account.async_get_devices()
+    devices = await account.async_poll()
     assert len(devices) == 6
     assert cloud.since(3) == ["moistures"]
     assert account._retry == {}
     assert account._failure is None
-    assert account.next_poll(retry) == retry + timedelta(minutes=5)
+    assert account.next_refresh(retry).at == retry + timedelta(minutes=5)
 
 
 async def test_a_timeout_still_counts_as_spent(
     cloud: Cloud, session: aiohttp.ClientSession
 ) -> None:
     account = make_account(cloud, session, request_timeout=0.2)
-    await account.async_get_devices()
+    await account.async_poll()
     assert account.budget.remaining == 1997
     cloud.sim.add_fault("timeout", times=1, timeout_seconds=5)
     cloud.advance(timedelta(minutes=10))
     with pytest.raises(CannotConnectError):
-        await account.async_get_devices()
+        await account.async_poll()
     # an answer without meta: the call stays counted (the cloud may have taken
     # it; here the simulator cancelled it in time), until the next meta says
     assert account.budget.remaining == 1996
     assert cloud.sim.tokens_remaining(CONTROLLER) == 1997
     cloud.advance(timedelta(minutes=3))
-    await account.async_get_devices()
+    await account.async_poll()
     assert account.budget.remaining == 1996 == cloud.sim.tokens_remaining(CONTROLLER)
 
 
@@ -1812,19 +1826,19 @@ async def test_polling_stops_at_the_reserve_actions_go_on_until_zero(
         reserve=5,
     )
     account = make_account(cloud, session, policy=policy)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert cloud.since(0) == ["info", "schedules", "moistures"]
     assert account.budget.remaining == 5 == cloud.sim.tokens_remaining(CONTROLLER)
-    assert account.polling_paused_until(START) == MIDNIGHT
+    assert account.next_refresh(START).paused_until == MIDNIGHT
     assert devices[DEVICE_ID].calls_remaining == 5
 
     # hours later: no poll at all, the last values stay
     now = cloud.advance(timedelta(hours=3))
-    assert account.next_poll(now) == now + timedelta(minutes=5)
-    devices = by_id(await account.async_get_devices())
+    assert account.next_refresh(now).at == now + timedelta(minutes=5)
+    devices = by_id(await account.async_poll())
     assert len(cloud.sim.requests) == 3
     assert devices[DEVICE_ID].updated_at == START
-    assert account.polling_paused_until(now) == MIDNIGHT
+    assert account.next_refresh(now).paused_until == MIDNIGHT
 
     # actions spend the reserve, read-backs included
     await account.async_execute(devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": 0})
@@ -1842,19 +1856,19 @@ async def test_polling_stops_at_the_reserve_actions_go_on_until_zero(
     with pytest.raises(BudgetExhaustedError) as caught:
         await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 1})
     assert caught.value.reset == MIDNIGHT
-    await account.async_get_devices()
+    await account.async_poll()
     assert len(cloud.sim.requests) == 8
     assert cloud.sim.code3_count(CONTROLLER) == 0
 
     # a new UTC day: the forced read-back and the status; the 3 calls above the
     # reserve are stretched over the day, so moistures wait
     now = cloud.advance_to(MIDNIGHT + timedelta(minutes=1))
-    assert account.polling_paused_until(now) is None
-    await account.async_get_devices()
+    assert account.next_refresh(now).paused_until is None
+    await account.async_poll()
     assert cloud.since(8) == ["info", "schedules"]
     assert account.plan.forced == set()
     assert account.budget.remaining == 6 == cloud.sim.tokens_remaining(CONTROLLER)
-    assert account.next_poll(now) == now + timedelta(minutes=5)
+    assert account.next_refresh(now).at == now + timedelta(minutes=5)
     assert cloud.sim.code3_count(CONTROLLER) == 0
 
 
@@ -1863,7 +1877,7 @@ async def test_code_3_stops_every_call_until_the_reset(
 ) -> None:
     cloud = await make_cloud(daily_limit=10)
     account = make_account(cloud, session, policy=PollPolicy(reserve=2))
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     assert account.budget.remaining == 7
     # someone else (the Netro app, another script) spends the key's calls
     other = make_client(cloud, session)
@@ -1876,21 +1890,21 @@ async def test_code_3_stops_every_call_until_the_reset(
     assert cloud.since(mark) == ["water"]
     assert cloud.sim.code3_count(CONTROLLER) == 1
     assert account.budget.exhausted_until == MIDNIGHT
-    assert account.polling_paused_until(cloud.now()) == MIDNIGHT
+    assert account.next_refresh(cloud.now()).paused_until == MIDNIGHT
 
     # no call at all until midnight UTC: neither polls nor actions
     now = cloud.advance(timedelta(hours=4))
-    await account.async_get_devices()
+    await account.async_poll()
     with pytest.raises(BudgetExhaustedError):
         await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
     assert cloud.since(mark) == ["water"]
-    assert account.next_poll(now) == now + timedelta(minutes=5)
+    assert account.next_refresh(now).at == now + timedelta(minutes=5)
     assert cloud.sim.code3_count(CONTROLLER) == 1
 
     now = cloud.advance_to(MIDNIGHT)
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(mark)[1:] == ["info"]  # the others: stretched over 8 calls
-    assert account.polling_paused_until(now) is None
+    assert account.next_refresh(now).paused_until is None
     assert account.budget.remaining == 9 == cloud.sim.tokens_remaining(CONTROLLER)
     assert cloud.sim.code3_count(CONTROLLER) == 1
 
@@ -1900,15 +1914,15 @@ async def test_code_3_while_polling_pauses_without_failing(
 ) -> None:
     cloud = await make_cloud(daily_limit=10)
     account = make_account(cloud, session, policy=PollPolicy(reserve=2))
-    await account.async_get_devices()
+    await account.async_poll()
     other = make_client(cloud, session)
     for _ in range(7):
         await other.async_info()
     now = cloud.advance(timedelta(hours=2))
-    devices = await account.async_get_devices()  # info answers code 3
+    devices = await account.async_poll()  # info answers code 3
     assert len(devices) == 6
     assert cloud.sim.code3_count(CONTROLLER) == 1
-    assert account.polling_paused_until(now) == MIDNIGHT
+    assert account.next_refresh(now).paused_until == MIDNIGHT
 
 
 async def test_no_first_call_once_the_budget_is_spent(
@@ -1916,18 +1930,35 @@ async def test_no_first_call_once_the_budget_is_spent(
 ) -> None:
     account.budget.exhausted(MIDNIGHT, START)
     with pytest.raises(BudgetExhaustedError) as caught:
-        await account.async_get_devices()
+        await account.async_poll()
     assert caught.value.reset == MIDNIGHT
     assert cloud.sim.requests == []
-    assert account.next_poll(START) is None
+    assert account.next_refresh(START).at is None
 
 
 # --- the account: actions ----------------------------------------------------------
 
 
+class LiveDevices(Mapping[str, Device]):
+    """The account's devices as last built: a command builds new objects."""
+
+    def __init__(self, account: NetroAccount) -> None:
+        self._account = account
+
+    def __getitem__(self, device_id: str) -> Device:
+        return self._account.devices[device_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._account.devices)
+
+    def __len__(self) -> int:
+        return len(self._account.devices)
+
+
 @pytest.fixture
-async def devices(account: NetroAccount) -> dict[str, Device]:
-    return by_id(await account.async_get_devices())
+async def devices(account: NetroAccount) -> Mapping[str, Device]:
+    await account.async_poll()
+    return LiveDevices(account)
 
 
 async def test_water_a_zone(
@@ -1945,11 +1976,11 @@ async def test_water_a_zone(
     assert [(s.zone, s.start, s.end) for s in created] == [
         (2, START, START + timedelta(minutes=3))
     ]
-    zone = devices[zone_id(2)].zone  # the same objects, updated in place
+    zone = devices[zone_id(2)].zone  # as built anew after the command
     assert zone is not None
     assert zone.watering is True
     assert truth(cloud) == {2}
-    assert account.next_poll(START) == START + CONFIRM
+    assert account.next_refresh(START).at == START + CONFIRM
 
 
 async def test_water_the_controller_later(
@@ -1964,13 +1995,13 @@ async def test_water_the_controller_later(
     assert starts == [START + timedelta(minutes=10 + 2 * n) for n in range(5)]
     assert devices[zone_id(1)].zone is not None
     assert devices[zone_id(1)].zone.next_start == START + timedelta(minutes=10)
-    assert account.next_poll(START) == START + timedelta(minutes=5)
-    assert account.next_poll(START + timedelta(minutes=7)) == START + timedelta(
+    assert account.next_refresh(START).at == START + timedelta(minutes=5)
+    assert account.next_refresh(START + timedelta(minutes=7)).at == START + timedelta(
         minutes=10
     )
     # about to water: the schedules are read every minute
     soon = START + timedelta(minutes=9)
-    assert account.next_poll(soon) == soon
+    assert account.next_refresh(soon).at == soon
 
 
 async def test_water_at_a_time(
@@ -2025,6 +2056,8 @@ async def test_no_water_reads_the_schedules_back(
     assert cloud.since(3) == ["no_water", "schedules"]
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "days": 2}
     # today and tomorrow (local) are skipped: next run the day after
+    lawn = devices[zone_id(1)]  # built anew
+    assert lawn.zone is not None
     assert lawn.zone.next_start == TOMORROW_RUN + timedelta(days=1)
 
 
@@ -2074,14 +2107,14 @@ async def test_set_enabled_updates_the_status_locally(
     # STANDBY stops watering and skips what comes due
     assert watering_zones(devices) == set() == truth(cloud)
     assert last(cloud.sim).json == {"key": CONTROLLER, "status": 0}
-    assert controller.controller is not None
-    assert controller.controller.status == "STANDBY"
-    assert controller.controller.enabled is False
+    assert devices[DEVICE_ID].controller is not None
+    assert devices[DEVICE_ID].controller.status == "STANDBY"
+    assert devices[DEVICE_ID].controller.enabled is False
     assert cloud.sim.controllers[CONTROLLER].status == "STANDBY"
     await account.async_execute(controller, Action.SET_ENABLED, {"enabled": True})
     assert last(cloud.sim).json == {"key": CONTROLLER, "status": 1}
-    assert controller.controller.status == "ONLINE"
-    assert controller.controller.enabled is True
+    assert devices[DEVICE_ID].controller.status == "ONLINE"
+    assert devices[DEVICE_ID].controller.enabled is True
     assert len(cloud.sim.requests) == 6
     # the run STANDBY stopped does not come back with ONLINE
     assert watering_zones(devices) == set() == truth(cloud)
@@ -2120,8 +2153,8 @@ async def test_a_read_back_that_fails_waits_for_the_next_poll(
     assert back is not None
     assert lawn.last_end == now
     assert back.next_start == TOMORROW_RUN + timedelta(minutes=3)  # smart: kept
-    assert account.next_poll(now) == now
-    await account.async_get_devices()
+    assert account.next_refresh(now).at == now
+    await account.async_poll()
     assert cloud.since(5) == ["stop_water", "schedules", "schedules"]
     assert account.plan.forced == set()
     assert lawn.last_end == now
@@ -2178,16 +2211,12 @@ async def test_an_action_netro_has_not_is_refused_before_any_call(
 async def test_what_netro_devices_do_not_have(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    controller = devices[DEVICE_ID]
-    await account.async_refresh_device(controller, slow=True)
-    with pytest.raises(RequestRejectedError):
-        await account.async_get_stream(controller)
-    with pytest.raises(RequestRejectedError):
-        await account.async_get_image("http://example.invalid/x.jpg")
-    with pytest.raises(RequestRejectedError):
-        await account.async_get_location_history(controller, START, START, 10)
-    with pytest.raises(RequestRejectedError):
-        await account.async_add_device("SERIAL", DeviceKind.SPRINKLER_ZONE, None)
+    """No camera, no location history, no enrolment: the account has none of them."""
+    refresh = await refresh_one(account, devices[DEVICE_ID])
+    assert set(refresh.devices) == set(devices)  # built together, no call
+    assert not refresh.failed
+    for capability in (CameraAccount, LocationHistoryAccount, EnrollingAccount):
+        assert not isinstance(account, capability)
     assert cloud.since(3) == []
     assert account.vendor == "netro"
 
@@ -2208,15 +2237,15 @@ async def test_the_account_clock_drives_the_gate(
 async def test_inventory_is_fresh_only_when_info_was_read(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    first = await account.async_get_devices()
+    first = await account.async_poll()
     assert isinstance(first, Inventory)
     assert (first.fresh, first.complete, first.unreadable) == (True, True, 0)
     assert first.skipped_ids == frozenset()
-    held = await account.async_get_devices()  # nothing due: derived, not read
+    held = await account.async_poll()  # nothing due: derived, not read
     assert len(held) == 6
     assert (held.fresh, held.complete) == (False, False)
     cloud.advance(timedelta(hours=2))  # schedules due, and info
-    again = await account.async_get_devices()
+    again = await account.async_poll()
     assert cloud.since(3) == ["info", "schedules"]
     assert again.fresh
     identified = await account.async_identify()
@@ -2246,12 +2275,12 @@ async def test_inventory_of_a_controller_with_unreadable_zones(
     account = NetroAccount(
         canned_client(canned, session), policy=POLICY, now=lambda: clock[0]
     )
-    devices = await account.async_get_devices()
+    devices = await account.async_poll()
     assert set(by_id(devices)) == {DEVICE_ID, zone_id(1)}
     assert (devices.fresh, devices.unreadable, devices.complete) == (True, 2, False)
     assert account.report.skipped == {"zone entry": 2}
     # a listing held from before is not fresh: it says nothing of its zones
-    held = await account.async_get_devices()
+    held = await account.async_poll()
     assert (held.fresh, held.unreadable, held.complete) == (False, 0, False)
 
 
@@ -2261,17 +2290,17 @@ async def test_a_rate_limited_read_pauses_the_account(
     """A 429 with Retry-After is waited out: no request, no spent day, no flapping."""
     cloud.sim.add_fault("http_429", route="/npa/v1/schedules.json", times=1)
     with pytest.raises(RateLimitError) as caught:
-        devices = await account.async_get_devices()
+        devices = await account.async_poll()
     assert type(caught.value) is RateLimitError
     assert caught.value.retry_after == 30.0
     assert cloud.since(0) == ["info", "schedules"]
     # not the budget: polling is not paused until midnight
     assert account.budget.exhausted_until is None
-    assert account.polling_paused_until(START) is None
+    assert account.next_refresh(START).paused_until is None
 
     now = cloud.advance(timedelta(seconds=10))
     with pytest.raises(RateLimitError) as held:
-        await account.async_get_devices()
+        await account.async_poll()
     assert held.value.retry_after == 20.0  # what is left of the pause
     controller = Device(
         id=DEVICE_ID,
@@ -2280,42 +2309,65 @@ async def test_a_rate_limited_read_pauses_the_account(
         manufacturer=MANUFACTURER,
     )
     account._devices[DEVICE_ID] = controller  # as if it had been built
-    with pytest.raises(RateLimitError):
-        await account.async_refresh_device(controller, slow=False)
+    refresh = await refresh_one(account, controller)
+    assert isinstance(refresh.failed[DEVICE_ID], RateLimitError)
+    assert not refresh.devices
     assert cloud.since(2) == []
-    assert account.next_poll(now) == START + timedelta(seconds=30)
+    assert account.next_refresh(now).at == START + timedelta(seconds=30)
 
     cloud.advance_to(START + timedelta(seconds=30))
-    devices = await account.async_get_devices()
+    devices = await account.async_poll()
     assert cloud.since(2) == ["schedules", "moistures"]
     assert len(devices) == 6
     assert account._failure is None
-    await account.async_refresh_device(by_id(devices)[DEVICE_ID], slow=True)
+    assert not (await refresh_one(account, by_id(devices)[DEVICE_ID])).failed
 
 
 async def test_a_pending_failure_holds_refresh_device_too(
     cloud: Cloud, account: NetroAccount
 ) -> None:
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     cloud.sim.add_fault("http_500", route="/npa/v1/info.json", times=1)
     cloud.advance(POLICY.idle_status)
     with pytest.raises(CannotConnectError):
-        await account.async_get_devices()
+        await account.async_poll()
     mark = len(cloud.sim.requests)
     cloud.advance(timedelta(minutes=1))
     for device in devices.values():
-        with pytest.raises(CannotConnectError, match="Internal server error"):
-            await account.async_refresh_device(device, slow=False)
+        refresh = await refresh_one(account, device)
+        assert isinstance(refresh.failed[device.id], CannotConnectError)
+        assert "Internal server error" in str(refresh.failed[device.id])
     with pytest.raises(CannotConnectError):
-        await account.async_get_devices()
+        await account.async_poll()
     assert cloud.since(mark) == []
     cloud.advance(timedelta(minutes=1))  # the retry is due
-    fresh = await account.async_get_devices()
+    fresh = await account.async_poll()
     assert cloud.since(mark) == ["info"]
     assert fresh.fresh
     for device in devices.values():
-        await account.async_refresh_device(device, slow=False)
-    assert cloud.since(mark) == ["info"]  # refresh_device never calls
+        assert not (await refresh_one(account, device)).failed
+    assert cloud.since(mark) == ["info"]  # a refresh of one device never calls
+
+
+async def test_a_full_refresh_hands_over_new_objects_and_fails_the_unlisted(
+    cloud: Cloud, account: NetroAccount
+) -> None:
+    """A refresh lists and reads in one; a known device it did not build is not found."""
+    gone = Device(
+        id=zone_id(9),
+        kind=DeviceKind.SPRINKLER_ZONE,
+        name="x",
+        manufacturer=MANUFACTURER,
+    )
+    first = await account.async_refresh(RefreshRequest(known={gone.id: gone}))
+    assert first.listing is not None
+    assert first.listing.fresh
+    assert set(first.devices) == {device.id for device in first.listing}
+    assert isinstance(first.failed[gone.id], DeviceNotFoundError)
+    again = await account.async_refresh(RefreshRequest(known=first.devices))
+    assert not again.failed
+    for device_id, device in again.devices.items():
+        assert device is not first.devices[device_id]
 
 
 async def test_refresh_device_of_a_device_not_in_the_last_build(
@@ -2325,17 +2377,18 @@ async def test_refresh_device_of_a_device_not_in_the_last_build(
         return Device(id=device_id, kind=kind, name="x", manufacturer=MANUFACTURER)
 
     lawn = device(zone_id(1), DeviceKind.SPRINKLER_ZONE)
-    with pytest.raises(DeviceNotFoundError):  # nothing built yet
-        await account.async_refresh_device(lawn, slow=False)
-    await account.async_get_devices()
-    await account.async_refresh_device(lawn, slow=False)
+    refresh = await refresh_one(account, lawn)  # nothing built yet
+    assert isinstance(refresh.failed[lawn.id], DeviceNotFoundError)
+    await account.async_poll()
+    assert not (await refresh_one(account, lawn)).failed
     for missing in (
         device(zone_id(6), DeviceKind.SPRINKLER_ZONE),  # disabled: no device
         device(zone_id(9), DeviceKind.SPRINKLER_ZONE),
         device("sensor", DeviceKind.SOIL_SENSOR),  # no device of this key
     ):
-        with pytest.raises(DeviceNotFoundError, match="not in the last info.json"):
-            await account.async_refresh_device(missing, slow=True)
+        refresh = await refresh_one(account, missing)
+        assert isinstance(refresh.failed[missing.id], DeviceNotFoundError)
+        assert "not in the last info.json" in str(refresh.failed[missing.id])
     assert cloud.since(3) == []
 
 
@@ -2346,14 +2399,14 @@ async def test_the_request_cap_of_a_key(
     account = make_account(cloud, session, gate=gate)
     assert gate.clock == cloud.now
     with pytest.raises(RateLimitError, match="2 requests in") as caught:
-        await account.async_get_devices()
+        await account.async_poll()
     assert caught.value.retry_after == 600.0
     assert cloud.since(0) == ["info", "schedules"]  # moistures never left
     assert gate.refused == 1
     # the refused call waits for the window, and nothing else is called meanwhile
-    assert account.next_poll(START) == START + timedelta(minutes=10)
+    assert account.next_refresh(START).at == START + timedelta(minutes=10)
     cloud.advance(timedelta(minutes=10))
-    await account.async_get_devices()
+    await account.async_poll()
     assert cloud.since(2) == ["info", "moistures"]
 
 
@@ -2361,7 +2414,7 @@ async def test_implausible_readings_from_the_simulator(
     cloud: Cloud, session: aiohttp.ClientSession, account: NetroAccount
 ) -> None:
     cloud.sim.add_fault("out_of_range", route="/npa/v1/moistures.json", value=150)
-    devices = by_id(await account.async_get_devices())
+    devices = by_id(await account.async_poll())
     for ith in range(1, 6):
         zone = devices[zone_id(ith)].zone
         assert zone is not None
@@ -2372,7 +2425,7 @@ async def test_implausible_readings_from_the_simulator(
 
     sensor = make_account(cloud, session, SENSOR)
     cloud.sim.add_fault("out_of_range", route="/npa/v1/sensor_data.json", value=1e6)
-    (soil,) = await sensor.async_get_devices()
+    (soil,) = await sensor.async_poll()
     assert soil.soil is not None
     assert (soil.soil.moisture, soil.soil.sunlight, soil.soil.temperature) == (
         None,
@@ -2390,8 +2443,27 @@ async def test_implausible_readings_from_the_simulator(
     assert soil.battery is not None
 
 
+def _open(
+    vendor: str,
+    session: aiohttp.ClientSession,
+    data: dict[str, str],
+    options: dict[str, Any],
+) -> Any:
+    """Open an account as setup does: through the vendor's descriptor."""
+    assert vendor == "netro"
+    return netro.DESCRIPTOR.factory(
+        AccountContext(
+            session=session,
+            credentials={"api_key": data["api_key"]},
+            base_url=data.get("base_url"),
+            options=options,
+        )
+    )
+
+
 async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> None:
-    account = ACCOUNT_FACTORIES["netro"](
+    account = _open(
+        "netro",
         session,
         {"api_key": CONTROLLER, "base_url": cloud.base_url},
         {"idle_status_interval": 15, "reserve": "50"},  # no interval option
@@ -2400,8 +2472,8 @@ async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> 
     assert account.plan.policy.idle_status == PollPolicy().idle_status  # ignored
     assert account.plan.policy.reserve == 50
     assert account.budget.reserve == 50
-    assert len(await account.async_get_devices()) == 6
-    default = ACCOUNT_FACTORIES["netro"](session, {"api_key": CONTROLLER}, {})
+    assert len(await account.async_poll()) == 6
+    default = _open("netro", session, {"api_key": CONTROLLER}, {})
     assert isinstance(default, NetroAccount)
     assert default.plan.policy == PollPolicy()
     assert default.client._base_url == DEFAULT_BASE_URL
@@ -2409,7 +2481,7 @@ async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> 
 
 async def test_probe_device_cannot_tell(cloud: Cloud, account: NetroAccount) -> None:
     """A Netro key lists its devices itself: there is nothing cheaper to ask."""
-    await account.async_get_devices()
+    await account.async_poll()
     assert await account.async_probe_device(zone_id(9)) is None
     assert await account.async_probe_device(CONTROLLER) is None
     assert cloud.since(3) == []
@@ -2421,11 +2493,11 @@ async def test_a_pending_failure_sends_no_other_request(
 ) -> None:
     cloud.sim.add_fault("http_500", route="/npa/v1/schedules.json", times=1)
     with pytest.raises(CannotConnectError):
-        await account.async_get_devices()
+        await account.async_poll()
     assert cloud.since(0) == ["info", "schedules"]  # moistures: still due
     cloud.advance(timedelta(seconds=30))
     with pytest.raises(CannotConnectError):
-        await account.async_get_devices()
+        await account.async_poll()
     assert cloud.since(2) == []  # actually ["moistures"]
 
 
@@ -2447,7 +2519,7 @@ async def test_a_request_held_back_spends_no_call(
 
 @dataclass
 class Loop:
-    """A refresh loop driven by next_poll, as the coordinator drives it."""
+    """A refresh loop driven by next_refresh, as the coordinator drives it."""
 
     account: NetroAccount
     wake: datetime | None = None
@@ -2456,8 +2528,8 @@ class Loop:
     async def step(self, now: datetime) -> None:
         if self.wake is not None and now < self.wake:
             return
-        self.shown = by_id(await self.account.async_get_devices())
-        self.wake = self.account.next_poll(now)
+        self.shown = by_id(await self.account.async_poll())
+        self.wake = self.account.next_refresh(now).at
 
 
 async def test_three_simulated_days_stay_well_inside_the_budget(
@@ -2479,6 +2551,8 @@ async def test_three_simulated_days_stay_well_inside_the_budget(
             await controller.account.async_execute(
                 controller.shown[zone_id(3)], Action.WATER, {"duration": 10}
             )
+            # what the coordinator's refresh after a command hands over
+            controller.shown = dict(controller.account.devices)
         if now.hour == 20 and now.minute == 0 and now.second == 0:
             await app.async_water(7, zones=[4])  # we only learn of it by polling
         if watering_zones(controller.shown) != truth(cloud):
@@ -2508,7 +2582,7 @@ async def test_three_simulated_days_stay_well_inside_the_budget(
     assert max(per_day.values()) < 400
     assert cloud.sim.code3_count(CONTROLLER) == 0
     assert cloud.sim.code3_count(SENSOR) == 0
-    assert controller.account.polling_paused_until(now) is None
+    assert controller.account.next_refresh(now).paused_until is None
     # the schedules' runs and ours were shown at their moments; only the app's
     # run (known to us from the status poll alone) was found late: by the next
     # status call, and the schedules call it forces (one 30 s step later here)

@@ -352,9 +352,7 @@ async def test_controller_last_report_is_the_devices_last_active(
     canned: Canned, session: aiohttp.ClientSession
 ) -> None:
     controller_answers(canned)
-    devices = by_id(
-        await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
-    )
+    devices = by_id(await account(canned, session, CONTROLLER, [NOW]).async_poll())
     last_active = datetime(2025, 9, 28, 20, 2, 5, tzinfo=UTC)
     assert devices[DEVICE_ID].last_report == last_active
     # not the fetch time, nor meta's last_active (the key's last call)
@@ -371,9 +369,7 @@ async def test_without_last_active_the_last_report_is_unknown(
     info = sprite()
     del info["device"]["last_active"]
     controller_answers(canned, info=info)
-    devices = by_id(
-        await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
-    )
+    devices = by_id(await account(canned, session, CONTROLLER, [NOW]).async_poll())
     assert devices[DEVICE_ID].last_report is None
 
 
@@ -385,14 +381,14 @@ async def test_a_last_active_ahead_of_our_clock_is_rejected(
         canned, info=sprite(last_active=ahead.strftime("%Y-%m-%dT%H:%M:%S"))
     )
     netro = account(canned, session, CONTROLLER, [NOW])
-    devices = by_id(await netro.async_get_devices())
+    devices = by_id(await netro.async_poll())
     assert devices[DEVICE_ID].last_report is None
     assert netro.report.rejected["last_active"] == 1
     # within the skew it stands
     near = NOW + CLOCK_SKEW
     controller_answers(canned, info=sprite(last_active=near.isoformat()))
     netro = account(canned, session, CONTROLLER, [NOW])
-    assert by_id(await netro.async_get_devices())[DEVICE_ID].last_report == near
+    assert by_id(await netro.async_poll())[DEVICE_ID].last_report == near
 
 
 async def test_a_pixie_shows_its_battery_and_a_version_only_device_its_hardware(
@@ -401,9 +397,7 @@ async def test_a_pixie_shows_its_battery_and_a_version_only_device_its_hardware(
     info = sprite(battery_level=0.81)
     del info["device"]["sw_version"]
     controller_answers(canned, info=info)
-    devices = by_id(
-        await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
-    )
+    devices = by_id(await account(canned, session, CONTROLLER, [NOW]).async_poll())
     controller = devices[DEVICE_ID]
     assert controller.battery == 81
     assert controller.hardware == "1.2"
@@ -419,12 +413,12 @@ async def test_versions_left_out_later_stay_as_known(
     clock = [NOW]
     controller_answers(canned)
     netro = account(canned, session, CONTROLLER, clock)
-    await netro.async_get_devices()
+    await netro.async_poll()
     info = sprite()
     del info["device"]["version"], info["device"]["sw_version"]
     controller_answers(canned, info=info)
     clock[0] = NOW + timedelta(hours=1)
-    devices = by_id(await netro.async_get_devices())
+    devices = by_id(await netro.async_poll())
     assert devices[DEVICE_ID].hardware == "1.2"
     assert devices[DEVICE_ID].firmware == "1.1.1"
 
@@ -454,7 +448,7 @@ async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
         ],
     )
     netro = account(canned, session, CONTROLLER, clock)
-    devices = by_id(await netro.async_get_devices())
+    devices = by_id(await netro.async_poll())
     zones = [devices[zone_device_id(ith)].zone for ith in (1, 2, 3)]
     assert [(z.moisture, z.moisture_date) for z in zones if z is not None] == [
         (85, today - timedelta(days=2)),
@@ -469,11 +463,11 @@ async def test_moisture_carries_its_date_and_is_unknown_once_too_old(
     )
     assert fourth_day.date() == today + timedelta(days=2)
     clock[0] = fourth_day - timedelta(seconds=1)
-    zone = by_id(await netro.async_get_devices())[zone_device_id(1)].zone
+    zone = by_id(await netro.async_poll())[zone_device_id(1)].zone
     assert zone is not None and zone.moisture == 85
     sent = len(canned.sim.requests)
     clock[0] = fourth_day
-    zone = by_id(await netro.async_get_devices())[zone_device_id(1)].zone
+    zone = by_id(await netro.async_poll())[zone_device_id(1)].zone
     assert zone is not None
     assert (zone.moisture, zone.moisture_date) == (None, today - timedelta(days=2))
     assert len(canned.sim.requests) == sent  # no call: the age alone decides
@@ -498,9 +492,7 @@ async def test_moisture_age_uses_the_controllers_local_days(
             moisture(date(2025, 9, 25), 55, zone=2),
         ],
     )
-    devices = by_id(
-        await account(canned, session, CONTROLLER, [NOW]).async_get_devices()
-    )
+    devices = by_id(await account(canned, session, CONTROLLER, [NOW]).async_poll())
     one = devices[zone_device_id(1)].zone
     two = devices[zone_device_id(2)].zone
     assert one is not None and two is not None
@@ -531,9 +523,7 @@ async def test_the_offset_in_force_is_the_nearest_schedules(
         canned, schedules=schedules, moistures=[moisture(date(2025, 9, 29), 64)]
     )
     clock = [datetime(2025, 9, 29, 7, 30, tzinfo=UTC)]
-    devices = by_id(
-        await account(canned, session, CONTROLLER, clock).async_get_devices()
-    )
+    devices = by_id(await account(canned, session, CONTROLLER, clock).async_poll())
     zone = devices[zone_device_id(1)].zone
     assert zone is not None
     assert (zone.moisture, zone.moisture_date) == (64, date(2025, 9, 29))
@@ -557,7 +547,7 @@ async def test_a_whisperers_battery_comes_from_its_newest_row(
         ),
     )
     netro = account(canned, session, SENSOR, clock)
-    sensor = by_id(await netro.async_get_devices())[DEVICE_ID]
+    sensor = by_id(await netro.async_poll())[DEVICE_ID]
     assert sensor.kind is DeviceKind.SOIL_SENSOR
     # the newest row that has a battery wins over info.json's 0.63
     assert sensor.battery == 39
@@ -572,12 +562,12 @@ async def test_a_whisperer_without_rows_falls_back_to_info_json(
 ) -> None:
     canned.reply("info", ok(whisperer()))
     canned.reply("sensor_data", ok({"sensor_data": [row("2025-09-28T19:46:30", None)]}))
-    sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_get_devices())[
+    sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_poll())[
         DEVICE_ID
     ]
     assert sensor.battery == 63
     canned.reply("sensor_data", ok({"sensor_data": []}))
-    sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_get_devices())[
+    sensor = by_id(await account(canned, session, SENSOR, [NOW]).async_poll())[
         DEVICE_ID
     ]
     assert sensor.battery == 63
@@ -595,11 +585,11 @@ async def test_status_and_schedules_disagreeing_for_an_hour_costs_few_reads(
     end = NOW + timedelta(hours=1)
     while clock[0] < end:
         before = sum(r.path.endswith("schedules.json") for r in canned.sim.requests)
-        await netro.async_get_devices()
+        await netro.async_poll()
         after = sum(r.path.endswith("schedules.json") for r in canned.sim.requests)
         if after > before:
             schedule_reads.append(clock[0])
-        planned = netro.next_poll(clock[0])
+        planned = netro.next_refresh(clock[0]).at
         assert planned is not None
         clock[0] = max(planned, clock[0] + timedelta(seconds=5))
     gaps = [b - a for a, b in pairwise(schedule_reads)]
@@ -614,7 +604,7 @@ async def test_status_and_schedules_disagreeing_for_an_hour_costs_few_reads(
     # the status changes: the disagreement is over, and so is the back-off
     controller_answers(canned, info=sprite(status="ONLINE"))
     clock[0] += POLICY.idle_status
-    await netro.async_get_devices()
+    await netro.async_poll()
     assert netro.plan.disagreement is None
     assert netro.plan.recheck is None
 
@@ -648,7 +638,7 @@ async def test_a_future_last_active_is_counted_once_per_answer(
     clock = [NOW]
     netro = account(canned, session, CONTROLLER, clock)
     for _ in range(3):  # one info.json read, three builds
-        devices = by_id(await netro.async_get_devices())
+        devices = by_id(await netro.async_poll())
         clock[0] += timedelta(seconds=30)
     assert devices[DEVICE_ID].last_report is None
     assert netro.report.rejected["last_active"] == 1
@@ -670,7 +660,7 @@ async def test_sensor_readings_from_the_future_are_skipped(
         ),
     )
     netro = account(canned, session, SENSOR, [NOW])
-    sensor = by_id(await netro.async_get_devices())[DEVICE_ID]
+    sensor = by_id(await netro.async_poll())[DEVICE_ID]
     assert sensor.last_report == datetime(2025, 9, 28, 19, 46, 30, tzinfo=UTC)
     assert sensor.battery == 40
     assert netro.report.skipped["sensor reading"] == 1

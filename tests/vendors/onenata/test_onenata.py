@@ -28,18 +28,20 @@ from custom_components.petsmart_hub.model import (
     DeviceKind,
     FeedingSlot,
 )
-from custom_components.petsmart_hub.vendors import ACCOUNT_FACTORIES, onenata
+from custom_components.petsmart_hub.vendors import onenata
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     BadResponseError,
     CannotConnectError,
     DeviceNotFoundError,
     Inventory,
+    NextRefresh,
     RateLimitError,
     RequestRejectedError,
     VendorAccount,
     VendorError,
 )
+from custom_components.petsmart_hub.vendors.descriptor import AccountContext
 from custom_components.petsmart_hub.vendors.http import MAX_BODY_BYTES, RequestGate
 from custom_components.petsmart_hub.vendors.onenata import (
     DEFAULT_BASE_URL,
@@ -411,7 +413,7 @@ async def test_inventory_shapes(
     cloud: Cloud, account: OneNataAccount, shape: str
 ) -> None:
     cloud.sim.devices_shape = shape
-    devices = await account.async_get_devices()
+    devices = await account.async_list()
     assert cloud.sim.count("GET", "/v1/devices") == 1
     assert [(d.id, d.kind) for d in devices] == list(KIND_OF.items())
     for device in devices:
@@ -451,7 +453,7 @@ async def test_inventory_shapes_the_simulator_cannot_produce(
     canned: Canned, canned_client: OneNataClient, body: Any
 ) -> None:
     canned.reply("/v1/devices", body)
-    (device,) = await OneNataAccount(canned_client).async_get_devices()
+    (device,) = await OneNataAccount(canned_client).async_list()
     assert (device.id, device.kind, device.serial, device.name) == (
         "f1",
         DeviceKind.FEEDER,
@@ -479,8 +481,8 @@ async def test_inventory_skips_unknown_types_and_logs_once(
     )
     account = OneNataAccount(canned_client)
     with caplog.at_level(logging.INFO):
-        first = await account.async_get_devices()
-        second = await account.async_get_devices()
+        first = await account.async_list()
+        second = await account.async_list()
     for devices in (first, second):
         assert isinstance(devices, Inventory)
         assert [(d.id, d.kind, d.name, d.name_reported) for d in devices] == [
@@ -508,7 +510,7 @@ async def test_inventory_missing_fields(cloud: Cloud, account: OneNataAccount) -
         cloud.sim.devices_shape = shape
         cloud.sim.add_fault("missing_fields", route="/v1/devices", times=1)
         with pytest.raises(BadResponseError):
-            await account.async_get_devices()
+            await account.async_list()
 
 
 @pytest.mark.parametrize(
@@ -530,7 +532,7 @@ async def test_inventory_malformed(
 ) -> None:
     canned.reply("/v1/devices", body)
     with pytest.raises(BadResponseError):
-        await OneNataAccount(canned_client).async_get_devices()
+        await OneNataAccount(canned_client).async_list()
 
 
 # --- errors: faults injected into the simulator ------------------------------------
@@ -820,7 +822,7 @@ async def test_html_page_on_http_200(
 
 
 async def _device(account: OneNataAccount, device_id: str) -> Device:
-    devices = {device.id: device for device in await account.async_get_devices()}
+    devices = {device.id: device for device in await account.async_list()}
     return devices[device_id]
 
 
@@ -829,7 +831,7 @@ async def test_refresh_feeder(cloud: Cloud, account: OneNataAccount) -> None:
     sim_device = cloud.device(FEEDER)
     cloud.sim.reset_requests()
 
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert [r.route for r in cloud.sim.requests] == [STATUS]
     feeder = device.feeder
     assert feeder is not None
@@ -846,7 +848,8 @@ async def test_refresh_feeder(cloud: Cloud, account: OneNataAccount) -> None:
     assert feeder.food_remaining is None  # slow tier not fetched yet
 
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    feeder = device.feeder
     assert [r.route for r in cloud.sim.requests] == [
         STATUS,
         "/v1/devices/{device_id}/food-level",
@@ -864,7 +867,8 @@ async def test_refresh_feeder(cloud: Cloud, account: OneNataAccount) -> None:
     # The simulator's state reacts; the next refresh follows it.
     sim_device.food_grams = 300
     sim_device.battery_level = 10
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    feeder = device.feeder
     assert feeder.food_level == 15.0
     assert feeder.food_remaining == 300.0
     assert feeder.food_low is True
@@ -878,7 +882,7 @@ async def test_refresh_fountain(cloud: Cloud, account: OneNataAccount) -> None:
     sim_device = cloud.device(FOUNTAIN)
     cloud.sim.reset_requests()
 
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert [r.route for r in cloud.sim.requests] == [STATUS]
     fountain = device.fountain
     assert fountain is not None
@@ -893,7 +897,8 @@ async def test_refresh_fountain(cloud: Cloud, account: OneNataAccount) -> None:
     assert fountain.ph is None
 
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    fountain = device.fountain
     assert [r.route for r in cloud.sim.requests] == [
         STATUS,
         "/v1/devices/{device_id}/water-quality",
@@ -911,7 +916,8 @@ async def test_refresh_fountain(cloud: Cloud, account: OneNataAccount) -> None:
     assert fountain.recommendations == []
 
     await account.async_execute(device, Action.START_PUMP, {"duration": 60})
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
+    fountain = device.fountain
     assert fountain.pump_running is True
 
 
@@ -920,7 +926,7 @@ async def test_refresh_tracker(cloud: Cloud, account: OneNataAccount) -> None:
     sim_device = cloud.device(TRACKER)
     cloud.sim.reset_requests()
 
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert [(r.route, r.query) for r in cloud.sim.requests] == [
         (STATUS, {}),
         ("/v1/devices/{device_id}/location", {"includeAddress": "true"}),
@@ -945,14 +951,15 @@ async def test_refresh_tracker(cloud: Cloud, account: OneNataAccount) -> None:
 
     # Slow refresh of a tracker adds nothing beyond status and location.
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    tracker = device.tracker
     assert len(cloud.sim.requests) == 2
 
 
 async def test_refresh_camera(cloud: Cloud, account: OneNataAccount) -> None:
     device = await _device(account, CAMERA)
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     assert [r.route for r in cloud.sim.requests] == [STATUS]  # no slow endpoint
     camera = device.camera
     assert camera is not None
@@ -965,7 +972,8 @@ async def test_refresh_camera(cloud: Cloud, account: OneNataAccount) -> None:
     assert camera.recording is False
 
     await account.async_execute(device, Action.START_RECORDING, {"duration": 60})
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
+    camera = device.camera
     assert camera.recording is True
 
 
@@ -974,7 +982,7 @@ async def test_refresh_litter_box(cloud: Cloud, account: OneNataAccount) -> None
     sim_device = cloud.device(LITTER_BOX)
     cloud.sim.reset_requests()
 
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert [r.route for r in cloud.sim.requests] == [STATUS]
     box = device.litter_box
     assert box is not None
@@ -988,7 +996,8 @@ async def test_refresh_litter_box(cloud: Cloud, account: OneNataAccount) -> None
     assert box.visits is None
 
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    box = device.litter_box
     assert [r.route for r in cloud.sim.requests] == [
         STATUS,
         "/v1/devices/{device_id}/usage-stats",
@@ -1007,7 +1016,8 @@ async def test_refresh_litter_box(cloud: Cloud, account: OneNataAccount) -> None
     assert box.health_alerts == []
 
     sim_device.litter_level = 10
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    box = device.litter_box
     assert box.litter_level == 10.0
     assert box.maintenance_needed is True
     assert device.alerts == ["Litter level is low"]
@@ -1018,7 +1028,7 @@ async def test_refresh_toy(cloud: Cloud, account: OneNataAccount) -> None:
     sim_device = cloud.device(TOY)
     cloud.sim.reset_requests()
 
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert [r.route for r in cloud.sim.requests] == [STATUS]
     toy = device.toy
     assert toy is not None
@@ -1031,7 +1041,8 @@ async def test_refresh_toy(cloud: Cloud, account: OneNataAccount) -> None:
     assert toy.sessions is None
 
     cloud.sim.reset_requests()
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    toy = device.toy
     assert [r.route for r in cloud.sim.requests] == [
         STATUS,
         "/v1/devices/{device_id}/activity",
@@ -1048,7 +1059,8 @@ async def test_refresh_toy(cloud: Cloud, account: OneNataAccount) -> None:
     assert toy.favorite_mode == "interactive"
 
     await account.async_execute(device, Action.START_PLAY, {"mode": "automatic"})
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
+    toy = device.toy
     assert toy.playing is True
 
 
@@ -1090,7 +1102,7 @@ async def test_failure_mid_refresh_leaves_device_unchanged(
     error: type[VendorError],
 ) -> None:
     device = await _device(account, device_id)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     before = copy.deepcopy(device)
     # Make every answer differ from what the device holds now.
     sim_device = cloud.device(device_id)
@@ -1104,16 +1116,16 @@ async def test_failure_mid_refresh_leaves_device_unchanged(
     cloud.sim.clock.advance(6 * 3600)
     cloud.sim.add_fault(fault, route=route, device_id=device_id)
     with pytest.raises(error):
-        await account.async_refresh_device(device, slow=True)
+        device = await account.async_read(device, slow=True)
     assert device == before
 
     cloud.sim.clear_faults()
     if fault == "http_429":  # Retry-After: 30 holds every request back till then
         with pytest.raises(RateLimitError, match="held back"):
-            await account.async_refresh_device(device, slow=True)
+            device = await account.async_read(device, slow=True)
         assert device == before
         skip_ahead(account.client, 30)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     assert device != before
 
 
@@ -1127,12 +1139,12 @@ async def test_answers_without_readings_fail_and_keep_last_values(
     It is not taken for fresh data either (the device's refresh fails).
     """
     device = await _device(account, FEEDER)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     before = copy.deepcopy(device)
     cloud.sim.reset_requests()
     cloud.sim.add_fault("missing_fields", device_id=FEEDER, value=value)
     with pytest.raises(BadResponseError, match="without any reading"):
-        await account.async_refresh_device(device, slow=slow)
+        device = await account.async_read(device, slow=slow)
     assert device == before
     # every request was made before anything was checked or written
     assert cloud.sim.count("GET", "/v1/devices/{device_id}/food-level") == int(slow)
@@ -1150,19 +1162,19 @@ async def test_a_slow_tier_answer_without_readings_fails_the_refresh(
     cloud: Cloud, account: OneNataAccount, route: str
 ) -> None:
     device = await _device(account, LITTER_BOX)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     before = copy.deepcopy(device)
     cloud.sim.add_fault("missing_fields", route=route, value=KEEP_ID, times=1)
     with pytest.raises(BadResponseError, match="slow-tier answer without any reading"):
-        await account.async_refresh_device(device, slow=True)
+        device = await account.async_read(device, slow=True)
     assert device == before
-    await account.async_refresh_device(device, slow=True)  # the fault is gone
+    device = await account.async_read(device, slow=True)  # the fault is gone
 
 
 async def test_refresh_unknown_device(account: OneNataAccount) -> None:
     device = make_device("feeding_machine_404", DeviceKind.FEEDER)
     with pytest.raises(DeviceNotFoundError):
-        await account.async_refresh_device(device, slow=False)
+        device = await account.async_read(device, slow=False)
     assert device == make_device("feeding_machine_404", DeviceKind.FEEDER)
 
 
@@ -1187,7 +1199,7 @@ async def test_refresh_tracker_edge_cases(
         envelope({"lat": "1.5", "lng": "2.5", "batteryLevel": 45}),
     )
     device = make_device("t1", DeviceKind.TRACKER)
-    await OneNataAccount(canned_client).async_refresh_device(device, slow=False)
+    device = await OneNataAccount(canned_client).async_read(device, slow=False)
     assert device.online is True
     assert device.battery == 45.0
     assert device.last_report == datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
@@ -1200,7 +1212,7 @@ async def test_refresh_tracker_edge_cases(
 
     # A location without battery leaves the status battery alone.
     canned.reply("/v1/devices/t1/location", envelope({"latitude": 1, "longitude": 2}))
-    await OneNataAccount(canned_client).async_refresh_device(device, slow=False)
+    device = await OneNataAccount(canned_client).async_read(device, slow=False)
     assert device.battery == 50.0
 
     # A fix out of range is not a position: the location becomes unknown (and
@@ -1210,7 +1222,7 @@ async def test_refresh_tracker_edge_cases(
     )
     canned.reply("/v1/devices/t1/location", envelope({"latitude": 95, "longitude": 2}))
     account = OneNataAccount(canned_client)
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert device.tracker.location is None
     assert device.tracker.last_seen == datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
     assert (device.online, device.battery) == (False, 40.0)
@@ -1246,7 +1258,7 @@ async def test_litter_box_health_alerts_are_merged(
         envelope({"overallHealth": "attention", "alerts": insight_alerts}),
     )
     device = make_device("lb", DeviceKind.LITTER_BOX)
-    await OneNataAccount(canned_client).async_refresh_device(device, slow=True)
+    device = await OneNataAccount(canned_client).async_read(device, slow=True)
     assert device.litter_box is not None
     assert device.litter_box.visits == 12
     assert device.litter_box.overall_health == "attention"
@@ -1725,7 +1737,7 @@ async def test_add_device(
     sim_device = cloud.device(new_id)
     assert (sim_device.serial, sim_device.model) == ("SN-NEW-1", "Model-9")
     # It is in the inventory from now on, of the right kind.
-    devices = {d.id: d for d in await account.async_get_devices()}
+    devices = {d.id: d for d in await account.async_list()}
     assert devices[new_id].kind is kind
     assert devices[new_id].serial == "SN-NEW-1"
 
@@ -1771,7 +1783,7 @@ async def test_inventory_with_unreadable_entries_is_incomplete(
 ) -> None:
     """Entries without an id make the listing incomplete; without a type, skipped."""
     cloud.sim.add_fault("bad_entries", times=1)
-    devices = await account.async_get_devices()
+    devices = await account.async_list()
     assert [(d.id, d.kind) for d in devices] == list(KIND_OF.items())
     # no deviceId, "garbage" and null: unreadable; no deviceType: skipped by id
     assert devices.unreadable == 3
@@ -1780,7 +1792,7 @@ async def test_inventory_with_unreadable_entries_is_incomplete(
     assert not devices.complete
     assert account.report.skipped == {"device list entry": 4}
     # the next listing is whole again
-    again = await account.async_get_devices()
+    again = await account.async_list()
     assert again.complete
     assert again.skipped_ids == frozenset()
 
@@ -1789,7 +1801,7 @@ async def test_inventory_whose_entries_all_lost_their_type(
     cloud: Cloud, account: OneNataAccount
 ) -> None:
     cloud.sim.add_fault("bad_entries", value=STRIP_TYPE, times=1)
-    devices = await account.async_get_devices()
+    devices = await account.async_list()
     assert list(devices) == []
     # every listed id is reported: none of these devices is gone
     assert devices.skipped_ids == {*KIND_OF, "unknown_001"}
@@ -1802,12 +1814,12 @@ async def test_inventory_of_minimal_entries_has_stand_in_names(
     cloud: Cloud, account: OneNataAccount
 ) -> None:
     cloud.sim.add_fault("minimal_entries", times=1)
-    devices = await account.async_get_devices()
+    devices = await account.async_list()
     assert [(d.id, d.name, d.name_reported, d.model) for d in devices] == [
         (device_id, device_id, False, None) for device_id in KIND_OF
     ]
     assert devices.complete
-    named = await account.async_get_devices()
+    named = await account.async_list()
     assert {d.name_reported for d in named} == {True}
 
 
@@ -1816,11 +1828,11 @@ async def test_empty_and_short_listings_are_fresh_and_complete(
 ) -> None:
     """What the cloud no longer lists is for the coordinator to judge."""
     cloud.sim.add_fault("drop_device", value=FEEDER, times=1)
-    short = await account.async_get_devices()
+    short = await account.async_list()
     assert [d.id for d in short] == [d for d in KIND_OF if d != FEEDER]
     assert short.complete
     cloud.sim.add_fault("empty_list", times=1)
-    empty = await account.async_get_devices()
+    empty = await account.async_list()
     assert list(empty) == []
     assert empty.complete
     assert empty.skipped_ids == frozenset()
@@ -1845,7 +1857,7 @@ async def test_a_name_that_is_not_text_is_not_a_reported_name(
         "/v1/devices",
         envelope([{"deviceId": "f1", "deviceType": "feeder", "name": name}]),
     )
-    (device,) = await OneNataAccount(canned_client).async_get_devices()
+    (device,) = await OneNataAccount(canned_client).async_list()
     assert device.name == "f1"  # the stand-in
     assert device.name_reported is False
 
@@ -1959,7 +1971,7 @@ async def test_refresh_counts_unreadable_and_implausible_values(
     )
     account = OneNataAccount(canned_client)
     device = make_device("f", DeviceKind.FEEDER)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     feeder = device.feeder
     assert feeder is not None
     assert device.online is True
@@ -1988,9 +2000,9 @@ async def test_refresh_with_wrong_types_from_the_simulator(
     cloud: Cloud, account: OneNataAccount
 ) -> None:
     device = await _device(account, FEEDER)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     cloud.sim.add_fault("wrong_types", device_id=FEEDER, times=2)
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
     feeder = device.feeder
     assert feeder is not None
     # numbers came as "abc", booleans as "maybe", times as 12345 (1970)
@@ -2008,7 +2020,8 @@ async def test_refresh_with_wrong_types_from_the_simulator(
     assert rejected["feeder.food_remaining"] == 1
     assert rejected["feeder.last_feed"] == 1  # a plausible type, not a moment
     # the next answers are right again
-    await account.async_refresh_device(device, slow=True)
+    device = await account.async_read(device, slow=True)
+    feeder = device.feeder
     assert device.battery == 90.0
     assert feeder.food_remaining == 1200.0
 
@@ -2017,11 +2030,11 @@ async def test_refresh_with_out_of_range_numbers_from_the_simulator(
     cloud: Cloud, account: OneNataAccount
 ) -> None:
     tracker = await _device(account, TRACKER)
-    await account.async_refresh_device(tracker, slow=True)
+    tracker = await account.async_read(tracker, slow=True)
     assert tracker.tracker is not None
     last_seen = tracker.tracker.last_seen
     cloud.sim.add_fault("out_of_range", device_id=TRACKER, value=1e9, times=2)
-    await account.async_refresh_device(tracker, slow=True)
+    tracker = await account.async_read(tracker, slow=True)
     assert tracker.battery is None
     assert tracker.tracker.location is None  # 1e9 degrees is no position
     assert tracker.tracker.last_seen == last_seen
@@ -2043,7 +2056,7 @@ async def test_tracker_location_readings(
             {"latitude": 1, "longitude": 2, "batteryLevel": "abc", "altitude": 1e6}
         ),
     )
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert device.battery == 60.0
     assert device.tracker.location is not None
     assert device.tracker.location.altitude is None  # 1000 km up: dropped
@@ -2057,14 +2070,14 @@ async def test_tracker_location_readings(
         "/v1/devices/t1/location",
         envelope({"latitude": 1, "longitude": 2, "batteryLevel": None}),
     )
-    await account.async_refresh_device(device, slow=False)
+    device = await account.async_read(device, slow=False)
     assert device.battery == 60.0
     assert account.report.rejected["battery"] == 1
 
     # a coordinate missing or unreadable: no position, the refresh stands
     for fix in ({"latitude": 1}, {"lat": "north", "lng": 2}, {"lon": None}):
         canned.reply("/v1/devices/t1/location", envelope(fix))
-        await account.async_refresh_device(device, slow=False)
+        device = await account.async_read(device, slow=False)
         assert device.tracker.location is None
     assert account.report.rejected["tracker.location"] == 3
 
@@ -2073,7 +2086,7 @@ async def test_tracker_location_readings(
     for fix in ({}, {"deviceId": "t1", "accuracy": 5}):
         canned.reply("/v1/devices/t1/location", envelope(fix))
         with pytest.raises(BadResponseError, match="location without any reading"):
-            await account.async_refresh_device(device, slow=False)
+            device = await account.async_read(device, slow=False)
         assert device == before
 
 
@@ -2255,16 +2268,33 @@ async def test_image_size_cap(
         await account.async_get_image(f"{canned.url}/big.jpg")
 
 
+def _open(
+    vendor: str,
+    session: aiohttp.ClientSession,
+    data: dict[str, str],
+    options: dict[str, Any],
+) -> Any:
+    """Open an account as setup does: through the vendor's descriptor."""
+    return onenata.DESCRIPTOR.factory(
+        AccountContext(
+            session=session,
+            credentials={"api_key": data["api_key"]},
+            base_url=data.get("base_url"),
+            options=options,
+        )
+    )
+
+
 # --- the package: factories and the abstract account --------------------------------------
 
 
 async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> None:
-    account = ACCOUNT_FACTORIES["onenata"](
-        session, {"api_key": API_KEY, "base_url": f"{cloud.base_url}/"}, {}
+    account = _open(
+        "onenata", session, {"api_key": API_KEY, "base_url": f"{cloud.base_url}/"}, {}
     )
     assert isinstance(account, OneNataAccount)
     assert account.vendor == "onenata"
-    assert len(await account.async_get_devices()) == 6
+    assert len(await account.async_list()) == 6
     assert last(cloud.sim).path == "/v1/devices"
     assert last(cloud.sim).headers["Authorization"] == f"Bearer {API_KEY}"
 
@@ -2273,7 +2303,7 @@ async def test_account_factory(cloud: Cloud, session: aiohttp.ClientSession) -> 
 async def test_account_factory_default_base_url(
     session: aiohttp.ClientSession, data: dict[str, str]
 ) -> None:
-    account = ACCOUNT_FACTORIES["onenata"](session, data, {})
+    account = _open("onenata", session, data, {})
     assert isinstance(account, OneNataAccount)
     assert account.client._base_url == DEFAULT_BASE_URL
 
@@ -2284,8 +2314,7 @@ async def test_account_defaults(cloud: Cloud, account: OneNataAccount) -> None:
     assert isinstance(devices, Inventory)
     assert len(devices) == 6
     assert [r.route for r in cloud.sim.requests] == ["/v1/devices"]
-    assert account.next_poll(NOW) is None
-    assert account.polling_paused_until(NOW) is None
+    assert account.next_refresh(NOW) == NextRefresh()
     assert account.gate is account.client.gate
 
 
@@ -2306,12 +2335,10 @@ def test_rate_limit_error_defaults() -> None:
 def test_vendor_account_is_abstract() -> None:
     with pytest.raises(TypeError, match="abstract"):
         VendorAccount()  # type: ignore[abstract]
+    # what every vendor can honour; cameras, trackers and enrolment are
+    # capabilities an account class adds only where it can
     assert VendorAccount.__abstractmethods__ == {
-        "async_get_devices",
-        "async_refresh_device",
+        "async_identify",
+        "async_refresh",
         "async_execute",
-        "async_get_stream",
-        "async_get_image",
-        "async_get_location_history",
-        "async_add_device",
     }

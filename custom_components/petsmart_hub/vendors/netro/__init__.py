@@ -6,6 +6,11 @@ the neutral model, ``budget`` plans the calls under the daily budget.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ...model import Action
+from ..base import VendorAccount
+from ..descriptor import AccountContext, OptionSpec, SignIn, VendorDescriptor
 from .account import (
     CLOCK_SKEW,
     DEVICE_ID,
@@ -52,11 +57,50 @@ from .client import (
     parse_sensor_data,
 )
 
+
+def _open(context: AccountContext) -> VendorAccount:
+    policy = PollPolicy()
+    if "reserve" in context.options:
+        policy = replace(policy, reserve=int(context.options["reserve"]))
+    return NetroAccount(
+        NetroClient(
+            context.session,
+            context.credentials["api_key"],
+            context.base_url or DEFAULT_BASE_URL,
+        ),
+        policy=policy,
+    )
+
+
+DESCRIPTOR = VendorDescriptor(
+    key="netro",
+    title="Netro",
+    sign_in=SignIn.DEVICE_KEY,
+    default_url=DEFAULT_BASE_URL,
+    factory=_open,
+    options=(
+        OptionSpec(key="zone_duration", default=10, low=1, high=720, unit="min"),
+        OptionSpec(key="reserve", default=100, low=20, high=1000),
+    ),
+    capabilities=frozenset(
+        {
+            Action.WATER,
+            Action.STOP_WATERING,
+            Action.NO_WATER,
+            Action.SET_MOISTURE,
+            Action.REPORT_WEATHER,
+            Action.SET_ENABLED,
+        }
+    ),
+    migrate_device_id=migrate_device_id,
+)
+
 __all__ = [
     "CLOCK_SKEW",
     "CONTROLLER_STATUSES",
     "DAILY_LIMIT",
     "DEFAULT_BASE_URL",
+    "DESCRIPTOR",
     "DEVICE_ID",
     "ERROR_INTERNAL",
     "ERROR_INVALID_DEVICE",

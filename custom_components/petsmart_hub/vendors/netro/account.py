@@ -16,9 +16,7 @@ from ...model import (
     ControllerState,
     Device,
     DeviceKind,
-    Location,
     SoilSensorState,
-    StreamInfo,
     WateringSchedule,
     ZoneState,
 )
@@ -26,7 +24,10 @@ from ..base import (
     BudgetExhaustedError,
     DeviceNotFoundError,
     Inventory,
+    NextRefresh,
     RateLimitError,
+    Refresh,
+    RefreshRequest,
     RequestRejectedError,
     VendorAccount,
     VendorError,
@@ -132,7 +133,7 @@ def weather_report(params: Mapping[str, Any]) -> dict[str, Any]:
 class NetroAccount(VendorAccount):
     """One Netro key: a controller with its zones, or a soil sensor.
 
-    Every read goes through the call budget: ``async_get_devices`` makes the
+    Every read goes through the call budget: ``async_poll`` makes the
     calls that are due (``PollPlan``) while the budget allows (``CallBudget``);
     everything between calls is derived from the schedules already known, so a
     zone shows as watering from its planned start without a call.
@@ -165,6 +166,11 @@ class NetroAccount(VendorAccount):
         self._retry: dict[Call, datetime] = {}
         #: The last read's failure, standing while it waits for its retry.
         self._failure: VendorError | None = None
+
+    @property
+    def devices(self) -> Mapping[str, Device]:
+        """The devices as last built (every build makes new objects)."""
+        return self._devices
 
     # -- budget-aware calls --------------------------------------------------
 
@@ -248,7 +254,32 @@ class NetroAccount(VendorAccount):
         self._build(now)
         return self._inventory(fresh=True)
 
-    async def async_get_devices(self) -> Inventory:
+    async def async_refresh(self, request: RefreshRequest) -> Refresh:
+        """Make the due calls (``async_poll``) and hand over the devices built.
+
+        One key's devices are built together from the same answers, so a
+        refresh of one device (after a command, which read back what it
+        changed) hands over all of them, without a call. A device the last
+        info.json did not name is not found, and while a failed read waits
+        for its retry no device has fresh data.
+        """
+        if request.device_id is None:
+            listing: Inventory | None = await self.async_poll()
+        else:
+            listing = None
+            try:
+                self._raise_if_failing(self._now())
+            except VendorError as err:
+                return Refresh(failed={request.device_id: err})
+        refresh = Refresh(devices=dict(self._devices), listing=listing)
+        for device_id in request.known:
+            if device_id not in self._devices:
+                refresh.failed[device_id] = DeviceNotFoundError(
+                    "the device is not in the last info.json"
+                )
+        return refresh
+
+    async def async_poll(self) -> Inventory:
         """Make the due calls the budget allows, then return the devices.
 
         While a failed call waits for its retry, the failure stands: the
@@ -420,21 +451,24 @@ class NetroAccount(VendorAccount):
         model: str,
         serial: str | None,
     ) -> Device:
-        """The device as last built, updated; a name the cloud left out stays."""
-        device = self._devices.get(device_id)
-        if device is None or device.kind is not kind:
-            device = Device(
-                id=device_id,
-                kind=kind,
-                name=name or stand_in,
-                name_reported=name is not None,
-                manufacturer=MANUFACTURER,
-            )
-        elif name is not None:
-            device.name = name
-            device.name_reported = True
-        device.model = model
-        device.serial = serial
+        """A new device object; a name or version the cloud left out stays as last built."""
+        device = Device(
+            id=device_id,
+            kind=kind,
+            name=name or stand_in,
+            name_reported=name is not None,
+            manufacturer=MANUFACTURER,
+            model=model,
+            serial=serial,
+        )
+        previous = self._devices.get(device_id)
+        if previous is not None and previous.kind is kind:
+            if name is None:
+                device.name, device.name_reported = (
+                    previous.name,
+                    previous.name_reported,
+                )
+            device.firmware, device.hardware = previous.firmware, previous.hardware
         return device
 
     def _own_device(
@@ -547,7 +581,13 @@ class NetroAccount(VendorAccount):
             )
         return moments
 
-    def next_poll(self, now: datetime) -> datetime | None:
+    def next_refresh(self, now: datetime) -> NextRefresh:
+        """When to refresh next, and until when the budget pauses polling."""
+        return NextRefresh(
+            at=self._next_poll(now), paused_until=self.budget.paused_until(now)
+        )
+
+    def _next_poll(self, now: datetime) -> datetime | None:
         """The next due call, or the next planned start/end, whichever is first."""
         if self.info is None:
             return None
@@ -570,20 +610,6 @@ class NetroAccount(VendorAccount):
             moments.extend(self._retry[call] for call in waiting)
         moments.extend(self._transitions(now))
         return max(min(moments), now)
-
-    def polling_paused_until(self, now: datetime) -> datetime | None:
-        """Until when the budget keeps us from polling."""
-        return self.budget.paused_until(now)
-
-    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
-        """Nothing to fetch per device: ``async_get_devices`` derived it all.
-
-        A device the last info.json did not name is not found, and while a
-        failed read waits for its retry the device has no fresh data.
-        """
-        if device.id not in self._devices:
-            raise DeviceNotFoundError(f"{device.id} is not in the last info.json")
-        self._raise_if_failing(self._now())
 
     # -- actions -------------------------------------------------------------
 
@@ -658,23 +684,3 @@ class NetroAccount(VendorAccount):
             self.plan.force(call)
             return
         self.plan.done(call, now)
-
-    async def async_get_stream(self, device: Device) -> StreamInfo:
-        """Netro devices have no camera."""
-        raise RequestRejectedError("Netro devices have no stream")
-
-    async def async_get_image(self, url: str) -> bytes:
-        """Netro devices have no camera."""
-        raise RequestRejectedError("Netro devices have no images")
-
-    async def async_get_location_history(
-        self, device: Device, start: datetime, end: datetime, limit: int
-    ) -> list[Location]:
-        """Netro devices have no location."""
-        raise RequestRejectedError("Netro devices have no location")
-
-    async def async_add_device(
-        self, serial: str, kind: DeviceKind, model: str | None
-    ) -> str:
-        """A Netro key is one device: add another key as another account."""
-        raise RequestRejectedError("add a Netro device as its own account")

@@ -6,7 +6,16 @@ the neutral model.
 
 from __future__ import annotations
 
-from .account import OneNataAccount, apply_status, parse_location, parse_stream
+from ...model import Action
+from ..base import VendorAccount
+from ..descriptor import AccountContext, OptionSpec, Push, SignIn, VendorDescriptor
+from .account import (
+    SLOW_TIER_INTERVAL,
+    OneNataAccount,
+    apply_status,
+    parse_location,
+    parse_stream,
+)
 from .client import (
     DEFAULT_BASE_URL,
     DEVICE_TYPES,
@@ -22,14 +31,58 @@ from .client import (
     parse_device_list,
 )
 
+
+def _open(context: AccountContext) -> VendorAccount:
+    return OneNataAccount(
+        OneNataClient(
+            context.session,
+            context.credentials["api_key"],
+            context.base_url or DEFAULT_BASE_URL,
+        )
+    )
+
+
+DESCRIPTOR = VendorDescriptor(
+    key="onenata",
+    title="OneNata",
+    sign_in=SignIn.API_KEY,
+    default_url=DEFAULT_BASE_URL,
+    factory=_open,
+    options=(
+        OptionSpec(key="feed_amount", default=50, low=1, high=500, unit="g"),
+        OptionSpec(key="pump_duration", default=30, low=1, high=1440, unit="min"),
+        OptionSpec(key="play_duration", default=600, low=10, high=3600, unit="s"),
+    ),
+    capabilities=frozenset(
+        {
+            Action.FEED,
+            Action.SET_FEEDING_SCHEDULE,
+            Action.PAUSE_FEEDING_SCHEDULE,
+            Action.SET_GEOFENCE,
+            Action.START_PUMP,
+            Action.START_CLEANING,
+            Action.TEST_WATER_QUALITY,
+            Action.TAKE_PHOTO,
+            Action.START_RECORDING,
+            Action.DEODORIZE,
+            Action.START_PLAY,
+            Action.START_TRAINING,
+        }
+    ),
+    # its webhooks come with push (issue "Push"): until then it is polled
+    push=Push.NONE,
+)
+
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DESCRIPTOR",
     "DEVICE_TYPES",
     "MANUFACTURER",
     "MAX_IMAGE_BYTES",
     "REQUEST_CAP",
     "REQUEST_TIMEOUT",
     "REQUEST_WINDOW",
+    "SLOW_TIER_INTERVAL",
     "DeviceListing",
     "OneNataAccount",
     "OneNataClient",

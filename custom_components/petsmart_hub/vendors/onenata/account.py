@@ -5,8 +5,11 @@ No Home Assistant imports here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+import copy
+from datetime import datetime, timedelta
+import time
 from typing import Any, Final
 
 from ...model import (
@@ -20,12 +23,20 @@ from ...model import (
     plausible_moment,
 )
 from ..base import (
+    AuthError,
     BadResponseError,
+    CameraAccount,
     DeviceNotFoundError,
+    EnrollingAccount,
     Inventory,
+    LocationHistoryAccount,
+    Refresh,
+    RefreshRequest,
     VendorAccount,
     VendorError,
+    carry_state,
 )
+from ..http import MAX_CONCURRENT_REQUESTS
 from ..parse import (
     ParseReport,
     pick,
@@ -361,8 +372,19 @@ _COMMANDS: Final[
 }
 
 
-class OneNataAccount(VendorAccount):
-    """A OneNata account seen through the neutral model."""
+#: How often slow-changing data is read: levels, quality, statistics (status
+#: and location are read on every refresh).
+SLOW_TIER_INTERVAL: Final = timedelta(minutes=15)
+
+
+class OneNataAccount(
+    VendorAccount, CameraAccount, LocationHistoryAccount, EnrollingAccount
+):
+    """A OneNata account seen through the neutral model.
+
+    A refresh lists the devices, then reads every device concurrently: its
+    status (and a tracker's location) every time, its slow tier when due.
+    """
 
     vendor = "onenata"
 
@@ -372,8 +394,63 @@ class OneNataAccount(VendorAccount):
         self.gate = client.gate
         self.report = ParseReport()
         self._unsupported_logged: set[str] = set()
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        #: monotonic time at which each device's slow tier is next due
+        self._slow_due: dict[str, float] = {}
 
-    async def async_get_devices(self) -> Inventory:
+    async def async_identify(self) -> Inventory:
+        """The device list: one call checks the key."""
+        return await self.async_list()
+
+    async def async_refresh(self, request: RefreshRequest) -> Refresh:
+        """List the devices, then read each (one device only, after a command)."""
+        if request.device_id is not None:
+            device = copy.deepcopy(request.known[request.device_id])
+            refresh = Refresh()
+            await self._async_read_one(device, refresh, slow=True)
+            return refresh
+        listing = await self.async_list()
+        targets = {
+            device.id: carry_state(device, request.known.get(device.id))
+            for device in listing
+        }
+        # a known device the listing left out: does it still answer?
+        for device_id, known in request.known.items():
+            targets.setdefault(device_id, copy.deepcopy(known))
+        refresh = Refresh(listing=listing)
+        now = time.monotonic()
+        await asyncio.gather(
+            *(
+                self._async_read_one(
+                    device, refresh, slow=self._slow_due.get(device.id, 0) <= now
+                )
+                for device in targets.values()
+            )
+        )
+        for device_id in set(self._slow_due) - set(targets):
+            del self._slow_due[device_id]
+        return refresh
+
+    async def _async_read_one(
+        self, device: Device, refresh: Refresh, *, slow: bool
+    ) -> None:
+        """Read one device into ``refresh``; a failure only fails that device."""
+        try:
+            async with self._limit:
+                await self._async_read_into(device, slow=slow)
+        except AuthError:
+            raise
+        except VendorError as err:
+            _LOGGER.debug("Refreshing %s failed: %s", device.name, err)
+            refresh.failed[device.id] = err
+            return
+        if slow:
+            self._slow_due[device.id] = (
+                time.monotonic() + SLOW_TIER_INTERVAL.total_seconds()
+            )
+        refresh.devices[device.id] = device
+
+    async def async_list(self) -> Inventory:
         """Return the inventory; entries we cannot use are skipped.
 
         Entries of a type we do not support are logged once at info; entries
@@ -420,12 +497,18 @@ class OneNataAccount(VendorAccount):
             return None
         return True
 
-    async def async_refresh_device(self, device: Device, *, slow: bool) -> None:
+    async def async_read(self, device: Device, *, slow: bool) -> Device:
+        """Read a device afresh: a new object, ``device`` stays as it was."""
+        fresh = copy.deepcopy(device)
+        await self._async_read_into(fresh, slow=slow)
+        return fresh
+
+    async def _async_read_into(self, device: Device, *, slow: bool) -> None:
         """Fetch status (and location); with ``slow`` also levels and statistics.
 
-        Every request of the device is made and every answer checked before
-        anything is written, so a failure leaves the device exactly as it was.
-        Readings that are not plausible become unknown (and are counted).
+        ``device`` is the account's own new object. Every request is made and
+        every answer checked before anything is written. Readings that are
+        not plausible become unknown (and are counted).
         """
         client = self.client
         kind = device.kind
