@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import voluptuous as vol
 from yarl import URL
 
 from homeassistant.config_entries import (
@@ -26,7 +27,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .compat import vol
 from .const import (
     CONF_ADVANCED,
     CONF_API_KEY,
