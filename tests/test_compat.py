@@ -8,6 +8,7 @@ branches are covered in both test runs.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 import subprocess
 import sys
@@ -15,11 +16,13 @@ from types import SimpleNamespace
 from unittest.mock import MagicMock
 
 import pytest
+import voluptuous as vol
 
 from custom_components.petsmart_hub import compat
 from custom_components.petsmart_hub.const import DOMAIN
 from homeassistant.components import binary_sensor, camera, device_tracker
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
+from homeassistant.helpers import config_validation as cv
 
 ENTRY_ID = "entry_a"
 IDENTIFIER = (DOMAIN, "netro_CTRL00000001")
@@ -82,12 +85,37 @@ def test_feature_detection_matches_the_running_release() -> None:
 
 
 def test_moved_names_come_from_the_platform_packages() -> None:
-    """Names that moved between modules resolve to Home Assistant's own classes."""
+    """Names that moved between modules are Home Assistant's own classes."""
     assert compat.CameraEntityFeature is camera.CameraEntityFeature
     assert compat.TrackerEntity is device_tracker.TrackerEntity
+    assert compat.TrackerEntityDescription is device_tracker.TrackerEntityDescription
     assert compat.BinarySensorDeviceClass is binary_sensor.BinarySensorDeviceClass
-    with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
-        compat.Nothing
+    assert "__getattr__" not in vars(compat)
+    if (MAJOR_VERSION, MINOR_VERSION) >= (2026, 10):  # where the removal note points
+        assert {
+            compat.BinarySensorDeviceClass.__module__,
+            compat.CameraEntityFeature.__module__,
+            compat.TrackerEntity.__module__,
+            compat.TrackerEntityDescription.__module__,
+        } == {
+            "homeassistant.components.binary_sensor.const",
+            "homeassistant.components.camera.const",
+            "homeassistant.components.device_tracker.entity",
+        }
+
+
+def test_voluptuous_is_what_the_type_checker_sees() -> None:
+    """``import voluptuous`` gives the schema library Home Assistant validates with.
+
+    From HA 2026.10 that is probatio, which is what ``typings/voluptuous`` tells
+    the type checker; HA 2025.4 has no probatio and validates with voluptuous.
+    """
+    assert vol.Schema is type(cv.PLATFORM_SCHEMA)
+    if (MAJOR_VERSION, MINOR_VERSION) < (2026, 10):
+        return
+    probatio = importlib.import_module("probatio")
+    assert vol.Schema is probatio.Schema
+    assert set(vol.__all__) <= set(probatio.__all__)
 
 
 def test_entry_device_by_identifier(newer: bool) -> None:

@@ -225,6 +225,7 @@ async def test_options_come_from_the_descriptor(hass: HomeAssistant) -> None:
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     result = await hass.config_entries.options.async_init(entry.entry_id)
     (marker,) = result["data_schema"].schema
     assert str(marker) == "feed_amount"
@@ -363,6 +364,7 @@ async def test_oauth2_reauth_into_another_account_is_refused(
 ) -> None:
     entry = oauth2_entry(hass, expires_at=time.time() + 3600, user="someone-else")
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     result = await entry.start_reauth_flow(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     result = await walk_oauth2(hass, result, hass_client_no_auth, aioclient_mock)
@@ -410,6 +412,7 @@ async def test_oauth2_refresh_rotates_the_refresh_token(
         },
     )
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.data["token"]["refresh_token"] == "refresh-rotated"
     assert account().tokens_used[0] == "access-1"
@@ -435,6 +438,7 @@ async def test_oauth2_refused_refresh_starts_reauth(
     entry = oauth2_entry(hass, expires_at=time.time() - 60)
     aioclient_mock.post(TOKEN_URL, status=status, json={"error": "invalid_grant"})
     await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     assert entry.state is state
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert bool([f for f in flows if f["context"]["source"] == "reauth"]) is reauth
@@ -445,6 +449,7 @@ async def test_oauth2_without_its_credentials_is_not_ready(hass: HomeAssistant) 
     """The application credentials are gone: set up again later, nothing lost."""
     entry = oauth2_entry(hass, expires_at=time.time() + 3600)
     await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     assert entry.state in (ConfigEntryState.SETUP_RETRY, ConfigEntryState.SETUP_ERROR)
     assert entry.data["token"]["access_token"] == "access-0"
 
@@ -462,6 +467,7 @@ async def test_updates_between_refreshes(hass: HomeAssistant) -> None:
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     fake = account()
     coordinator = entry.runtime_data
     held = coordinator.data.devices["bowl"]

@@ -4,51 +4,39 @@ We support HA 2025.4 (our declared minimum) up to the newest release. Every
 helper here names the release that changed an API and when it can go; the
 rest of the integration calls these helpers instead of the APIs they wrap.
 Behaviour is chosen by feature detection on the class that changed, never by
-catching import errors; where only the type hints differ, the type checker
-(which runs on the newest release) sees the new module and Home Assistant
-the import that works on every release.
+catching import errors, and the type checker (which runs on the newest
+release) sees the same imports as Home Assistant.
+
+Schemas need no helper: ``import voluptuous as vol`` works on every release
+(HA 2026.10 makes it return probatio; see ``typings/voluptuous``).
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, cast
+from typing import cast
 
 from homeassistant import const as ha_const
+
+# --- names that moved -----------------------------------------------------------
+# By HA 2026.10 these left their platform package's __init__ for
+# binary_sensor/const.py, camera/const.py and device_tracker/entity.py (HA 2025.4
+# defines the first two in the package and the trackers in
+# device_tracker/config_entry.py, since a deprecated alias module whose notices
+# name the package). Only the package has them on both releases, but from 2026.10
+# it re-exports them implicitly: the ignores are for strict mypy's
+# no-implicit-reexport check only. Remove when the minimum HA is >= 2026.10 and
+# import them from their new modules in the platforms.
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
+    BinarySensorDeviceClass,
+)
+from homeassistant.components.camera import (  # type: ignore[attr-defined]
+    CameraEntityFeature,
+)
+from homeassistant.components.device_tracker import (  # type: ignore[attr-defined]
+    TrackerEntity,
+    TrackerEntityDescription,
+)
 from homeassistant.helpers import device_registry as dr
-
-# --- schemas -------------------------------------------------------------------
-# HA 2026.10 validates with probatio, voluptuous' API-compatible successor, and
-# makes ``import voluptuous`` return probatio at start-up, so at run time both
-# names are the same module there; only the type hints differ (cv and the flow
-# helpers expect probatio's Schema). HA 2025.4 has voluptuous only.
-# Remove when the minimum HA is >= 2026.10: ``import probatio as vol``.
-if TYPE_CHECKING:
-    import probatio as vol
-
-    # --- names that moved -----------------------------------------------------
-    # HA 2026.x moved these out of their platform package's __init__ (into
-    # const.py / entity.py; device_tracker.config_entry became a deprecated
-    # alias module, going in 2027.6). The packages re-export them on every
-    # release we support, but only implicitly, which strict mypy rejects.
-    # Remove when the minimum HA is >= 2026.10 and import them from there.
-    from homeassistant.components.binary_sensor.const import BinarySensorDeviceClass
-    from homeassistant.components.camera.const import CameraEntityFeature
-    from homeassistant.components.device_tracker.entity import (
-        TrackerEntity,
-        TrackerEntityDescription,
-    )
-else:
-    import voluptuous as vol
-
-#: Where each moved name can be imported from on every supported release
-#: (imported when first used, so loading the integration loads no platform).
-_MOVED = {
-    "BinarySensorDeviceClass": "homeassistant.components.binary_sensor",
-    "CameraEntityFeature": "homeassistant.components.camera",
-    "TrackerEntity": "homeassistant.components.device_tracker",
-    "TrackerEntityDescription": "homeassistant.components.device_tracker",
-}
 
 __all__ = [
     "PARTS_PER_MILLION",
@@ -61,15 +49,7 @@ __all__ = [
     "async_remove_entry_device",
     "device_config_entry_ids",
     "via_device_info",
-    "vol",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a moved name from the package that re-exports it everywhere."""
-    if (module := _MOVED.get(name)) is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
 
 
 #: The unit of parts per million. HA 2026.x added ``UnitOfRatio`` and deprecated

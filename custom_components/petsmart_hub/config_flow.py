@@ -7,6 +7,7 @@ from functools import partial
 import logging
 from typing import Any
 
+import voluptuous as vol
 from yarl import URL
 
 from homeassistant.config_entries import (
@@ -28,7 +29,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .compat import vol
 from .const import CONF_ADVANCED, CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import entry_credentials, entry_device_ids, open_account, vendor_of
 from .vendors.base import (

@@ -9,6 +9,8 @@ from functools import partial
 import re
 from typing import Any
 
+import voluptuous as vol
+
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import (
     HomeAssistant,
@@ -21,7 +23,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from .compat import device_config_entry_ids, vol
+from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .model import Action, DeviceKind, FeedingSlot
