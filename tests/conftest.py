@@ -20,9 +20,8 @@ from custom_components.petsmart_hub.const import (
     CONF_BASE_URL,
     CONF_VENDOR,
     DOMAIN,
-    VENDOR_NETRO,
-    VENDOR_ONENATA,
 )
+from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 from homeassistant.core import HomeAssistant
@@ -31,6 +30,12 @@ from simulator.netro import NetroSimulator
 from simulator.onenata import OneNataSimulator
 
 API_KEY = "test-key"
+
+#: Vendor keys and default API URLs, as the descriptors have them.
+VENDOR_ONENATA = onenata.DESCRIPTOR.key
+VENDOR_NETRO = netro_vendor.DESCRIPTOR.key
+ONENATA_DEFAULT_BASE_URL = onenata.DEFAULT_BASE_URL
+NETRO_DEFAULT_BASE_URL = netro_vendor.DEFAULT_BASE_URL
 
 
 @pytest.fixture(autouse=True)

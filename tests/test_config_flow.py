@@ -28,13 +28,10 @@ from custom_components.petsmart_hub.const import (
     DEFAULT_PLAY_DURATION,
     DEFAULT_PUMP_DURATION,
     DOMAIN,
-    ONENATA_DEFAULT_BASE_URL,
     OPT_FEED_AMOUNT,
     OPT_PLAY_DURATION,
     OPT_PUMP_DURATION,
     SCAN_INTERVAL,
-    VENDOR_NETRO,
-    VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from custom_components.petsmart_hub.vendors.onenata import OneNataClient
@@ -51,7 +48,13 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
 
-from .conftest import API_KEY, Cloud
+from .conftest import (
+    API_KEY,
+    ONENATA_DEFAULT_BASE_URL,
+    VENDOR_NETRO,
+    VENDOR_ONENATA,
+    Cloud,
+)
 from .flow import (
     STRINGS,
     assert_abort,

@@ -27,7 +27,6 @@ from custom_components.petsmart_hub.const import (
     CONF_VENDOR,
     DOMAIN,
     SCAN_INTERVAL,
-    VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.coordinator import error_translation_key
 from custom_components.petsmart_hub.vendors.base import (
@@ -52,7 +51,7 @@ from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
 from simulator.onenata.devices import iso
 
-from .conftest import API_KEY, Cloud
+from .conftest import API_KEY, VENDOR_ONENATA, Cloud
 from .registry import find_device
 
 FROZEN = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")

@@ -18,15 +18,20 @@ from custom_components.petsmart_hub.const import (
     CONF_BASE_URL,
     CONF_VENDOR,
     DOMAIN,
-    VENDOR_NETRO,
-    VENDOR_ONENATA,
 )
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 
-from .conftest import API_KEY, CONTROLLER_KEY, Cloud, NetroCloud
+from .conftest import (
+    API_KEY,
+    CONTROLLER_KEY,
+    VENDOR_NETRO,
+    VENDOR_ONENATA,
+    Cloud,
+    NetroCloud,
+)
 from .registry import entry_ids
 
 pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")

@@ -27,10 +27,8 @@ from custom_components.petsmart_hub.const import (
     DEFAULT_RESERVE,
     DEFAULT_ZONE_DURATION,
     DOMAIN,
-    NETRO_DEFAULT_BASE_URL,
     OPT_RESERVE,
     OPT_ZONE_DURATION,
-    VENDOR_NETRO,
 )
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
@@ -48,7 +46,14 @@ from homeassistant.exceptions import HomeAssistantError
 from simulator.core import start_server
 from simulator.netro import NetroSimulator
 
-from .conftest import CONTROLLER_KEY, SENSOR_KEY, NetroCloud, netro_entry
+from .conftest import (
+    CONTROLLER_KEY,
+    NETRO_DEFAULT_BASE_URL,
+    SENSOR_KEY,
+    VENDOR_NETRO,
+    NetroCloud,
+    netro_entry,
+)
 from .flow import (
     STRINGS,
     assert_abort,

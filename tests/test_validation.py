@@ -325,7 +325,7 @@ def test_config_flow_strings() -> None:
     } | config_flow_literals("step_id")
     shown_steps -= {"init"}  # the options flow's step
     assert shown_steps <= set(config["step"]), shown_steps - set(config["step"])
-    assert set(config["step"]["user"]["menu_options"]) == set(const.IMPLEMENTED_VENDORS)
+    assert set(config["step"]["user"]["menu_options"]) == set(VENDORS)
 
     errors = set(re.findall(r'"base": "(\w+)"', flow_source))
     errors |= set(re.findall(r'CONF_API_KEY: "(\w+)"', flow_source))

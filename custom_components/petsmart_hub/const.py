@@ -14,13 +14,8 @@ CONF_API_KEY: Final = "api_key"
 CONF_BASE_URL: Final = "base_url"
 CONF_ADVANCED: Final = "advanced"
 
-VENDOR_ONENATA: Final = "onenata"
-VENDOR_NETRO: Final = "netro"
-#: Vendors offered by the config flow, in the order shown.
-IMPLEMENTED_VENDORS: Final = (VENDOR_ONENATA, VENDOR_NETRO)
-
-ONENATA_DEFAULT_BASE_URL: Final = "https://api.onenata.com/v1"
-NETRO_DEFAULT_BASE_URL: Final = "https://api.netrohome.com/npa/v1"
+# Vendors, their titles and API URLs: vendors/registry.py and each vendor's
+# descriptor (vendors/<vendor>/__init__.py).
 
 # Options (no polling interval: the vendor's plan decides, as HA core's rule
 # has it; users have homeassistant.update_entity)
