@@ -1239,43 +1239,6 @@ def test_services_strings() -> None:
     assert set(ICONS["services"]) == _service_names()
 
 
-def test_services_yaml_selectors_match_validation() -> None:
-    """Select options and number ranges are the ones the actions check."""
-    choices = {
-        "portion": services.PORTIONS,
-        "flow_rate": services.FLOW_RATES,
-        "recording_quality": services.RECORDING_QUALITIES,
-        "intensity": services.INTENSITIES,
-        "difficulty": services.DIFFICULTIES,
-        "device_type": services.DEVICE_TYPES,
-        "condition": services.WEATHER_CONDITIONS,
-    }
-    for service, spec in SERVICES_YAML.items():
-        for field, field_spec in spec["fields"].items():
-            selector = field_spec["selector"]
-            if "select" in selector:
-                options = selector["select"]["options"]
-                expected = (
-                    services._MODES[service] if field == "mode" else choices[field]
-                )
-                assert options == expected, (service, field)
-                translated = STRINGS["selector"][selector["select"]["translation_key"]]
-                assert set(translated["options"]) == set(options), (service, field)
-            if "number" in selector:
-                number = selector["number"]
-                low, high = (
-                    services._DURATIONS[service]
-                    if field == "duration"
-                    else services._RULES[field]
-                )
-                assert (number["min"], number["max"]) == (low, high), (service, field)
-            if "device" in selector:
-                assert selector["device"]["filter"] == {"integration": DOMAIN}
-                assert selector["device"].get("multiple", False) == (
-                    service not in ("take_photo", "get_location_history")
-                )
-
-
 def _invalid_calls() -> list[tuple[str, set[str]]]:
     """(translation key, placeholder names) of every _invalid(...) in services.py."""
     tree = ast.parse(Path(services.__file__).read_text(encoding="utf-8"))

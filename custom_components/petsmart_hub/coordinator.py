@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Iterable, Mapping
+from collections.abc import Coroutine, Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 import logging
@@ -32,7 +32,16 @@ from .const import (
     SLOW_SCAN_INTERVAL,
     STREAM_REFRESH_MARGIN,
 )
-from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
+from .model import (
+    Action,
+    Command,
+    CommandResult,
+    Device,
+    DeviceKind,
+    HubData,
+    Location,
+    StreamInfo,
+)
 from .vendors.base import (
     AuthError,
     BadResponseError,
@@ -546,21 +555,31 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         )
 
     async def async_execute(
-        self,
-        device_id: str,
-        action: Action,
-        params: Mapping[str, Any] | None = None,
-        *,
-        refresh: bool = True,
-    ) -> dict[str, Any]:
-        """Run an action on a device; vendor failures become HomeAssistantError."""
+        self, device_id: str, command: Command, *, refresh: bool = True
+    ) -> CommandResult:
+        """Run a command on a device; vendor failures become HomeAssistantError."""
         device = self.device(device_id)
         result = await self._call(
-            self.account.async_execute(device, action, params or {}), action, device
+            self.account.async_execute(device, command), command.action, [device]
         )
         if refresh:
             await self.async_refresh_device(device_id)
         return result
+
+    async def async_execute_many(
+        self, device_ids: Sequence[str], command: Command
+    ) -> list[CommandResult]:
+        """Run one command on several devices, in as few calls as the vendor needs.
+
+        Every device is refreshed after it (none when the command failed).
+        """
+        devices = [self.device(device_id) for device_id in dict.fromkeys(device_ids)]
+        results = await self._call(
+            self.account.async_execute_many(devices, command), command.action, devices
+        )
+        for device in devices:
+            await self.async_refresh_device(device.id)
+        return results
 
     def cached_stream(self, device_id: str) -> StreamInfo | None:
         """The live stream last handed out for a camera, if any."""
@@ -604,11 +623,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self,
         call: Coroutine[Any, Any, T],
         action: Action | None = None,
-        device: Device | None = None,
+        devices: Sequence[Device] = (),
     ) -> T:
         """Await a vendor call, turning its errors into translated HA errors.
 
-        An action (``action`` and ``device`` given) names itself in its
+        An action (``action`` and its ``devices`` given) names itself in its
         failure; a refused parameter is the user's to fix, and a spent call
         budget says when calls come back.
         """
@@ -620,18 +639,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except VendorError as err:
-            if action is None or device is None:
+            if action is None or not devices:
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key=error_translation_key(err),
                     translation_placeholders={"error": str(err)},
                 ) from err
-            raise _action_error(err, action, device) from err
+            raise _action_error(err, action, devices) from err
         return result
 
 
 def _action_error(
-    err: VendorError, action: Action, device: Device
+    err: VendorError, action: Action, devices: Sequence[Device]
 ) -> HomeAssistantError:
     """The translated error of a failed action."""
     if isinstance(err, InvalidParameterError):
@@ -664,7 +683,7 @@ def _action_error(
         translation_key="action_failed",
         translation_placeholders={
             "action": action.value,
-            "device": device.name,
+            "device": ", ".join(device.name for device in devices),
             "error": str(err),
         },
     )

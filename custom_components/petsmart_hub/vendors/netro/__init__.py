@@ -7,6 +7,7 @@ the neutral model, ``budget`` plans the calls under the daily budget.
 from __future__ import annotations
 
 from .account import (
+    ACTIONS,
     CLOCK_SKEW,
     DEVICE_ID,
     MANUFACTURER,
@@ -53,6 +54,7 @@ from .client import (
 )
 
 __all__ = [
+    "ACTIONS",
     "CLOCK_SKEW",
     "CONTROLLER_STATUSES",
     "DAILY_LIMIT",

@@ -6,7 +6,15 @@ the neutral model.
 
 from __future__ import annotations
 
-from .account import OneNataAccount, apply_status, parse_location, parse_stream
+from .account import (
+    CAPABILITIES,
+    OneNataAccount,
+    apply_status,
+    command_body,
+    parse_location,
+    parse_photo,
+    parse_stream,
+)
 from .client import (
     DEFAULT_BASE_URL,
     DEVICE_TYPES,
@@ -23,6 +31,7 @@ from .client import (
 )
 
 __all__ = [
+    "CAPABILITIES",
     "DEFAULT_BASE_URL",
     "DEVICE_TYPES",
     "MANUFACTURER",
@@ -35,8 +44,10 @@ __all__ = [
     "OneNataClient",
     "OneNataDevice",
     "apply_status",
+    "command_body",
     "kind_from_type",
     "parse_device_list",
     "parse_location",
+    "parse_photo",
     "parse_stream",
 ]
