@@ -37,6 +37,7 @@ from .model import (
     FeedingSlot,
     FlowRate,
     Intensity,
+    Limit,
     NoWater,
     PauseFeedingSchedule,
     PlayMode,
@@ -85,7 +86,7 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
     )
 
 
-def _check(field: str, value: Any, limit: Range | tuple[str, ...]) -> None:
+def _check(field: str, value: Any, limit: Limit) -> None:
     """Refuse a value outside its range or choices (the table's words)."""
     if value is None:
         return
@@ -108,10 +109,8 @@ def _validate(service: str, data: Mapping[str, Any]) -> None:
     """Check every field against model.LIMITS before any request is made."""
     action = _ACTIONS.get(service)
     own = LIMITS.actions.get(action, {}) if action is not None else {}
-    for field in (*LIMITS.fields, *own):
+    for field, limit in {**LIMITS.fields, **own}.items():
         if field in data:
-            limit = LIMITS.of(action, field)
-            assert limit is not None
             _check(field, data[field], limit)
 
 
