@@ -88,8 +88,6 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
 
 def _check(field: str, value: Any, limit: Limit) -> None:
     """Refuse a value outside its range or choices (the table's words)."""
-    if value is None:
-        return
     if isinstance(limit, Range):
         if value not in limit:
             raise _invalid(
