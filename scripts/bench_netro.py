@@ -40,7 +40,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from custom_components.petsmart_hub.model import Action, DeviceKind
+from custom_components.petsmart_hub.model import DeviceKind, Water
 from custom_components.petsmart_hub.vendors.http import RequestGate
 from custom_components.petsmart_hub.vendors.netro import NetroAccount, NetroClient
 from simulator.core import start_server
@@ -132,7 +132,7 @@ async def run(days: int, seed: int) -> dict[str, Any]:
                             and d.zone.index == zone
                         )
                         await account.async_execute(
-                            device, Action.WATER, {"duration": minutes}
+                            device, Water(duration_s=60 * minutes)
                         )
                         wake[CONTROLLER] = now
                 for key, account in accounts.items():

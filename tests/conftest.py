@@ -21,6 +21,7 @@ from custom_components.petsmart_hub.const import (
     CONF_VENDOR,
     DOMAIN,
 )
+from custom_components.petsmart_hub.model import OPTION_DEFAULTS
 from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
 from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
@@ -36,6 +37,14 @@ VENDOR_ONENATA = onenata.DESCRIPTOR.key
 VENDOR_NETRO = netro_vendor.DESCRIPTOR.key
 ONENATA_DEFAULT_BASE_URL = onenata.DEFAULT_BASE_URL
 NETRO_DEFAULT_BASE_URL = netro_vendor.DEFAULT_BASE_URL
+#: Option defaults, as the descriptors have them.
+DEFAULT_FEED_AMOUNT = OPTION_DEFAULTS["feed_amount"]
+DEFAULT_PUMP_DURATION = OPTION_DEFAULTS["pump_duration"]
+DEFAULT_PLAY_DURATION = OPTION_DEFAULTS["play_duration"]
+DEFAULT_ZONE_DURATION = OPTION_DEFAULTS["zone_duration"]
+DEFAULT_RESERVE = next(
+    spec.default for spec in netro_vendor.DESCRIPTOR.options if spec.key == "reserve"
+)
 
 
 @pytest.fixture(autouse=True)

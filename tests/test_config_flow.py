@@ -24,9 +24,6 @@ from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_VENDOR,
-    DEFAULT_FEED_AMOUNT,
-    DEFAULT_PLAY_DURATION,
-    DEFAULT_PUMP_DURATION,
     DOMAIN,
     OPT_FEED_AMOUNT,
     OPT_PLAY_DURATION,
@@ -50,6 +47,9 @@ from simulator.onenata import OneNataSimulator
 
 from .conftest import (
     API_KEY,
+    DEFAULT_FEED_AMOUNT,
+    DEFAULT_PLAY_DURATION,
+    DEFAULT_PUMP_DURATION,
     ONENATA_DEFAULT_BASE_URL,
     VENDOR_NETRO,
     VENDOR_ONENATA,

@@ -24,8 +24,6 @@ from custom_components.petsmart_hub.const import (
     CONF_API_KEY,
     CONF_BASE_URL,
     CONF_VENDOR,
-    DEFAULT_RESERVE,
-    DEFAULT_ZONE_DURATION,
     DOMAIN,
     OPT_RESERVE,
     OPT_ZONE_DURATION,
@@ -48,6 +46,8 @@ from simulator.netro import NetroSimulator
 
 from .conftest import (
     CONTROLLER_KEY,
+    DEFAULT_RESERVE,
+    DEFAULT_ZONE_DURATION,
     NETRO_DEFAULT_BASE_URL,
     SENSOR_KEY,
     VENDOR_NETRO,

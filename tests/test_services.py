@@ -18,6 +18,13 @@ import yaml
 
 from custom_components.petsmart_hub import services
 from custom_components.petsmart_hub.const import DOMAIN
+from custom_components.petsmart_hub.model import (
+    Command,
+    CommandResult,
+    Device,
+    Photo,
+    TakePhoto,
+)
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
@@ -1189,6 +1196,71 @@ async def test_camera_missing_photo_fields(
     )
 
 
+async def test_take_photo_answers_from_the_neutral_result(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The response is read from the typed result, whatever the vendor's JSON."""
+    taken = datetime(2025, 6, 2, 10, 0, 5, tzinfo=UTC)
+    sent: list[tuple[str, Command]] = []
+
+    async def execute(device: Device, command: Command) -> CommandResult:
+        sent.append((device.id, command))
+        if len(sent) > 1:
+            return CommandResult()  # a vendor that tells nothing of the photo
+        return CommandResult(
+            photo=Photo(
+                id="p-7",
+                url="https://cdn.example/p-7.jpg",
+                thumbnail_url=None,
+                timestamp=taken,
+                resolution="640x480",
+            )
+        )
+
+    monkeypatch.setattr(init_integration.runtime_data.account, "async_execute", execute)
+    data = {"device_id": ha_device(hass, CAMERA)}
+    response = await call(hass, "take_photo", data, response=True)
+    assert sent == [(CAMERA, TakePhoto())]
+    assert response == {
+        "photo_id": "p-7",
+        "url": "https://cdn.example/p-7.jpg",
+        "thumbnail_url": None,
+        "timestamp": "2025-06-02T10:00:05+00:00",
+        "resolution": "640x480",
+    }
+    assert await call(hass, "take_photo", data, response=True) == dict.fromkeys(
+        ("photo_id", "url", "thumbnail_url", "timestamp", "resolution")
+    )
+
+
+@pytest.mark.parametrize("devices_per_kind", [2])
+async def test_failure_on_several_devices_names_them(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+) -> None:
+    """One call for several devices fails as one, naming the devices it was for."""
+    onenata.sim.add_fault("http_500", route=COMMANDS, device_id="feeding_machine_002")
+    onenata.sim.reset_requests()
+    with pytest.raises(HomeAssistantError) as err:
+        await call(
+            hass,
+            "feed",
+            {
+                "device_id": [
+                    ha_device(hass, FEEDER),
+                    ha_device(hass, "feeding_machine_002"),
+                ],
+                "amount": 20,
+            },
+        )
+    assert err.value.translation_key == "action_failed"
+    placeholders = err.value.translation_placeholders
+    assert placeholders["device"] == "Smart Feeder 1, Smart Feeder 2"
+    assert onenata.sim.devices[FEEDER].food_grams == 1180  # the first was fed
+    assert onenata.sim.count(route=COMMANDS) == 2
+
+
 # --- services.yaml, strings.json and services.py agree --------------------------
 
 
@@ -1237,43 +1309,6 @@ def test_services_strings() -> None:
             assert texts["fields"][field]["name"], (service, field)
             assert texts["fields"][field]["description"], (service, field)
     assert set(ICONS["services"]) == _service_names()
-
-
-def test_services_yaml_selectors_match_validation() -> None:
-    """Select options and number ranges are the ones the actions check."""
-    choices = {
-        "portion": services.PORTIONS,
-        "flow_rate": services.FLOW_RATES,
-        "recording_quality": services.RECORDING_QUALITIES,
-        "intensity": services.INTENSITIES,
-        "difficulty": services.DIFFICULTIES,
-        "device_type": services.DEVICE_TYPES,
-        "condition": services.WEATHER_CONDITIONS,
-    }
-    for service, spec in SERVICES_YAML.items():
-        for field, field_spec in spec["fields"].items():
-            selector = field_spec["selector"]
-            if "select" in selector:
-                options = selector["select"]["options"]
-                expected = (
-                    services._MODES[service] if field == "mode" else choices[field]
-                )
-                assert options == expected, (service, field)
-                translated = STRINGS["selector"][selector["select"]["translation_key"]]
-                assert set(translated["options"]) == set(options), (service, field)
-            if "number" in selector:
-                number = selector["number"]
-                low, high = (
-                    services._DURATIONS[service]
-                    if field == "duration"
-                    else services._RULES[field]
-                )
-                assert (number["min"], number["max"]) == (low, high), (service, field)
-            if "device" in selector:
-                assert selector["device"]["filter"] == {"integration": DOMAIN}
-                assert selector["device"].get("multiple", False) == (
-                    service not in ("take_photo", "get_location_history")
-                )
 
 
 def _invalid_calls() -> list[tuple[str, set[str]]]:

@@ -19,7 +19,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.petsmart_hub.const import DEFAULT_ZONE_DURATION, DOMAIN
+from custom_components.petsmart_hub.const import DOMAIN
 from homeassistant.components.switch import DOMAIN as SWITCH_DOMAIN
 from homeassistant.const import (
     ATTR_ENTITY_ID,
@@ -32,7 +32,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .conftest import CONTROLLER_KEY, NetroCloud, netro_entry
+from .conftest import CONTROLLER_KEY, DEFAULT_ZONE_DURATION, NetroCloud, netro_entry
 from .registry import find_device
 
 pytestmark = pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")

@@ -10,17 +10,24 @@ from homeassistant.components.button import ButtonEntity, ButtonEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import (
-    DEFAULT_FEED_AMOUNT,
-    DEFAULT_PLAY_DURATION,
-    DEFAULT_PUMP_DURATION,
-    OPT_FEED_AMOUNT,
-    OPT_PLAY_DURATION,
-    OPT_PUMP_DURATION,
-)
+from .const import OPT_FEED_AMOUNT, OPT_PLAY_DURATION, OPT_PUMP_DURATION
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Action, DeviceKind
+from .model import (
+    Action,
+    Command,
+    Deodorize,
+    Device,
+    DeviceKind,
+    Feed,
+    StartCleaning,
+    StartPlay,
+    StartPump,
+    StartRecording,
+    StopWatering,
+    TakePhoto,
+    TestWaterQuality,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -29,10 +36,18 @@ PARALLEL_UPDATES = 1
 class PetSmartButtonEntityDescription(
     ButtonEntityDescription, PetSmartEntityDescription
 ):
-    """A button that runs one action with parameters taken from the options."""
+    """A button that runs one action with parameters taken from the options.
+
+    It exists only on a device that can do ``action``; ``command_fn`` builds
+    the command from the entry's options.
+    """
 
     action: Action
-    params_fn: Callable[[Mapping[str, Any]], dict[str, Any]] = lambda _: {}
+    command_fn: Callable[[Mapping[str, Any]], Command]
+
+    def applies_to(self, device: Device) -> bool:
+        """Tell whether a device gets this button: it must be able to do it."""
+        return self.action in device.actions and super().applies_to(device)
 
 
 BUTTONS: tuple[PetSmartButtonEntityDescription, ...] = (
@@ -41,70 +56,74 @@ BUTTONS: tuple[PetSmartButtonEntityDescription, ...] = (
         translation_key="stop_watering",
         kinds=frozenset({DeviceKind.SPRINKLER_CONTROLLER}),
         action=Action.STOP_WATERING,
+        command_fn=lambda _: StopWatering(),
     ),
     PetSmartButtonEntityDescription(
         key="feed",
         translation_key="feed",
         kinds=frozenset({DeviceKind.FEEDER}),
         action=Action.FEED,
-        params_fn=lambda options: {
-            "amount": options.get(OPT_FEED_AMOUNT, DEFAULT_FEED_AMOUNT)
-        },
+        command_fn=lambda options: Feed(amount=options[OPT_FEED_AMOUNT]),
     ),
     PetSmartButtonEntityDescription(
         key="start_pump",
         translation_key="start_pump",
         kinds=frozenset({DeviceKind.FOUNTAIN}),
         action=Action.START_PUMP,
-        # startPump counts minutes (the doc's 30 ends 30 minutes later)
-        params_fn=lambda options: {
-            "duration": options.get(OPT_PUMP_DURATION, DEFAULT_PUMP_DURATION)
-        },
+        # the option is in minutes
+        command_fn=lambda options: StartPump(
+            duration_s=60 * options[OPT_PUMP_DURATION]
+        ),
     ),
     PetSmartButtonEntityDescription(
         key="fountain_start_cleaning",
         translation_key="start_cleaning",
         kinds=frozenset({DeviceKind.FOUNTAIN}),
         action=Action.START_CLEANING,
+        command_fn=lambda _: StartCleaning(),
     ),
     PetSmartButtonEntityDescription(
         key="test_water_quality",
         translation_key="test_water_quality",
         kinds=frozenset({DeviceKind.FOUNTAIN}),
         action=Action.TEST_WATER_QUALITY,
+        command_fn=lambda _: TestWaterQuality(),
     ),
     PetSmartButtonEntityDescription(
         key="take_photo",
         translation_key="take_photo",
         kinds=frozenset({DeviceKind.CAMERA}),
         action=Action.TAKE_PHOTO,
+        command_fn=lambda _: TakePhoto(),
     ),
     PetSmartButtonEntityDescription(
         key="start_recording",
         translation_key="start_recording",
         kinds=frozenset({DeviceKind.CAMERA}),
         action=Action.START_RECORDING,
+        command_fn=lambda _: StartRecording(),
     ),
     PetSmartButtonEntityDescription(
         key="litter_box_clean",
         translation_key="clean",
         kinds=frozenset({DeviceKind.LITTER_BOX}),
         action=Action.START_CLEANING,
+        command_fn=lambda _: StartCleaning(),
     ),
     PetSmartButtonEntityDescription(
         key="deodorize",
         translation_key="deodorize",
         kinds=frozenset({DeviceKind.LITTER_BOX}),
         action=Action.DEODORIZE,
+        command_fn=lambda _: Deodorize(),
     ),
     PetSmartButtonEntityDescription(
         key="start_play",
         translation_key="start_play",
         kinds=frozenset({DeviceKind.TOY}),
         action=Action.START_PLAY,
-        params_fn=lambda options: {
-            "duration": options.get(OPT_PLAY_DURATION, DEFAULT_PLAY_DURATION)
-        },
+        # the option is in seconds
+        command_fn=lambda options: StartPlay(duration_s=options[OPT_PLAY_DURATION]),
     ),
 )
 
@@ -125,9 +144,7 @@ class PetSmartButton(PetSmartEntity, ButtonEntity):
 
     async def async_press(self) -> None:
         """Run the action, then refresh the device."""
-        description = self.entity_description
         await self.coordinator.async_execute(
             self.device_id,
-            description.action,
-            description.params_fn(self.coordinator.config_entry.options),
+            self.entity_description.command_fn(self.coordinator.options),
         )

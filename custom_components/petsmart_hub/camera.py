@@ -16,7 +16,7 @@ from .compat import CameraEntityFeature
 from .const import LOGGER, STREAM_REFRESH_MARGIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Device, DeviceKind, StreamInfo
+from .model import Device, Feature, StreamInfo
 
 PARALLEL_UPDATES = 1
 
@@ -34,7 +34,10 @@ class PetSmartCameraEntityDescription(
 
 CAMERAS: tuple[PetSmartCameraEntityDescription, ...] = (
     PetSmartCameraEntityDescription(
-        key="camera", name=None, kinds=frozenset({DeviceKind.CAMERA})
+        # any device with a live stream (a camera, or a feeder with one)
+        key="camera",
+        name=None,
+        exists_fn=lambda device: Feature.LIVE_STREAM in device.features,
     ),
 )
 

@@ -32,11 +32,7 @@ REMOVED_OPTIONS: Final = frozenset(
 #: How often an account is polled (seconds) unless its own plan says when
 #: (Netro's budget). A vendor reads slow-changing data less often itself.
 SCAN_INTERVAL: Final = 60
-DEFAULT_FEED_AMOUNT: Final = 50  # grams
-DEFAULT_PUMP_DURATION: Final = 30  # minutes
-DEFAULT_PLAY_DURATION: Final = 600  # seconds
-DEFAULT_ZONE_DURATION: Final = 10  # minutes a zone switch waters
-DEFAULT_RESERVE: Final = 100  # Netro calls kept for the user's actions
+# Option defaults: model.OPTION_DEFAULTS and the vendors' descriptors.
 
 #: How long before a camera stream URL expires we fetch a new one.
 STREAM_REFRESH_MARGIN: Final = timedelta(seconds=60)

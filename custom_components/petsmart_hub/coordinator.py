@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 import logging
@@ -37,7 +37,17 @@ from .const import (
     SCAN_INTERVAL,
     STREAM_REFRESH_MARGIN,
 )
-from .model import Action, Device, DeviceKind, HubData, Location, StreamInfo
+from .model import (
+    OPTION_DEFAULTS,
+    Action,
+    Command,
+    CommandResult,
+    Device,
+    DeviceKind,
+    HubData,
+    Location,
+    StreamInfo,
+)
 from .vendors.base import (
     AuthError,
     BadResponseError,
@@ -231,6 +241,20 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._backoff = 0
         #: Devices the last listing named (a user may delete the others).
         self.listed: set[str] = set()
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The entry's options; one the user never set is at its default.
+
+        The vendor's default where its descriptor has the option, else the
+        neutral one (``OPTION_DEFAULTS``).
+        """
+        values: dict[str, Any] = dict(OPTION_DEFAULTS)
+        values.update(
+            {spec.key: spec.default for spec in vendor_of(self.config_entry).options}
+        )
+        values.update(self.config_entry.options)
+        return values
 
     def device_identifier(self, device_id: str) -> str:
         """Identifier of one of this entry's devices in the device registry."""
@@ -626,21 +650,31 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.async_update_listeners()
 
     async def async_execute(
-        self,
-        device_id: str,
-        action: Action,
-        params: Mapping[str, Any] | None = None,
-        *,
-        refresh: bool = True,
-    ) -> dict[str, Any]:
-        """Run an action on a device; vendor failures become HomeAssistantError."""
+        self, device_id: str, command: Command, *, refresh: bool = True
+    ) -> CommandResult:
+        """Run a command on a device; vendor failures become HomeAssistantError."""
         device = self.device(device_id)
         result = await self._call(
-            self.account.async_execute(device, action, params or {}), action, device
+            self.account.async_execute(device, command), command.action, [device]
         )
         if refresh:
             await self.async_refresh_device(device_id)
         return result
+
+    async def async_execute_many(
+        self, device_ids: Sequence[str], command: Command
+    ) -> list[CommandResult]:
+        """Run one command on several devices, in as few calls as the vendor needs.
+
+        Every device is refreshed after it (none when the command failed).
+        """
+        devices = [self.device(device_id) for device_id in dict.fromkeys(device_ids)]
+        results = await self._call(
+            self.account.async_execute_many(devices, command), command.action, devices
+        )
+        for device in devices:
+            await self.async_refresh_device(device.id)
+        return results
 
     def cached_stream(self, device_id: str) -> StreamInfo | None:
         """The live stream last handed out for a camera, if any."""
@@ -699,11 +733,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self,
         call: Coroutine[Any, Any, T],
         action: Action | None = None,
-        device: Device | None = None,
+        devices: Sequence[Device] = (),
     ) -> T:
         """Await a vendor call, turning its errors into translated HA errors.
 
-        An action (``action`` and ``device`` given) names itself in its
+        An action (``action`` and its ``devices`` given) names itself in its
         failure; a refused parameter is the user's to fix, and a spent call
         budget says when calls come back.
         """
@@ -715,13 +749,13 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_domain=DOMAIN, translation_key="auth_failed"
             ) from err
         except VendorError as err:
-            if action is None or device is None:
+            if action is None or not devices:
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key=error_translation_key(err),
                     translation_placeholders={"error": str(err)},
                 ) from err
-            raise _action_error(err, action, device) from err
+            raise _action_error(err, action, devices) from err
         return result
 
 
@@ -745,7 +779,7 @@ def _keep_known_metadata(device: Device, known: Device) -> None:
 
 
 def _action_error(
-    err: VendorError, action: Action, device: Device
+    err: VendorError, action: Action, devices: Sequence[Device]
 ) -> HomeAssistantError:
     """The translated error of a failed action."""
     if isinstance(err, InvalidParameterError):
@@ -778,7 +812,7 @@ def _action_error(
         translation_key="action_failed",
         translation_placeholders={
             "action": action.value,
-            "device": device.name,
+            "device": ", ".join(device.name for device in devices),
             "error": str(err),
         },
     )

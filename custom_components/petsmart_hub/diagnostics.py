@@ -39,6 +39,8 @@ async def async_get_config_entry_diagnostics(
         {
             **asdict(device),
             "kind": device.kind.value,
+            "actions": sorted(device.actions),
+            "features": sorted(device.features),
             "failed": device_id in coordinator.data.failed,
             "stream": asdict(stream)
             if (stream := coordinator.cached_stream(device_id))

@@ -7,11 +7,12 @@ Assistant, so vendor modules can use it too.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 import math
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 
 class Quantity(StrEnum):
@@ -179,33 +180,11 @@ class Action(StrEnum):
     SET_ENABLED = "set_enabled"
 
 
-#: What every device of a kind can do.
-KIND_ACTIONS: dict[DeviceKind, frozenset[Action]] = {
-    DeviceKind.FEEDER: frozenset(
-        {Action.FEED, Action.SET_FEEDING_SCHEDULE, Action.PAUSE_FEEDING_SCHEDULE}
-    ),
-    DeviceKind.FOUNTAIN: frozenset(
-        {Action.START_PUMP, Action.START_CLEANING, Action.TEST_WATER_QUALITY}
-    ),
-    DeviceKind.TRACKER: frozenset({Action.SET_GEOFENCE}),
-    DeviceKind.CAMERA: frozenset({Action.TAKE_PHOTO, Action.START_RECORDING}),
-    DeviceKind.LITTER_BOX: frozenset({Action.START_CLEANING, Action.DEODORIZE}),
-    DeviceKind.TOY: frozenset({Action.START_PLAY, Action.START_TRAINING}),
-    DeviceKind.SPRINKLER_CONTROLLER: frozenset(
-        {
-            Action.WATER,
-            Action.STOP_WATERING,
-            Action.NO_WATER,
-            Action.SET_MOISTURE,
-            Action.REPORT_WEATHER,
-            Action.SET_ENABLED,
-        }
-    ),
-    DeviceKind.SPRINKLER_ZONE: frozenset(
-        {Action.WATER, Action.STOP_WATERING, Action.SET_MOISTURE}
-    ),
-    DeviceKind.SOIL_SENSOR: frozenset(),
-}
+class Feature(StrEnum):
+    """What a device offers beyond actions, where a platform or service asks."""
+
+    LIVE_STREAM = "live_stream"  # a camera entity
+    LOCATION_HISTORY = "location_history"  # the get_location_history action
 
 
 @dataclass(slots=True)
@@ -400,6 +379,10 @@ class Device:
     #: When the device itself last reported to its cloud (not when we asked).
     last_report: datetime | None = None
     alerts: list[str] = field(default_factory=list)
+    #: What this device can be asked to do (its vendor decides, per device).
+    actions: frozenset[Action] = frozenset()
+    #: What else it offers that an entity or action needs (a live stream...).
+    features: frozenset[Feature] = frozenset()
     feeder: FeederState | None = None
     fountain: FountainState | None = None
     tracker: TrackerState | None = None
@@ -416,11 +399,6 @@ class Device:
     calls_reset: datetime | None = None
     #: When this device's data last came from the cloud.
     updated_at: datetime | None = None
-
-    @property
-    def actions(self) -> frozenset[Action]:
-        """What this device can be asked to do."""
-        return KIND_ACTIONS.get(self.kind, frozenset())
 
     def __post_init__(self) -> None:
         """Give every device the state holder of its kind."""
@@ -457,3 +435,422 @@ class HubData:
     failed: set[str] = field(default_factory=set)
     #: Set while the vendor's call budget keeps us from polling: until when.
     polling_paused_until: datetime | None = None
+
+
+# --- actions: typed parameters, neutral results and the limits of both ---------
+#
+# An entity or a service builds one of these commands; the coordinator hands
+# it to the vendor package, which turns it into its own request. Durations are
+# seconds here, whatever the user enters or the vendor counts.
+
+
+class Portion(StrEnum):
+    """How large a portion a feed dispenses."""
+
+    SMALL = "small"
+    NORMAL = "normal"
+    LARGE = "large"
+
+
+class FlowRate(StrEnum):
+    """How fast a fountain's pump runs."""
+
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class PumpMode(StrEnum):
+    """How a fountain's pump runs."""
+
+    CONTINUOUS = "continuous"
+    INTERMITTENT = "intermittent"
+
+
+class CleaningMode(StrEnum):
+    """How thoroughly a fountain or litter box cleans itself."""
+
+    QUICK = "quick"
+    NORMAL = "normal"
+    DEEP = "deep"
+
+
+class RecordingQuality(StrEnum):
+    """The resolution a camera records in."""
+
+    SD = "480p"
+    HD = "720p"
+    FULL_HD = "1080p"
+
+
+class PlayMode(StrEnum):
+    """How a toy plays."""
+
+    INTERACTIVE = "interactive"
+    AUTOMATIC = "automatic"
+    TRAINING = "training"
+
+
+class Intensity(StrEnum):
+    """How vigorously a toy plays."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class Difficulty(StrEnum):
+    """How hard a training session is."""
+
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class WeatherCondition(StrEnum):
+    """The weather of a day, as reported to a sprinkler controller."""
+
+    CLEAR = "clear"
+    CLOUDY = "cloudy"
+    RAIN = "rain"
+    SNOW = "snow"
+    WIND = "wind"
+
+
+def to_minutes(seconds: int) -> int:
+    """Whole minutes for a vendor that counts them (a part minute counts whole)."""
+    return math.ceil(seconds / 60)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Feed:
+    """Dispense food now."""
+
+    action: ClassVar[Action] = Action.FEED
+    amount: int  # grams
+    portion: Portion | None = None
+    sound_alert: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetFeedingSchedule:
+    """Replace a feeder's daily schedule."""
+
+    action: ClassVar[Action] = Action.SET_FEEDING_SCHEDULE
+    slots: tuple[FeedingSlot, ...]
+    timezone: str  # IANA name the slot times are in
+    #: Let the device shift meals by itself (its own heuristics).
+    auto_adjust: bool = True
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PauseFeedingSchedule:
+    """Pause a feeder's schedule."""
+
+    action: ClassVar[Action] = Action.PAUSE_FEEDING_SCHEDULE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetGeofence:
+    """Add a safe zone to a tracker."""
+
+    action: ClassVar[Action] = Action.SET_GEOFENCE
+    latitude: float
+    longitude: float
+    radius: float  # metres
+    name: str
+    alert_on_exit: bool = True
+    alert_on_entry: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartPump:
+    """Run a fountain's pump."""
+
+    action: ClassVar[Action] = Action.START_PUMP
+    duration_s: int | None = None
+    flow_rate: FlowRate | None = None
+    mode: PumpMode | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartCleaning:
+    """Clean a fountain or a litter box."""
+
+    action: ClassVar[Action] = Action.START_CLEANING
+    mode: CleaningMode | None = None
+    duration_s: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TestWaterQuality:
+    """Measure a fountain's water."""
+
+    __test__: ClassVar[bool] = False  # not a test class, whatever pytest thinks
+    action: ClassVar[Action] = Action.TEST_WATER_QUALITY
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TakePhoto:
+    """Take a still photo."""
+
+    action: ClassVar[Action] = Action.TAKE_PHOTO
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartRecording:
+    """Record a clip."""
+
+    action: ClassVar[Action] = Action.START_RECORDING
+    duration_s: int | None = None
+    quality: RecordingQuality | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Deodorize:
+    """Run a litter box's deodorizer."""
+
+    action: ClassVar[Action] = Action.DEODORIZE
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartPlay:
+    """Start a play session."""
+
+    action: ClassVar[Action] = Action.START_PLAY
+    mode: PlayMode | None = None
+    duration_s: int | None = None
+    intensity: Intensity | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StartTraining:
+    """Start a training session for one skill."""
+
+    action: ClassVar[Action] = Action.START_TRAINING
+    skill: str
+    difficulty: Difficulty | None = None
+    duration_s: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Water:
+    """Water now, after a delay or at a time (a controller: every zone in turn)."""
+
+    action: ClassVar[Action] = Action.WATER
+    duration_s: int
+    delay_s: int | None = None
+    start_time: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StopWatering:
+    """Stop watering (the whole controller, whichever device is named)."""
+
+    action: ClassVar[Action] = Action.STOP_WATERING
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class NoWater:
+    """Skip watering today and the days after."""
+
+    action: ClassVar[Action] = Action.NO_WATER
+    days: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetMoisture:
+    """Override the estimated soil moisture."""
+
+    action: ClassVar[Action] = Action.SET_MOISTURE
+    moisture: int  # percent
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReportWeather:
+    """Tell a controller the weather of a day (its own forecast is overridden)."""
+
+    action: ClassVar[Action] = Action.REPORT_WEATHER
+    day: date
+    condition: WeatherCondition | None = None
+    rain: float | None = None  # mm
+    rain_probability: float | None = None  # percent
+    temperature: float | None = None  # °C
+    temperature_min: float | None = None  # °C
+    temperature_max: float | None = None  # °C
+    dew_point: float | None = None  # °C
+    wind_speed: float | None = None  # m/s
+    humidity: float | None = None  # percent
+    pressure: float | None = None  # hPa
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetEnabled:
+    """Enable a controller, or put it in standby."""
+
+    action: ClassVar[Action] = Action.SET_ENABLED
+    enabled: bool
+
+
+type Command = (
+    Feed
+    | SetFeedingSchedule
+    | PauseFeedingSchedule
+    | SetGeofence
+    | StartPump
+    | StartCleaning
+    | TestWaterQuality
+    | TakePhoto
+    | StartRecording
+    | Deodorize
+    | StartPlay
+    | StartTraining
+    | Water
+    | StopWatering
+    | NoWater
+    | SetMoisture
+    | ReportWeather
+    | SetEnabled
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Photo:
+    """Where a photo a camera took is."""
+
+    id: str | None = None
+    url: str | None = None
+    thumbnail_url: str | None = None
+    timestamp: datetime | None = None
+    resolution: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CommandResult:
+    """What a vendor answered to a command, as far as anyone needs it."""
+
+    photo: Photo | None = None
+    #: Schedules a watering command created.
+    schedules_created: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """An inclusive range of numbers, in the unit the user enters them in."""
+
+    low: float
+    high: float
+    unit: str | None = None
+
+    def __contains__(self, value: object) -> bool:
+        """Whether ``value`` is a number inside the range."""
+        return (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and self.low <= value <= self.high
+        )
+
+
+#: A range of numbers, or the words a field accepts.
+type Limit = Range | tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Limits:
+    """Every range and choice list of the actions' fields and the options."""
+
+    #: Fields that mean the same in every action they appear in.
+    fields: Mapping[str, Limit]
+    #: Fields whose limits depend on the action (durations, modes).
+    actions: Mapping[Action, Mapping[str, Limit]]
+    #: How many meals a feeding schedule has.
+    feeding_slots: Range
+    #: The options of an entry (what buttons and switches send).
+    options: Mapping[str, Range]
+
+    def of(self, action: Action | None, field: str) -> Limit | None:
+        """The limit of a field of an action (None: the field has none)."""
+        own = self.actions.get(action, {}) if action is not None else {}
+        return own.get(field, self.fields.get(field))
+
+
+def _words(choices: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in choices)
+
+
+_TEMPERATURE: Final = Range(-60, 60, "°C")
+
+#: The one table of limits: services validate with it, services.yaml and the
+#: options form show the same numbers (tests hold them equal).
+LIMITS: Final = Limits(
+    fields={
+        "amount": Range(1, 500, "g"),
+        "portion": _words(Portion),
+        "latitude": Range(-90, 90),
+        "longitude": Range(-180, 180),
+        "radius": Range(10, 50_000, "m"),
+        "flow_rate": _words(FlowRate),
+        "recording_quality": _words(RecordingQuality),
+        "intensity": _words(Intensity),
+        "difficulty": _words(Difficulty),
+        "limit": Range(1, 1000),
+        "device_type": tuple(
+            kind.value
+            for kind in (
+                DeviceKind.FEEDER,
+                DeviceKind.FOUNTAIN,
+                DeviceKind.TRACKER,
+                DeviceKind.CAMERA,
+                DeviceKind.LITTER_BOX,
+                DeviceKind.TOY,
+            )
+        ),
+        "days": Range(1, 100, "d"),
+        "moisture": Range(0, 100, "%"),
+        "delay": Range(0, 1440, "min"),
+        "condition": _words(WeatherCondition),
+        "rain": Range(0, 1000, "mm"),
+        "rain_probability": Range(0, 100, "%"),
+        "temperature": _TEMPERATURE,
+        "temperature_min": _TEMPERATURE,
+        "temperature_max": _TEMPERATURE,
+        "dew_point": _TEMPERATURE,
+        "wind_speed": Range(0, 100, "m/s"),
+        "humidity": Range(0, 100, "%"),
+        "pressure": Range(800, 1200, "hPa"),
+    },
+    actions={
+        Action.START_PUMP: {
+            "duration": Range(1, 1440, "min"),
+            "mode": _words(PumpMode),
+        },
+        Action.START_CLEANING: {
+            "duration": Range(30, 3600, "s"),
+            "mode": _words(CleaningMode),
+        },
+        Action.START_RECORDING: {"duration": Range(5, 3600, "s")},
+        Action.START_PLAY: {
+            "duration": Range(10, 3600, "s"),
+            "mode": _words(PlayMode),
+        },
+        Action.START_TRAINING: {"duration": Range(30, 3600, "s")},
+        Action.WATER: {"duration": Range(1, 720, "min")},
+    },
+    feeding_slots=Range(1, 10),
+    options={  # keyed by const.OPT_* (const.py is Home Assistant's side)
+        "feed_amount": Range(1, 500, "g"),
+        "pump_duration": Range(1, 1440, "min"),
+        "play_duration": Range(10, 3600, "s"),
+        "zone_duration": Range(1, 720, "min"),
+    },
+)
+
+#: The ranges of the options' numbers, by option key (the options form reads them).
+OPTION_RANGES: Final = LIMITS.options
+#: What an option is until the user sets it (a vendor's descriptor may differ).
+OPTION_DEFAULTS: Final[dict[str, int]] = {
+    "feed_amount": 50,  # grams
+    "pump_duration": 30,  # minutes
+    "play_duration": 600,  # seconds
+    "zone_duration": 10,  # minutes a zone switch waters
+}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from functools import partial
 import re
 from typing import Any
@@ -26,33 +27,43 @@ from homeassistant.util import dt as dt_util
 from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import Action, DeviceKind, FeedingSlot
+from .model import (
+    LIMITS,
+    Action,
+    CleaningMode,
+    Command,
+    DeviceKind,
+    Difficulty,
+    Feature,
+    Feed,
+    FeedingSlot,
+    FlowRate,
+    Intensity,
+    Limit,
+    NoWater,
+    PauseFeedingSchedule,
+    PlayMode,
+    Portion,
+    PumpMode,
+    Range,
+    RecordingQuality,
+    ReportWeather,
+    SetFeedingSchedule,
+    SetGeofence,
+    SetMoisture,
+    StartCleaning,
+    StartPlay,
+    StartPump,
+    StartRecording,
+    StartTraining,
+    StopWatering,
+    TakePhoto,
+    Water,
+    WeatherCondition,
+)
 
 ATTR_DEVICE_ID = "device_id"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
-
-PORTIONS = ["small", "normal", "large"]
-FLOW_RATES = ["low", "normal", "high"]
-PUMP_MODES = ["continuous", "intermittent"]
-CLEANING_MODES = ["quick", "normal", "deep"]
-RECORDING_QUALITIES = ["480p", "720p", "1080p"]
-PLAY_MODES = ["interactive", "automatic", "training"]
-INTENSITIES = ["low", "medium", "high"]
-DIFFICULTIES = ["beginner", "intermediate", "advanced"]
-#: Kinds a device can be registered as with add_device (the pet devices).
-DEVICE_TYPES = [
-    kind.value
-    for kind in (
-        DeviceKind.FEEDER,
-        DeviceKind.FOUNTAIN,
-        DeviceKind.TRACKER,
-        DeviceKind.CAMERA,
-        DeviceKind.LITTER_BOX,
-        DeviceKind.TOY,
-    )
-]
-
-WEATHER_CONDITIONS = ["clear", "cloudy", "rain", "snow", "wind"]
 
 #: HH:MM, or HH:MM:SS as HA's time selector gives it (seconds are dropped).
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
@@ -77,82 +88,50 @@ def _invalid(key: str, **placeholders: Any) -> ServiceValidationError:
     )
 
 
-def _check_range(data: Mapping[str, Any], field: str, low: float, high: float) -> None:
-    value = data.get(field)
-    if value is not None and not low <= value <= high:
-        raise _invalid("out_of_range", field=field, value=value, min=low, max=high)
-
-
-def _check_choice(data: Mapping[str, Any], field: str, choices: Sequence[str]) -> None:
-    value = data.get(field)
-    if value is not None and value not in choices:
+def _check(field: str, value: Any, limit: Limit) -> None:
+    """Refuse a value outside its range or choices (the table's words)."""
+    if isinstance(limit, Range):
+        if value not in limit:
+            raise _invalid(
+                "out_of_range", field=field, value=value, min=limit.low, max=limit.high
+            )
+    elif value not in limit:
         raise _invalid(
-            "invalid_choice", field=field, value=value, choices=", ".join(choices)
+            "invalid_choice", field=field, value=value, choices=", ".join(limit)
         )
 
 
-#: Per field: (low, high) for numbers or a list of choices for words.
-_RULES: dict[str, tuple[float, float] | list[str]] = {
-    "amount": (1, 500),
-    "portion": PORTIONS,
-    "latitude": (-90, 90),
-    "longitude": (-180, 180),
-    "radius": (10, 50_000),
-    "flow_rate": FLOW_RATES,
-    "recording_quality": RECORDING_QUALITIES,
-    "intensity": INTENSITIES,
-    "difficulty": DIFFICULTIES,
-    "limit": (1, 1000),
-    "device_type": DEVICE_TYPES,
-    "days": (1, 100),
-    "moisture": (0, 100),
-    "delay": (0, 1440),
-    "condition": WEATHER_CONDITIONS,
-    "rain": (0, 1000),
-    "rain_probability": (0, 100),
-    "temperature": (-60, 60),
-    "temperature_min": (-60, 60),
-    "temperature_max": (-60, 60),
-    "dew_point": (-60, 60),
-    "wind_speed": (0, 100),
-    "humidity": (0, 100),
-    "pressure": (800, 1200),
-}
-
-#: Per action: its own duration range (units as the vendor counts them) and modes.
-_DURATIONS: dict[str, tuple[float, float]] = {
-    "start_pump": (1, 1440),  # minutes
-    "start_cleaning": (30, 3600),  # seconds
-    "start_recording": (5, 3600),
-    "start_play": (10, 3600),
-    "start_training": (30, 3600),
-    "water": (1, 720),  # minutes
-}
-_MODES: dict[str, list[str]] = {
-    "start_pump": PUMP_MODES,
-    "start_cleaning": CLEANING_MODES,
-    "start_play": PLAY_MODES,
-}
+#: Service -> the action it runs (the others: location history, add_device).
+_ACTIONS: dict[str, Action] = {action.value: action for action in Action}
 
 
 def _validate(service: str, data: Mapping[str, Any]) -> None:
-    """Check every documented range before any request is made."""
-    for field, rule in _RULES.items():
-        if isinstance(rule, list):
-            _check_choice(data, field, rule)
-        else:
-            _check_range(data, field, *rule)
-    if service in _DURATIONS:
-        _check_range(data, "duration", *_DURATIONS[service])
-    if service in _MODES:
-        _check_choice(data, "mode", _MODES[service])
+    """Check every field against model.LIMITS before any request is made."""
+    action = _ACTIONS.get(service)
+    own = LIMITS.actions.get(action, {}) if action is not None else {}
+    for field, limit in {**LIMITS.fields, **own}.items():
+        if field in data:
+            _check(field, data[field], limit)
+
+
+def _seconds(minutes: int | None) -> int | None:
+    """A duration the user gives in minutes, as the model counts it."""
+    return None if minutes is None else 60 * minutes
+
+
+def _choice[E: StrEnum](choices: type[E], value: str | None) -> E | None:
+    """A validated word as the model's enum."""
+    return None if value is None else choices(value)
 
 
 # --- targets -------------------------------------------------------------------
 
 
 def _resolve(
-    hass: HomeAssistant, device_id: str, action: Action | None, kind: DeviceKind | None
+    hass: HomeAssistant,
+    device_id: str,
+    action: Action | None,
+    feature: Feature | None,
 ) -> Target:
     """Find the loaded account and vendor device behind a HA device id."""
     device_entry = dr.async_get(hass).async_get(device_id)
@@ -175,7 +154,7 @@ def _resolve(
             if coordinator.device_identifier(vendor_id) not in identifiers:
                 continue
             if (action is not None and action not in device.actions) or (
-                kind is not None and device.kind is not kind
+                feature is not None and feature not in device.features
             ):
                 raise _invalid(
                     "wrong_device_kind", device=device.name, kind=device.kind.value
@@ -188,27 +167,27 @@ def _targets(
     hass: HomeAssistant,
     call: ServiceCall,
     action: Action | None,
-    kind: DeviceKind | None = None,
+    feature: Feature | None = None,
 ) -> list[Target]:
     """Resolve every device of a call (all are checked before anything is sent)."""
     return [
-        _resolve(hass, device_id, action, kind)
+        _resolve(hass, device_id, action, feature)
         for device_id in dict.fromkeys(call.data[ATTR_DEVICE_ID])
     ]
 
 
-# --- parameter builders (service data -> neutral action parameters) -----------
+# --- command builders (service data -> typed commands) ------------------------
 
 
-def _feed_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
-    params = {"amount": data["amount"]}
-    for field in ("portion", "sound_alert"):
-        if field in data:
-            params[field] = data[field]
-    return params
+def _feed(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    return Feed(
+        amount=data["amount"],
+        portion=_choice(Portion, data.get("portion")),
+        sound_alert=data.get("sound_alert"),
+    )
 
 
-def _schedule_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+def _schedule(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     slots: list[FeedingSlot] = []
     for index, item in enumerate(data["schedule"], start=1):
         time = str(item.get("time", ""))
@@ -217,7 +196,7 @@ def _schedule_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, 
         amount = item.get("amount")
         if not isinstance(amount, int | float) or isinstance(amount, bool):
             raise _invalid("invalid_amount", index=index, value=amount)
-        _check_range({"amount": amount}, "amount", *_RULES["amount"])
+        _check("amount", amount, LIMITS.fields["amount"])
         try:
             enabled = cv.boolean(item.get("enabled", True))
         except vol.Invalid as err:
@@ -225,60 +204,80 @@ def _schedule_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, 
                 "invalid_enabled", index=index, value=item.get("enabled")
             ) from err
         slots.append(FeedingSlot(time[:5], int(amount), enabled))
-    if not 1 <= len(slots) <= 10:
+    if len(slots) not in LIMITS.feeding_slots:
         raise _invalid("invalid_schedule_length", count=len(slots))
     timezone = data.get("timezone") or hass.config.time_zone
     if dt_util.get_time_zone(timezone) is None:
         raise _invalid("invalid_timezone", value=timezone)
-    return {"schedule": slots, "timezone": timezone}
+    return SetFeedingSchedule(slots=tuple(slots), timezone=timezone)
 
 
-def _fence_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+def _fence(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     if not data["name"].strip():
         raise _invalid("empty_value", field="name")
-    return {
-        key: data[key]
-        for key in (
-            "latitude",
-            "longitude",
-            "radius",
-            "name",
-            "alert_on_exit",
-            "alert_on_entry",
-        )
-    }
+    return SetGeofence(
+        latitude=data["latitude"],
+        longitude=data["longitude"],
+        radius=data["radius"],
+        name=data["name"],
+        alert_on_exit=data["alert_on_exit"],
+        alert_on_entry=data["alert_on_entry"],
+    )
 
 
-def _copy(*fields: str) -> Callable[[HomeAssistant, Mapping[str, Any]], dict[str, Any]]:
-    """Build a parameter builder that passes the given fields through."""
-
-    def build(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
-        params = {field: data[field] for field in fields if field in data}
-        if "recording_quality" in params:
-            params["quality"] = params.pop("recording_quality")
-        return params
-
-    return build
+def _pump(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    return StartPump(
+        duration_s=_seconds(data.get("duration")),  # minutes
+        flow_rate=_choice(FlowRate, data.get("flow_rate")),
+        mode=_choice(PumpMode, data.get("mode")),
+    )
 
 
-def _training_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+def _cleaning(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    return StartCleaning(
+        mode=_choice(CleaningMode, data.get("mode")),
+        duration_s=data.get("duration"),  # seconds
+    )
+
+
+def _recording(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    return StartRecording(
+        duration_s=data.get("duration"),  # seconds
+        quality=_choice(RecordingQuality, data.get("recording_quality")),
+    )
+
+
+def _play(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    return StartPlay(
+        mode=_choice(PlayMode, data.get("mode")),
+        duration_s=data.get("duration"),  # seconds
+        intensity=_choice(Intensity, data.get("intensity")),
+    )
+
+
+def _training(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     if not data["skill"].strip():
         raise _invalid("empty_value", field="skill")
-    return _copy("skill", "difficulty", "duration")(hass, data)
+    return StartTraining(
+        skill=data["skill"],
+        difficulty=_choice(Difficulty, data.get("difficulty")),
+        duration_s=data.get("duration"),  # seconds
+    )
 
 
-def _water_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
-    params: dict[str, Any] = {"duration": data["duration"]}
+def _water(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     if "delay" in data and "start_time" in data:
         raise _invalid("delay_and_start_time")
-    if "delay" in data:
-        params["delay"] = data["delay"]
+    start: datetime | None = None
     if "start_time" in data:
         start = dt_util.as_utc(dt_util.as_local(data["start_time"]))
         if start <= dt_util.utcnow():
             raise _invalid("start_time_in_past", value=data["start_time"])
-        params["start_time"] = start
-    return params
+    return Water(
+        duration_s=60 * data["duration"],  # minutes
+        delay_s=_seconds(data.get("delay")),  # minutes
+        start_time=start,
+    )
 
 
 _WEATHER_FIELDS = (
@@ -295,17 +294,26 @@ _WEATHER_FIELDS = (
 )
 
 
-def _weather_params(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, Any]:
+def _weather(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     yesterday = dt_util.now().date() - timedelta(days=1)
     if data["date"] < yesterday:
         raise _invalid("date_too_early", value=data["date"], earliest=yesterday)
     low, high = data.get("temperature_min"), data.get("temperature_max")
     if low is not None and high is not None and low > high:
         raise _invalid("min_above_max", min=low, max=high)
-    return {
-        "date": data["date"],
-        **{field: data[field] for field in _WEATHER_FIELDS if field in data},
-    }
+    return ReportWeather(
+        day=data["date"],
+        condition=_choice(WeatherCondition, data.get("condition")),
+        rain=data.get("rain"),
+        rain_probability=data.get("rain_probability"),
+        temperature=data.get("temperature"),
+        temperature_min=low,
+        temperature_max=high,
+        dew_point=data.get("dew_point"),
+        wind_speed=data.get("wind_speed"),
+        humidity=data.get("humidity"),
+        pressure=data.get("pressure"),
+    )
 
 
 # --- schemas -------------------------------------------------------------------
@@ -429,80 +437,51 @@ _SCHEMAS: dict[str, vol.Schema] = {
     ),
 }
 
-#: Actions that run one vendor command on every targeted device.
-_COMMAND_SERVICES: dict[
-    str, tuple[Action, Callable[[HomeAssistant, Mapping[str, Any]], dict[str, Any]]]
-] = {
-    "feed": (Action.FEED, _feed_params),
-    "set_feeding_schedule": (Action.SET_FEEDING_SCHEDULE, _schedule_params),
-    "pause_feeding_schedule": (Action.PAUSE_FEEDING_SCHEDULE, _copy()),
-    "set_geofence": (Action.SET_GEOFENCE, _fence_params),
-    "start_pump": (Action.START_PUMP, _copy("duration", "flow_rate", "mode")),
-    "start_cleaning": (Action.START_CLEANING, _copy("mode", "duration")),
-    "start_recording": (Action.START_RECORDING, _copy("duration", "recording_quality")),
-    "start_play": (Action.START_PLAY, _copy("mode", "duration", "intensity")),
-    "start_training": (Action.START_TRAINING, _training_params),
-    "water": (Action.WATER, _water_params),
-    "stop_watering": (Action.STOP_WATERING, _copy()),
-    "no_water": (Action.NO_WATER, _copy("days")),
-    "set_moisture": (Action.SET_MOISTURE, _copy("moisture")),
-    "report_weather": (Action.REPORT_WEATHER, _weather_params),
+type CommandBuilder = Callable[[HomeAssistant, Mapping[str, Any]], Command]
+
+#: Actions that run one command on every targeted device.
+_COMMAND_SERVICES: dict[str, CommandBuilder] = {
+    "feed": _feed,
+    "set_feeding_schedule": _schedule,
+    "pause_feeding_schedule": lambda hass, data: PauseFeedingSchedule(),
+    "set_geofence": _fence,
+    "start_pump": _pump,
+    "start_cleaning": _cleaning,
+    "start_recording": _recording,
+    "start_play": _play,
+    "start_training": _training,
+    "water": _water,
+    "stop_watering": lambda hass, data: StopWatering(),
+    "no_water": lambda hass, data: NoWater(days=data["days"]),
+    "set_moisture": lambda hass, data: SetMoisture(moisture=data["moisture"]),
+    "report_weather": _weather,
 }
-
-#: Actions that act on a whole account whichever of its devices is targeted
-#: (Netro's stop_water stops every zone of the controller).
-_ONCE_PER_ACCOUNT = frozenset({Action.STOP_WATERING})
-#: Actions one call takes for several zones of a controller. Netro runs the
-#: zones of one water call one after another; separate calls would all start
-#: at once, each cutting the previous one short.
-_ZONES_IN_ONE_CALL = frozenset({Action.WATER, Action.SET_MOISTURE})
-
-
-def _calls(
-    action: Action, targets: list[Target], params: dict[str, Any]
-) -> list[tuple[Target, dict[str, Any]]]:
-    """The commands to send: one per device, or one per account where it should."""
-    accounts: dict[PetSmartHubCoordinator, list[Target]] = {}
-    for target in targets:
-        accounts.setdefault(target.coordinator, []).append(target)
-    calls: list[tuple[Target, dict[str, Any]]] = []
-    for coordinator, group in accounts.items():
-        if action in _ONCE_PER_ACCOUNT:
-            calls.append((group[0], params))
-        elif action in _ZONES_IN_ONE_CALL and len(group) > 1:
-            zones = [coordinator.device(target.device_id).zone for target in group]
-            whole = [t for t, z in zip(group, zones, strict=True) if z is None]
-            if whole:  # the controller itself: every zone
-                calls.append((whole[0], params))
-            else:
-                indices = [z.index for z in zones if z is not None]
-                calls.append((group[0], {**params, "zones": indices}))
-        else:
-            calls.extend((target, params) for target in group)
-    return calls
 
 
 async def _async_command(
-    hass: HomeAssistant,
-    action: Action,
-    build: Callable[[HomeAssistant, Mapping[str, Any]], dict[str, Any]],
-    call: ServiceCall,
+    hass: HomeAssistant, build: CommandBuilder, call: ServiceCall
 ) -> None:
-    """Validate everything, then run the command on each targeted device."""
+    """Validate everything, then run the command on the targeted devices.
+
+    Each account gets its devices at once: its vendor decides how many calls
+    that takes (Netro waters several zones in one).
+    """
     _validate(call.service, call.data)
-    params = build(hass, call.data)
-    targets = _targets(hass, call, action)
-    for target, target_params in _calls(action, targets, params):
-        await target.coordinator.async_execute(target.device_id, action, target_params)
+    command = build(hass, call.data)
+    accounts: dict[PetSmartHubCoordinator, list[str]] = {}
+    for target in _targets(hass, call, command.action):
+        accounts.setdefault(target.coordinator, []).append(target.device_id)
+    for coordinator, device_ids in accounts.items():
+        await coordinator.async_execute_many(device_ids, command)
 
 
 def _single(
     hass: HomeAssistant,
     call: ServiceCall,
     action: Action | None,
-    kind: DeviceKind | None = None,
+    feature: Feature | None = None,
 ) -> Target:
-    targets = _targets(hass, call, action, kind)
+    targets = _targets(hass, call, action, feature)
     if len(targets) != 1:
         raise _invalid("single_device_required", count=len(targets))
     return targets[0]
@@ -511,18 +490,18 @@ def _single(
 async def _async_take_photo(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Take a photo and return where it is."""
     target = _single(hass, call, Action.TAKE_PHOTO)
-    result = await target.coordinator.async_execute(
-        target.device_id, Action.TAKE_PHOTO, {}
-    )
-    return {
-        key: result.get(theirs)
-        for key, theirs in (
-            ("photo_id", "photoId"),
-            ("url", "url"),
-            ("thumbnail_url", "thumbnailUrl"),
-            ("timestamp", "timestamp"),
-            ("resolution", "resolution"),
+    result = await target.coordinator.async_execute(target.device_id, TakePhoto())
+    photo = result.photo
+    if photo is None:
+        return dict.fromkeys(
+            ("photo_id", "url", "thumbnail_url", "timestamp", "resolution")
         )
+    return {
+        "photo_id": photo.id,
+        "url": photo.url,
+        "thumbnail_url": photo.thumbnail_url,
+        "timestamp": photo.timestamp.isoformat() if photo.timestamp else None,
+        "resolution": photo.resolution,
     }
 
 
@@ -536,7 +515,7 @@ async def _async_location_history(
     start, end = (dt_util.as_utc(moment) for moment in (start, end))
     if start >= end:
         raise _invalid("start_after_end")
-    target = _single(hass, call, None, DeviceKind.TRACKER)
+    target = _single(hass, call, None, Feature.LOCATION_HISTORY)
     history = await target.coordinator.async_get_location_history(
         target.device_id, start, end, call.data["limit"]
     )
@@ -575,11 +554,11 @@ async def _async_add_device(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register every action of the integration."""
-    for service, (action, build) in _COMMAND_SERVICES.items():
+    for service, build in _COMMAND_SERVICES.items():
         hass.services.async_register(
             DOMAIN,
             service,
-            partial(_async_command, hass, action, build),
+            partial(_async_command, hass, build),
             schema=_SCHEMAS[service],
         )
     responders: dict[

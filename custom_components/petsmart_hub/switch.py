@@ -10,25 +10,37 @@ from homeassistant.components.switch import SwitchEntity, SwitchEntityDescriptio
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .const import DEFAULT_ZONE_DURATION, OPT_ZONE_DURATION
+from .const import OPT_ZONE_DURATION
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Action, Device, DeviceKind
+from .model import Action, Command, Device, DeviceKind, SetEnabled, StopWatering, Water
 
 PARALLEL_UPDATES = 1
 
-type ParamsFn = Callable[[Mapping[str, Any]], dict[str, Any]]
+type CommandFn = Callable[[Mapping[str, Any]], Command]
 
 
 @dataclass(frozen=True, kw_only=True)
 class PetSmartSwitchEntityDescription(
     SwitchEntityDescription, PetSmartEntityDescription
 ):
-    """A switch whose on and off are two actions."""
+    """A switch whose on and off are two actions.
+
+    It exists only on a device that can do both; the commands are built from
+    the entry's options.
+    """
 
     is_on_fn: Callable[[Device], bool | None]
-    turn_on: tuple[Action, ParamsFn]
-    turn_off: tuple[Action, ParamsFn]
+    on_action: Action
+    off_action: Action
+    turn_on_fn: CommandFn
+    turn_off_fn: CommandFn
+
+    def applies_to(self, device: Device) -> bool:
+        """Tell whether a device gets this switch: it must do on and off."""
+        return {self.on_action, self.off_action} <= device.actions and (
+            super().applies_to(device)
+        )
 
 
 SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
@@ -40,8 +52,10 @@ SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
         is_on_fn=lambda device: device.controller.enabled
         if device.controller
         else None,
-        turn_on=(Action.SET_ENABLED, lambda _: {"enabled": True}),
-        turn_off=(Action.SET_ENABLED, lambda _: {"enabled": False}),
+        on_action=Action.SET_ENABLED,
+        off_action=Action.SET_ENABLED,
+        turn_on_fn=lambda _: SetEnabled(enabled=True),
+        turn_off_fn=lambda _: SetEnabled(enabled=False),
     ),
     PetSmartSwitchEntityDescription(
         # Off is Netro's stop_water, which stops every zone of the controller.
@@ -49,13 +63,11 @@ SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
         translation_key="zone_watering",
         kinds=frozenset({DeviceKind.SPRINKLER_ZONE}),
         is_on_fn=lambda device: device.zone.watering if device.zone else None,
-        turn_on=(
-            Action.WATER,
-            lambda options: {
-                "duration": options.get(OPT_ZONE_DURATION, DEFAULT_ZONE_DURATION)
-            },
-        ),
-        turn_off=(Action.STOP_WATERING, lambda _: {}),
+        on_action=Action.WATER,
+        off_action=Action.STOP_WATERING,
+        # the option is in minutes
+        turn_on_fn=lambda options: Water(duration_s=60 * options[OPT_ZONE_DURATION]),
+        turn_off_fn=lambda _: StopWatering(),
     ),
 )
 
@@ -79,15 +91,15 @@ class PetSmartSwitch(PetSmartEntity, SwitchEntity):
         """Read the state from the device model."""
         return self.entity_description.is_on_fn(self.device)
 
-    async def _async_run(self, action: Action, params_fn: ParamsFn) -> None:
+    async def _async_run(self, command_fn: CommandFn) -> None:
         await self.coordinator.async_execute(
-            self.device_id, action, params_fn(self.coordinator.config_entry.options)
+            self.device_id, command_fn(self.coordinator.options)
         )
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Run the description's on action."""
-        await self._async_run(*self.entity_description.turn_on)
+        await self._async_run(self.entity_description.turn_on_fn)
 
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Run the description's off action."""
-        await self._async_run(*self.entity_description.turn_off)
+        await self._async_run(self.entity_description.turn_off_fn)

@@ -8,11 +8,15 @@ honours only the base contract: no camera, tracker or enrolment capability.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from custom_components.petsmart_hub.model import Action, Device, DeviceKind
+from custom_components.petsmart_hub.model import (
+    Command,
+    CommandResult,
+    Device,
+    DeviceKind,
+)
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
     CannotConnectError,
@@ -114,9 +118,7 @@ class FakeAccount(VendorAccount):
         self.food_level = level
         self.publish(DeviceUpdate(self.feeder(), at))
 
-    async def async_execute(
-        self, device: Device, action: Action, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    async def async_execute(self, device: Device, command: Command) -> CommandResult:
         raise RequestRejectedError("the fake cloud takes no commands")
 
 

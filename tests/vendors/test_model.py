@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import FrozenInstanceError, dataclass, fields
 from datetime import UTC, datetime, timedelta, timezone
 import math
 from typing import Any
 
 import pytest
 
+from custom_components.petsmart_hub import model
 from custom_components.petsmart_hub.model import (
-    KIND_ACTIONS,
     PLAUSIBLE_RANGES,
     PLAUSIBLE_SPAN,
     STATE_HOLDERS,
+    Action,
     Device,
     DeviceKind,
+    Feature,
+    Feed,
     FeederState,
     Location,
     Quantity,
     SoilSensorState,
     TrackerState,
+    Water,
     drop_implausible,
     plausible,
     plausible_moment,
     quantity_of,
     reading,
+    to_minutes,
 )
 
 NOON = datetime(2025, 6, 2, 12, tzinfo=UTC)
@@ -273,9 +278,41 @@ def test_a_fresh_device_of_every_kind_has_nothing_to_drop(kind: DeviceKind) -> N
     assert drop_implausible(fresh) == []
 
 
-def test_actions_of_a_device() -> None:
-    assert device().actions == KIND_ACTIONS[DeviceKind.FEEDER]
-    assert device(DeviceKind.SOIL_SENSOR).actions == frozenset()
+def test_capabilities_are_per_device() -> None:
+    """The vendor fills them in: a device built without any can do nothing."""
+    assert device().actions == frozenset()
+    assert device().features == frozenset()
+    feeder = device(
+        actions=frozenset({Action.FEED}), features=frozenset({Feature.LIVE_STREAM})
+    )
+    assert feeder.actions == {Action.FEED}
+    assert feeder.features == {Feature.LIVE_STREAM}
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_one_command_per_action(action: Action) -> None:
+    """Each action has its command class, named after it, in the Command union."""
+    command = getattr(model, "".join(word.title() for word in action.split("_")))
+    assert command.action is action
+    assert command.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    assert "__slots__" in vars(command)
+    assert all(spec.kw_only for spec in fields(command))
+    assert "action" not in {spec.name for spec in fields(command)}  # a ClassVar
+    assert command in model.Command.__value__.__args__
+
+
+def test_commands_are_frozen_and_keyword_only() -> None:
+    feed = Feed(amount=5)
+    assert feed.action is Action.FEED
+    with pytest.raises(FrozenInstanceError):
+        feed.amount = 6  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Feed(5)  # type: ignore[misc]
+    assert Water(duration_s=600).delay_s is None
+
+
+def test_to_minutes_counts_a_part_minute_whole() -> None:
+    assert [to_minutes(s) for s in (0, 1, 59, 60, 61, 600)] == [0, 1, 1, 1, 2, 10]
 
 
 def test_name_reported_defaults_to_true() -> None:

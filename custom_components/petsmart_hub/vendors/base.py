@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..model import Action, Device, DeviceKind, Location, StreamInfo
+from ..model import Command, CommandResult, Device, DeviceKind, Location, StreamInfo
 from .parse import ParseReport
 
 if TYPE_CHECKING:
@@ -222,10 +222,18 @@ class VendorAccount(ABC):
         return NextRefresh()
 
     @abstractmethod
-    async def async_execute(
-        self, device: Device, action: Action, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Run ``action`` on ``device`` and return what the cloud answered."""
+    async def async_execute(self, device: Device, command: Command) -> CommandResult:
+        """Send ``command`` to ``device``; return what the cloud answered, mapped."""
+
+    async def async_execute_many(
+        self, devices: Sequence[Device], command: Command
+    ) -> list[CommandResult]:
+        """Send one command to several devices of the account: one result per call.
+
+        One device after another here; a vendor whose API does it in fewer
+        calls (several zones in one) overrides this.
+        """
+        return [await self.async_execute(device, command) for device in devices]
 
 
 class CameraAccount(ABC):

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import aiohttp
 
+from ..model import OPTION_DEFAULTS, OPTION_RANGES
 from .base import VendorAccount
 
 
@@ -75,6 +76,21 @@ class OptionSpec:
     low: int
     high: int
     unit: str | None = None
+
+
+def option(key: str, default: int | None = None) -> OptionSpec:
+    """An option whose range is the one of the action it feeds (``OPTION_RANGES``).
+
+    Its default is the neutral one (``OPTION_DEFAULTS``) unless given.
+    """
+    limit = OPTION_RANGES[key]
+    return OptionSpec(
+        key=key,
+        default=OPTION_DEFAULTS[key] if default is None else default,
+        low=int(limit.low),
+        high=int(limit.high),
+        unit=limit.unit,
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -17,7 +17,20 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.petsmart_hub.model import Action, Device, DeviceKind
+from custom_components.petsmart_hub.model import (
+    Command,
+    CommandResult,
+    Device,
+    DeviceKind,
+    Feed,
+    NoWater,
+    ReportWeather,
+    SetEnabled,
+    SetMoisture,
+    StopWatering,
+    Water,
+    WeatherCondition,
+)
 from custom_components.petsmart_hub.vendors import netro
 from custom_components.petsmart_hub.vendors.base import (
     AuthError,
@@ -39,6 +52,7 @@ from custom_components.petsmart_hub.vendors.base import (
 from custom_components.petsmart_hub.vendors.descriptor import AccountContext
 from custom_components.petsmart_hub.vendors.http import RequestGate
 from custom_components.petsmart_hub.vendors.netro import (
+    ACTIONS,
     DEFAULT_BASE_URL,
     DEVICE_ID,
     MANUFACTURER,
@@ -346,19 +360,19 @@ def _check_moisture(result: None, cloud: Cloud) -> None:
     assert world.records[date(2025, 6, 2), 3] != 80
 
 
-WEATHER = {
-    "date": date(2025, 6, 2),
-    "condition": "rain",
-    "rain": 4.5,
-    "rain_probability": 80,
-    "temperature": 18.5,
-    "temperature_min": 12.0,
-    "temperature_max": 24.0,
-    "dew_point": 9.5,
-    "wind_speed": 3.2,
-    "humidity": 65,
-    "pressure": 1013,
-}
+REPORT = ReportWeather(
+    day=date(2025, 6, 2),
+    condition=WeatherCondition.RAIN,
+    rain=4.5,
+    rain_probability=80,
+    temperature=18.5,
+    temperature_min=12.0,
+    temperature_max=24.0,
+    dew_point=9.5,
+    wind_speed=3.2,
+    humidity=65,
+    pressure=1013,
+)
 FIRST, LAST = date(2025, 6, 1), date(2025, 6, 3)
 
 CASES = {
@@ -456,7 +470,7 @@ CASES = {
         lambda c: c.async_set_moisture(100), "POST", "set_moisture", {"moisture": 100}
     ),
     "report_weather": Case(
-        lambda c: c.async_report_weather(weather_report(WEATHER)),
+        lambda c: c.async_report_weather(weather_report(REPORT)),
         "POST",
         "report_weather",
         {
@@ -501,18 +515,19 @@ async def test_client_requests(
 
 
 def test_weather_report_only_sends_what_was_given() -> None:
-    assert weather_report({"date": date(2025, 6, 2)}) == {"date": "2025-06-02"}
+    day = date(2025, 6, 2)
+    assert weather_report(ReportWeather(day=day)) == {"date": "2025-06-02"}
     assert weather_report(
-        {"date": date(2025, 6, 2), "condition": None, "humidity": None, "rain": 0}
+        ReportWeather(day=day, condition=None, humidity=None, rain=0)
     ) == {"date": "2025-06-02", "rain": 0}
     for condition, number in (
-        ("clear", 0),
-        ("cloudy", 1),
-        ("rain", 2),
-        ("snow", 3),
-        ("wind", 4),
+        (WeatherCondition.CLEAR, 0),
+        (WeatherCondition.CLOUDY, 1),
+        (WeatherCondition.RAIN, 2),
+        (WeatherCondition.SNOW, 3),
+        (WeatherCondition.WIND, 4),
     ):
-        report = weather_report({"date": date(2025, 6, 2), "condition": condition})
+        report = weather_report(ReportWeather(day=day, condition=condition))
         assert report["condition"] == number
 
 
@@ -1737,7 +1752,7 @@ async def test_status_not_watering_while_a_run_is_believed_reads_schedules(
     """The Netro app stopped our run: a fresh status disagrees, schedules settle it."""
     await account.async_poll()
     devices = by_id(await account.async_poll())
-    await account.async_execute(devices[zone_id(2)], Action.WATER, {"duration": 30})
+    await account.async_execute(devices[zone_id(2)], Water(duration_s=30 * 60))
     cloud.advance(timedelta(minutes=9, seconds=30))
     devices = by_id(await account.async_poll())  # schedules (active)
     assert watering_zones(devices) == {2} == truth(cloud)
@@ -1765,7 +1780,7 @@ async def test_a_fresh_status_at_a_start_is_not_a_contradiction(
     cloud.advance(timedelta(minutes=10))
     await account.async_poll()  # info only: newer than the schedules
     devices = by_id(await account.async_poll())
-    await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 5})
+    await account.async_execute(devices[zone_id(1)], Water(duration_s=5 * 60))
     assert account.plan.forced == set()
 
 
@@ -1841,20 +1856,18 @@ async def test_polling_stops_at_the_reserve_actions_go_on_until_zero(
     assert account.next_refresh(now).paused_until == MIDNIGHT
 
     # actions spend the reserve, read-backs included
-    await account.async_execute(devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": 0})
-    await account.async_execute(
-        devices[zone_id(3)], Action.SET_MOISTURE, {"moisture": 70}
-    )
+    await account.async_execute(devices[DEVICE_ID], SetEnabled(enabled=False))
+    await account.async_execute(devices[zone_id(3)], SetMoisture(moisture=70))
     assert cloud.since(3) == ["set_status", "set_moisture", "moistures"]
-    await account.async_execute(devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": 1})
+    await account.async_execute(devices[DEVICE_ID], SetEnabled(enabled=True))
     assert account.budget.remaining == 1
     # the last call: stop; its read-back waits for tomorrow
-    await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
+    await account.async_execute(devices[DEVICE_ID], StopWatering())
     assert cloud.since(6) == ["set_status", "stop_water"]
     assert account.budget.remaining == 0 == cloud.sim.tokens_remaining(CONTROLLER)
     assert account.plan.forced == {Call.SCHEDULES}
     with pytest.raises(BudgetExhaustedError) as caught:
-        await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 1})
+        await account.async_execute(devices[zone_id(1)], Water(duration_s=1 * 60))
     assert caught.value.reset == MIDNIGHT
     await account.async_poll()
     assert len(cloud.sim.requests) == 8
@@ -1885,7 +1898,7 @@ async def test_code_3_stops_every_call_until_the_reset(
         await other.async_info()
     mark = len(cloud.sim.requests)
     with pytest.raises(BudgetExhaustedError) as caught:
-        await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 1})
+        await account.async_execute(devices[zone_id(1)], Water(duration_s=1 * 60))
     assert caught.value.reset == MIDNIGHT
     assert cloud.since(mark) == ["water"]
     assert cloud.sim.code3_count(CONTROLLER) == 1
@@ -1896,7 +1909,7 @@ async def test_code_3_stops_every_call_until_the_reset(
     now = cloud.advance(timedelta(hours=4))
     await account.async_poll()
     with pytest.raises(BudgetExhaustedError):
-        await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
+        await account.async_execute(devices[DEVICE_ID], StopWatering())
     assert cloud.since(mark) == ["water"]
     assert account.next_refresh(now).at == now + timedelta(minutes=5)
     assert cloud.sim.code3_count(CONTROLLER) == 1
@@ -1965,10 +1978,8 @@ async def test_water_a_zone(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     known = len(account.schedules)
-    result = await account.async_execute(
-        devices[zone_id(2)], Action.WATER, {"duration": 3}
-    )
-    assert result == {"schedules": 1}
+    result = await account.async_execute(devices[zone_id(2)], Water(duration_s=3 * 60))
+    assert result == CommandResult(schedules_created=1)
     assert cloud.since(3) == ["water"]  # the answer has the schedule: no read-back
     assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 3, "zones": [2]}
     assert len(account.schedules) == known + 1
@@ -1987,9 +1998,9 @@ async def test_water_the_controller_later(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     result = await account.async_execute(
-        devices[DEVICE_ID], Action.WATER, {"duration": 2.0, "delay": 10}
+        devices[DEVICE_ID], Water(duration_s=2 * 60, delay_s=10 * 60)
     )
-    assert result == {"schedules": 5}
+    assert result == CommandResult(schedules_created=5)
     assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 2, "delay": 10}
     starts = [s.start for s in account.schedules if s.source == "MANUAL"]
     assert starts == [START + timedelta(minutes=10 + 2 * n) for n in range(5)]
@@ -2010,8 +2021,9 @@ async def test_water_at_a_time(
     at = datetime(2025, 6, 2, 18, 45, tzinfo=UTC)
     await account.async_execute(
         devices[zone_id(5)],
-        Action.WATER,
-        {"duration": 4, "start_time": at.astimezone(timezone(timedelta(hours=-7)))},
+        Water(
+            duration_s=4 * 60, start_time=at.astimezone(timezone(timedelta(hours=-7)))
+        ),
     )
     assert last(cloud.sim).json == {
         "key": CONTROLLER,
@@ -2024,22 +2036,112 @@ async def test_water_at_a_time(
     assert zone.next_start == at
 
 
-async def test_water_several_zones_given_by_the_caller(
+async def test_water_several_zones_is_one_call(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(
-        devices[DEVICE_ID], Action.WATER, {"duration": 1, "zones": [1, 3]}
+    """Netro runs the zones of one call in turn: separate calls would overlap."""
+    results = await account.async_execute_many(
+        [devices[zone_id(1)], devices[zone_id(3)]], Water(duration_s=60)
     )
+    assert results == [CommandResult(schedules_created=2)]
+    assert cloud.since(3) == ["water"]
     assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 1, "zones": [1, 3]}
+    starts = {s.zone: s.start for s in account.schedules if s.source == "MANUAL"}
+    assert starts == {1: START, 3: START + timedelta(minutes=1)}
+
+
+async def test_the_controller_among_zones_means_every_zone(
+    cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    zones = [devices[zone_id(2)], devices[DEVICE_ID], devices[zone_id(4)]]
+    results = await account.async_execute_many(zones, Water(duration_s=120))
+    assert results == [CommandResult(schedules_created=5)]
+    assert cloud.since(3) == ["water"]
+    assert last(cloud.sim).json == {"key": CONTROLLER, "duration": 2}
+    await account.async_execute_many(zones, SetMoisture(moisture=55))
+    assert cloud.since(4) == ["set_moisture", "moistures"]
+    assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "moisture": 55}
+
+
+async def test_set_moisture_of_several_zones_is_one_call(
+    cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    results = await account.async_execute_many(
+        [devices[zone_id(3)], devices[zone_id(1)]], SetMoisture(moisture=100)
+    )
+    assert results == [CommandResult()]
+    assert cloud.since(3) == ["set_moisture", "moistures"]
+    assert cloud.sim.requests[-2].json == {
+        "key": CONTROLLER,
+        "moisture": 100,
+        "zones": [3, 1],
+    }
+
+
+async def test_stop_watering_is_once_for_the_controller(
+    cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    await account.async_execute_many(
+        [devices[zone_id(1)], devices[zone_id(2)]], Water(duration_s=600)
+    )
+    zones = [devices[zone_id(ith)] for ith in (1, 2, 3)]
+    results = await account.async_execute_many(zones, StopWatering())
+    assert results == [CommandResult()]
+    assert cloud.since(4) == ["stop_water", "schedules"]
+    assert watering_zones(devices) == set() == truth(cloud)
+
+
+async def test_execute_many_of_one_or_none(
+    cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    assert await account.async_execute_many([], StopWatering()) == []
+    assert cloud.since(3) == []
+    assert await account.async_execute_many([devices[DEVICE_ID]], NoWater(days=1)) == [
+        CommandResult()
+    ]
+    assert cloud.since(3) == ["no_water", "schedules"]
+
+
+@pytest.mark.parametrize(
+    ("device_id", "command"),
+    [
+        (zone_id(1), NoWater(days=1)),
+        (zone_id(1), SetEnabled(enabled=False)),
+        (zone_id(1), REPORT),
+        (DEVICE_ID, Feed(amount=1)),
+    ],
+)
+async def test_a_command_the_device_can_not_do_is_refused_before_any_call(
+    cloud: Cloud,
+    account: NetroAccount,
+    devices: dict[str, Device],
+    device_id: str,
+    command: Command,
+) -> None:
+    """Checked for every device before the first call is made."""
+    with pytest.raises(RequestRejectedError, match=f"can not {command.action}"):
+        await account.async_execute_many(
+            [devices[DEVICE_ID], devices[device_id]], command
+        )
+    assert cloud.since(3) == []
+
+
+async def test_capabilities_per_kind(
+    account: NetroAccount, devices: dict[str, Device]
+) -> None:
+    for device in devices.values():
+        assert device.actions == ACTIONS[device.kind]
+        assert device.features == frozenset()
+    assert ACTIONS[DeviceKind.SOIL_SENSOR] == frozenset()
 
 
 async def test_stop_watering_reads_the_schedules_back(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 10})
+    await account.async_execute(devices[zone_id(1)], Water(duration_s=10 * 60))
     cloud.advance(timedelta(minutes=1))
-    result = await account.async_execute(devices[zone_id(1)], Action.STOP_WATERING, {})
-    assert result == {}
+    result = await account.async_execute(devices[zone_id(1)], StopWatering())
+    assert result == CommandResult()
     assert cloud.since(3) == ["water", "stop_water", "schedules"]
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER}
     assert watering_zones(devices) == set() == truth(cloud)
@@ -2052,7 +2154,7 @@ async def test_no_water_reads_the_schedules_back(
     lawn = devices[zone_id(1)]
     assert lawn.zone is not None
     assert lawn.zone.next_start == TOMORROW_RUN
-    await account.async_execute(devices[DEVICE_ID], Action.NO_WATER, {"days": 2})
+    await account.async_execute(devices[DEVICE_ID], NoWater(days=2))
     assert cloud.since(3) == ["no_water", "schedules"]
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "days": 2}
     # today and tomorrow (local) are skipped: next run the day after
@@ -2064,9 +2166,7 @@ async def test_no_water_reads_the_schedules_back(
 async def test_set_moisture_reads_the_moistures_back(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(
-        devices[zone_id(3)], Action.SET_MOISTURE, {"moisture": 80}
-    )
+    await account.async_execute(devices[zone_id(3)], SetMoisture(moisture=80))
     assert cloud.since(3) == ["set_moisture", "moistures"]
     assert cloud.sim.requests[-2].json == {
         "key": CONTROLLER,
@@ -2075,9 +2175,7 @@ async def test_set_moisture_reads_the_moistures_back(
     }
     assert devices[zone_id(3)].zone is not None
     assert devices[zone_id(3)].zone.moisture == 80
-    await account.async_execute(
-        devices[DEVICE_ID], Action.SET_MOISTURE, {"moisture": 40}
-    )
+    await account.async_execute(devices[DEVICE_ID], SetMoisture(moisture=40))
     assert cloud.sim.requests[-2].json == {"key": CONTROLLER, "moisture": 40}
     zones = [devices[zone_id(ith)].zone for ith in range(1, 6)]
     assert {zone.moisture for zone in zones if zone is not None} == {40}
@@ -2086,7 +2184,7 @@ async def test_set_moisture_reads_the_moistures_back(
 async def test_report_weather(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(devices[DEVICE_ID], Action.REPORT_WEATHER, WEATHER)
+    await account.async_execute(devices[DEVICE_ID], REPORT)
     # rain can make Netro skip planned waterings: the schedules are read back
     assert cloud.since(3) == ["report_weather", "schedules"]
     request = cloud.sim.requests[3]
@@ -2100,9 +2198,9 @@ async def test_set_enabled_updates_the_status_locally(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     controller = devices[DEVICE_ID]
-    await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 9})
+    await account.async_execute(devices[zone_id(1)], Water(duration_s=9 * 60))
     assert watering_zones(devices) == {1}
-    await account.async_execute(controller, Action.SET_ENABLED, {"enabled": False})
+    await account.async_execute(controller, SetEnabled(enabled=False))
     assert cloud.since(4) == ["set_status"]
     # STANDBY stops watering and skips what comes due
     assert watering_zones(devices) == set() == truth(cloud)
@@ -2111,7 +2209,7 @@ async def test_set_enabled_updates_the_status_locally(
     assert devices[DEVICE_ID].controller.status == "STANDBY"
     assert devices[DEVICE_ID].controller.enabled is False
     assert cloud.sim.controllers[CONTROLLER].status == "STANDBY"
-    await account.async_execute(controller, Action.SET_ENABLED, {"enabled": True})
+    await account.async_execute(controller, SetEnabled(enabled=True))
     assert last(cloud.sim).json == {"key": CONTROLLER, "status": 1}
     assert devices[DEVICE_ID].controller.status == "ONLINE"
     assert devices[DEVICE_ID].controller.enabled is True
@@ -2129,7 +2227,9 @@ async def test_set_enabled_before_the_first_refresh(
         name="x",
         manufacturer=MANUFACTURER,
     )
-    assert await account.async_execute(device, Action.SET_ENABLED, {"enabled": 1}) == {}
+    assert (
+        await account.async_execute(device, SetEnabled(enabled=True)) == CommandResult()
+    )
     assert cloud.since(0) == ["set_status"]
     assert account.info is None
 
@@ -2137,13 +2237,13 @@ async def test_set_enabled_before_the_first_refresh(
 async def test_a_read_back_that_fails_waits_for_the_next_poll(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
-    await account.async_execute(devices[zone_id(1)], Action.WATER, {"duration": 10})
+    await account.async_execute(devices[zone_id(1)], Water(duration_s=10 * 60))
     await account.async_execute(
-        devices[zone_id(2)], Action.WATER, {"duration": 5, "delay": 30}
+        devices[zone_id(2)], Water(duration_s=5 * 60, delay_s=30 * 60)
     )
     now = cloud.advance(timedelta(minutes=1))
     cloud.sim.add_fault("http_500", route="/npa/v1/schedules.json", times=1)
-    await account.async_execute(devices[DEVICE_ID], Action.STOP_WATERING, {})
+    await account.async_execute(devices[DEVICE_ID], StopWatering())
     assert cloud.since(5) == ["stop_water", "schedules"]
     assert account.plan.forced == {Call.SCHEDULES}
     # what stop_water does is shown at once: the run ended, the manual plan is gone
@@ -2195,7 +2295,7 @@ async def test_a_failed_action_raises_and_keeps_the_count(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     with pytest.raises(InvalidParameterError):
-        await account.async_execute(devices[zone_id(5)], Action.WATER, {"duration": 0})
+        await account.async_execute(devices[zone_id(5)], Water(duration_s=0 * 60))
     assert cloud.since(3) == ["water"]
     assert account.budget.remaining == cloud.sim.tokens_remaining(CONTROLLER) == 1996
 
@@ -2204,7 +2304,7 @@ async def test_an_action_netro_has_not_is_refused_before_any_call(
     cloud: Cloud, account: NetroAccount, devices: dict[str, Device]
 ) -> None:
     with pytest.raises(RequestRejectedError):
-        await account.async_execute(devices[DEVICE_ID], Action.FEED, {"amount": 1})
+        await account.async_execute(devices[DEVICE_ID], Feed(amount=1))
     assert cloud.since(3) == []
 
 
@@ -2507,9 +2607,7 @@ async def test_a_request_held_back_spends_no_call(
     assert account.budget.remaining == 1997
     account.client.gate.pause(60)
     with pytest.raises(RateLimitError, match="held back"):
-        await account.async_execute(
-            devices[DEVICE_ID], Action.SET_ENABLED, {"enabled": True}
-        )
+        await account.async_execute(devices[DEVICE_ID], SetEnabled(enabled=True))
     assert cloud.since(3) == []
     assert account.budget.remaining == 1997  # actually 1996
 
@@ -2549,7 +2647,7 @@ async def test_three_simulated_days_stay_well_inside_the_budget(
         await sensor.step(now)
         if now.hour == 18 and now.minute == 0 and now.second == 0:
             await controller.account.async_execute(
-                controller.shown[zone_id(3)], Action.WATER, {"duration": 10}
+                controller.shown[zone_id(3)], Water(duration_s=10 * 60)
             )
             # what the coordinator's refresh after a command hands over
             controller.shown = dict(controller.account.devices)

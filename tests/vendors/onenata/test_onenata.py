@@ -22,11 +22,35 @@ from aiohttp import web
 import pytest
 
 from custom_components.petsmart_hub.model import (
-    KIND_ACTIONS,
-    Action,
+    CleaningMode,
+    Command,
+    CommandResult,
+    Deodorize,
     Device,
     DeviceKind,
+    Difficulty,
+    Feature,
+    Feed,
     FeedingSlot,
+    FlowRate,
+    Intensity,
+    NoWater,
+    PauseFeedingSchedule,
+    Photo,
+    PlayMode,
+    Portion,
+    PumpMode,
+    RecordingQuality,
+    SetFeedingSchedule,
+    SetGeofence,
+    StartCleaning,
+    StartPlay,
+    StartPump,
+    StartRecording,
+    StartTraining,
+    TakePhoto,
+    TestWaterQuality,
+    Water,
 )
 from custom_components.petsmart_hub.vendors import onenata
 from custom_components.petsmart_hub.vendors.base import (
@@ -44,12 +68,14 @@ from custom_components.petsmart_hub.vendors.base import (
 from custom_components.petsmart_hub.vendors.descriptor import AccountContext
 from custom_components.petsmart_hub.vendors.http import MAX_BODY_BYTES, RequestGate
 from custom_components.petsmart_hub.vendors.onenata import (
+    CAPABILITIES,
     DEFAULT_BASE_URL,
     DEVICE_TYPES,
     MANUFACTURER,
     OneNataAccount,
     OneNataClient,
     apply_status,
+    parse_photo,
 )
 from custom_components.petsmart_hub.vendors.parse import ParseReport
 from simulator.core import (
@@ -424,6 +450,8 @@ async def test_inventory_shapes(
         assert device.serial == sim_device.serial
         assert device.firmware == sim_device.firmware
         assert device.online is None  # identity only, no readings yet
+        # what it can do: its type's commands, from the doc
+        assert (device.actions, device.features) == CAPABILITIES[device.kind]
     assert {d.name for d in devices} == {
         "Smart Feeder 1",
         "Water Fountain 1",
@@ -915,7 +943,7 @@ async def test_refresh_fountain(cloud: Cloud, account: OneNataAccount) -> None:
     assert fountain.filter_life == 85.0
     assert fountain.recommendations == []
 
-    await account.async_execute(device, Action.START_PUMP, {"duration": 60})
+    await account.async_execute(device, StartPump(duration_s=3600))
     device = await account.async_read(device, slow=False)
     fountain = device.fountain
     assert fountain.pump_running is True
@@ -971,7 +999,7 @@ async def test_refresh_camera(cloud: Cloud, account: OneNataAccount) -> None:
     assert camera.storage_used == "2.5GB"
     assert camera.recording is False
 
-    await account.async_execute(device, Action.START_RECORDING, {"duration": 60})
+    await account.async_execute(device, StartRecording(duration_s=60))
     device = await account.async_read(device, slow=False)
     camera = device.camera
     assert camera.recording is True
@@ -1058,7 +1086,7 @@ async def test_refresh_toy(cloud: Cloud, account: OneNataAccount) -> None:
     assert toy.activity_level == expected["activityLevel"]
     assert toy.favorite_mode == "interactive"
 
-    await account.async_execute(device, Action.START_PLAY, {"mode": "automatic"})
+    await account.async_execute(device, StartPlay(mode=PlayMode.AUTOMATIC))
     device = await account.async_read(device, slow=False)
     toy = device.toy
     assert toy.playing is True
@@ -1337,21 +1365,20 @@ def test_apply_status_null_is_unknown_missing_keeps_value() -> None:
 
 @dataclass
 class ActionCase:
-    """An action, the command it must send and what the simulator then shows."""
+    """A command, the OneNata command it must send and what the simulator shows."""
 
     device_id: str
-    action: Action
-    params: dict[str, Any]
-    command: str
+    command: Command
+    name: str
     parameters: dict[str, Any]
+    #: (the simulated device, the cloud's answer) -> whether all went well
     check: Callable[[SimDevice, dict[str, Any]], bool]
 
 
 ACTION_CASES = {
     "feed": ActionCase(
         FEEDER,
-        Action.FEED,
-        {"amount": 30, "portion": "small", "sound_alert": False},
+        Feed(amount=30, portion=Portion.SMALL, sound_alert=False),
         "feed",
         {
             "amount": 30,
@@ -1364,19 +1391,17 @@ ACTION_CASES = {
     ),
     "feed_amount_only": ActionCase(
         FEEDER,
-        Action.FEED,
-        {"amount": 50},
+        Feed(amount=50),
         "feed",
         {"amount": 50, "schedule": "immediate", "recordFeeding": True},
         lambda dev, res: dev.food_grams == 1150 and dev.feed_count == 1,
     ),
     "set_schedule": ActionCase(
         FEEDER,
-        Action.SET_FEEDING_SCHEDULE,
-        {
-            "schedule": [FeedingSlot("07:30", 40), FeedingSlot("19:00", 60, False)],
-            "timezone": "Europe/Paris",
-        },
+        SetFeedingSchedule(
+            slots=(FeedingSlot("07:30", 40), FeedingSlot("19:00", 60, False)),
+            timezone="Europe/Paris",
+        ),
         "setSchedule",
         {
             "schedule": [
@@ -1395,24 +1420,21 @@ ACTION_CASES = {
     ),
     "set_schedule_no_auto_adjust": ActionCase(
         FEEDER,
-        Action.SET_FEEDING_SCHEDULE,
-        {"schedule": [], "timezone": "UTC", "auto_adjust": False},
+        SetFeedingSchedule(slots=(), timezone="UTC", auto_adjust=False),
         "setSchedule",
         {"schedule": [], "timezone": "UTC", "autoAdjust": False},
         lambda dev, res: dev.schedule == [] and res["totalDailyFeeds"] == 0,
     ),
     "pause_schedule": ActionCase(
         FEEDER,
-        Action.PAUSE_FEEDING_SCHEDULE,
-        {},
+        PauseFeedingSchedule(),
         "pauseSchedule",
         {},
         lambda dev, res: dev.schedule_paused and res["status"] == "paused",
     ),
     "set_geofence": ActionCase(
         TRACKER,
-        Action.SET_GEOFENCE,
-        {"latitude": 40.71, "longitude": -74.0, "radius": 250, "name": "Yard"},
+        SetGeofence(latitude=40.71, longitude=-74.0, radius=250, name="Yard"),
         "setFence",
         {
             "latitude": 40.71,
@@ -1427,15 +1449,14 @@ ACTION_CASES = {
     ),
     "set_geofence_alerts": ActionCase(
         TRACKER,
-        Action.SET_GEOFENCE,
-        {
-            "latitude": 1.0,
-            "longitude": 2.0,
-            "radius": 50.5,
-            "name": "Park",
-            "alert_on_exit": False,
-            "alert_on_entry": True,
-        },
+        SetGeofence(
+            latitude=1.0,
+            longitude=2.0,
+            radius=50.5,
+            name="Park",
+            alert_on_exit=False,
+            alert_on_entry=True,
+        ),
         "setFence",
         {
             "latitude": 1.0,
@@ -1450,80 +1471,78 @@ ACTION_CASES = {
     ),
     "start_pump": ActionCase(
         FOUNTAIN,
-        Action.START_PUMP,
-        {"duration": 60, "flow_rate": "high", "mode": "intermittent"},
+        # an hour: startPump counts minutes
+        StartPump(duration_s=3600, flow_rate=FlowRate.HIGH, mode=PumpMode.INTERMITTENT),
         "startPump",
         {"duration": 60, "flowRate": "high", "mode": "intermittent", "autoStop": True},
         lambda dev, res: "pump" in dev.sessions and res["currentFlowRate"] == "high",
     ),
     "start_pump_defaults": ActionCase(
         FOUNTAIN,
-        Action.START_PUMP,
-        {"duration": 30, "flow_rate": None, "mode": None},
+        StartPump(duration_s=1800),
         "startPump",
         {"duration": 30, "autoStop": True},
         lambda dev, res: res["status"] == "running",
     ),
+    "start_pump_part_minute": ActionCase(
+        FOUNTAIN,
+        StartPump(duration_s=90),  # never cut shorter than asked
+        "startPump",
+        {"duration": 2, "autoStop": True},
+        lambda dev, res: res["status"] == "running",
+    ),
+    "start_pump_no_duration": ActionCase(
+        FOUNTAIN,
+        StartPump(),
+        "startPump",
+        {"autoStop": True},
+        lambda dev, res: res["status"] == "running",
+    ),
     "start_cleaning_fountain": ActionCase(
         FOUNTAIN,
-        Action.START_CLEANING,
-        {"mode": "deep", "duration": 120},
+        StartCleaning(mode=CleaningMode.DEEP, duration_s=120),
         "startClean",
         {"mode": "deep", "duration": 120},
         lambda dev, res: "clean" in dev.sessions and res["status"] == "in_progress",
     ),
     "start_cleaning_litter_box": ActionCase(
         LITTER_BOX,
-        Action.START_CLEANING,
-        {"mode": "quick"},
+        StartCleaning(mode=CleaningMode.QUICK),
         "startClean",
         {"mode": "quick"},
         lambda dev, res: "clean" in dev.sessions and res["mode"] == "quick",
     ),
     "test_water_quality": ActionCase(
         FOUNTAIN,
-        Action.TEST_WATER_QUALITY,
-        {},
+        TestWaterQuality(),
         "testQuality",
         {},
         lambda dev, res: dev.last_tested is not None and res["quality"] == "excellent",
     ),
     "take_photo": ActionCase(
         CAMERA,
-        Action.TAKE_PHOTO,
-        {},
+        TakePhoto(),
         "takePhoto",
         {"quality": "high", "timestamp": True, "format": "jpeg", "saveToCloud": True},
         lambda dev, res: dev.photos == ["photo_001"] and res["photoId"] == "photo_001",
     ),
-    "take_photo_low": ActionCase(
-        CAMERA,
-        Action.TAKE_PHOTO,
-        {"quality": "low"},
-        "takePhoto",
-        {"quality": "low", "timestamp": True, "format": "jpeg", "saveToCloud": True},
-        lambda dev, res: res["fileSize"] == "0.6MB",
-    ),
     "start_recording": ActionCase(
         CAMERA,
-        Action.START_RECORDING,
-        {"duration": 120, "quality": "720p"},
+        StartRecording(duration_s=120, quality=RecordingQuality.HD),
         "startRecord",
         {"duration": 120, "quality": "720p", "autoStop": True, "saveToCloud": True},
         lambda dev, res: "record" in dev.sessions and res["quality"] == "720p",
     ),
     "deodorize": ActionCase(
         LITTER_BOX,
-        Action.DEODORIZE,
-        {},
+        Deodorize(),
         "enableDeodorize",
         {},
         lambda dev, res: dev.odor_control and res["odorControl"] == "active",
     ),
     "start_play": ActionCase(
         TOY,
-        Action.START_PLAY,
-        {"mode": "training", "duration": 300, "intensity": "high"},
+        StartPlay(mode=PlayMode.TRAINING, duration_s=300, intensity=Intensity.HIGH),
         "startPlay",
         {"mode": "training", "duration": 300, "intensity": "high"},
         lambda dev, res: (
@@ -1533,8 +1552,7 @@ ACTION_CASES = {
     ),
     "start_training": ActionCase(
         TOY,
-        Action.START_TRAINING,
-        {"skill": "sit", "difficulty": "advanced", "duration": 200},
+        StartTraining(skill="sit", difficulty=Difficulty.ADVANCED, duration_s=200),
         "startTraining",
         {
             "skill": "sit",
@@ -1549,22 +1567,96 @@ ACTION_CASES = {
 
 
 def test_every_action_is_covered() -> None:
-    onenata_actions = set().union(*(KIND_ACTIONS[kind] for kind in DEVICE_TYPES))
-    assert {case.action for case in ACTION_CASES.values()} == onenata_actions
+    """Each device type has its capabilities; every action of them has a case."""
+    assert set(CAPABILITIES) == set(DEVICE_TYPES)
+    onenata_actions = set().union(*(actions for actions, _ in CAPABILITIES.values()))
+    assert {case.command.action for case in ACTION_CASES.values()} == onenata_actions
+    assert CAPABILITIES[DeviceKind.CAMERA][1] == {Feature.LIVE_STREAM}
+    assert CAPABILITIES[DeviceKind.TRACKER][1] == {Feature.LOCATION_HISTORY}
+
+
+@pytest.mark.parametrize(
+    ("words", "choices"),
+    [
+        (onenata.account.PORTIONS, Portion),
+        (onenata.account.FLOW_RATES, FlowRate),
+        (onenata.account.PUMP_MODES, PumpMode),
+        (onenata.account.CLEANING_MODES, CleaningMode),
+        (onenata.account.RECORDING_QUALITIES, RecordingQuality),
+        (onenata.account.PLAY_MODES, PlayMode),
+        (onenata.account.INTENSITIES, Intensity),
+        (onenata.account.DIFFICULTIES, Difficulty),
+    ],
+)
+def test_every_choice_has_its_word(words: dict[Any, str], choices: type) -> None:
+    assert set(words) == set(choices)
 
 
 @pytest.mark.parametrize("name", ACTION_CASES)
-async def test_actions(cloud: Cloud, account: OneNataAccount, name: str) -> None:
+async def test_actions(
+    cloud: Cloud,
+    account: OneNataAccount,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     case = ACTION_CASES[name]
     device = make_device(case.device_id)
-    result = await account.async_execute(device, case.action, case.params)
+    answers: list[dict[str, Any]] = []
+    send = account.client.async_send_command
+
+    async def spy(*args: Any) -> dict[str, Any]:
+        answers.append(await send(*args))
+        return answers[-1]
+
+    monkeypatch.setattr(account.client, "async_send_command", spy)
+    result = await account.async_execute(device, case.command)
     assert len(cloud.sim.requests) == 1
     request = last(cloud.sim)
     assert request.method == "POST"
     assert request.route == COMMANDS
     assert request.device_id == case.device_id
-    assert request.json == {"command": case.command, "parameters": case.parameters}
-    assert case.check(cloud.device(case.device_id), result)
+    assert request.json == {"command": case.name, "parameters": case.parameters}
+    (answer,) = answers
+    assert case.check(cloud.device(case.device_id), answer)
+    if isinstance(case.command, TakePhoto):
+        assert result.photo == parse_photo(answer)
+    else:
+        assert result == CommandResult()
+
+
+@pytest.mark.parametrize(
+    "command", [Water(duration_s=60), NoWater(days=1)], ids=["water", "no_water"]
+)
+async def test_a_command_onenata_has_not_is_refused_before_any_request(
+    cloud: Cloud, account: OneNataAccount, command: Command
+) -> None:
+    with pytest.raises(RequestRejectedError, match=f"can not {command.action}"):
+        await account.async_execute(make_device(FEEDER), command)
+    assert cloud.sim.requests == []
+
+
+def test_parse_photo() -> None:
+    """A photo answer maps onto the neutral Photo; what it lacks stays unknown."""
+    assert parse_photo(
+        {
+            "photoId": "p1",
+            "url": "https://cdn/p1.jpg",
+            "thumbnailUrl": "https://cdn/p1_thumb.jpg",
+            "timestamp": "2025-06-02T10:00:00Z",
+            "fileSize": "2.5MB",
+            "resolution": "1920x1080",
+        }
+    ) == Photo(
+        id="p1",
+        url="https://cdn/p1.jpg",
+        thumbnail_url="https://cdn/p1_thumb.jpg",
+        timestamp=datetime(2025, 6, 2, 10, 0, tzinfo=UTC),
+        resolution="1920x1080",
+    )
+    assert parse_photo({}) == Photo()
+    # a moment no camera can have taken it at is none
+    assert parse_photo({"timestamp": "0001-01-01T00:00:00Z"}).timestamp is None
+    assert parse_photo({"timestamp": "yesterday"}).timestamp is None
 
 
 async def test_action_rejected_by_the_cloud(
@@ -1572,10 +1664,10 @@ async def test_action_rejected_by_the_cloud(
 ) -> None:
     with pytest.raises(RequestRejectedError, match="not supported"):
         await account.async_execute(
-            make_device(CAMERA, DeviceKind.FEEDER), Action.FEED, {"amount": 5}
+            make_device(CAMERA, DeviceKind.FEEDER), Feed(amount=5)
         )
     with pytest.raises(RequestRejectedError, match="Invalid parameter amount"):
-        await account.async_execute(make_device(FEEDER), Action.FEED, {"amount": 900})
+        await account.async_execute(make_device(FEEDER), Feed(amount=900))
     assert cloud.device(FEEDER).food_grams == 1200
 
 
@@ -1599,9 +1691,12 @@ async def test_stream_and_images(cloud: Cloud, account: OneNataAccount) -> None:
     # Signed CDN URLs: the API key is not sent to them.
     assert "Authorization" not in image_request.headers
 
-    photo = await account.async_execute(make_device(CAMERA), Action.TAKE_PHOTO, {})
-    assert await account.async_get_image(photo["url"]) == JPEG_BYTES
-    assert await account.async_get_image(photo["thumbnailUrl"]) == JPEG_BYTES
+    photo = (await account.async_execute(make_device(CAMERA), TakePhoto())).photo
+    assert photo is not None
+    assert photo.url is not None
+    assert photo.thumbnail_url is not None
+    assert await account.async_get_image(photo.url) == JPEG_BYTES
+    assert await account.async_get_image(photo.thumbnail_url) == JPEG_BYTES
 
 
 async def test_stream_errors(cloud: Cloud, account: OneNataAccount) -> None:
@@ -2210,16 +2305,18 @@ async def test_a_huge_answer_is_refused(cloud: Cloud, client: OneNataClient) -> 
 
 
 async def test_images_pass_the_gate(cloud: Cloud, account: OneNataAccount) -> None:
-    photo = await account.async_execute(make_device(CAMERA), Action.TAKE_PHOTO, {})
+    photo = (await account.async_execute(make_device(CAMERA), TakePhoto())).photo
+    assert photo is not None
+    assert photo.url is not None
     cloud.sim.add_fault("http_429", route=STATUS, retry_after=10, times=1)
     with pytest.raises(RateLimitError):
         await account.client.async_get_status(FEEDER)
     sent = len(cloud.sim.requests)
     with pytest.raises(RateLimitError, match="an image download held back"):
-        await account.async_get_image(photo["url"])
+        await account.async_get_image(photo.url)
     assert len(cloud.sim.requests) == sent
     skip_ahead(account.client, 10)
-    assert await account.async_get_image(photo["url"]) == JPEG_BYTES
+    assert await account.async_get_image(photo.url) == JPEG_BYTES
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,9 @@ from dataclasses import replace
 
 from ...model import Action
 from ..base import VendorAccount
-from ..descriptor import AccountContext, OptionSpec, SignIn, VendorDescriptor
+from ..descriptor import AccountContext, OptionSpec, SignIn, VendorDescriptor, option
 from .account import (
+    ACTIONS,
     CLOCK_SKEW,
     DEVICE_ID,
     MANUFACTURER,
@@ -79,7 +80,7 @@ DESCRIPTOR = VendorDescriptor(
     default_url=DEFAULT_BASE_URL,
     factory=_open,
     options=(
-        OptionSpec(key="zone_duration", default=10, low=1, high=720, unit="min"),
+        option("zone_duration"),
         OptionSpec(key="reserve", default=100, low=20, high=1000),
     ),
     capabilities=frozenset(
@@ -96,6 +97,7 @@ DESCRIPTOR = VendorDescriptor(
 )
 
 __all__ = [
+    "ACTIONS",
     "CLOCK_SKEW",
     "CONTROLLER_STATUSES",
     "DAILY_LIMIT",

@@ -5,20 +5,28 @@ No Home Assistant imports here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, Final
 
 from ...model import (
-    KIND_ACTIONS,
     Action,
+    Command,
+    CommandResult,
     ControllerState,
     Device,
     DeviceKind,
+    NoWater,
+    ReportWeather,
+    SetEnabled,
+    SetMoisture,
     SoilSensorState,
+    StopWatering,
+    Water,
     WateringSchedule,
     ZoneState,
+    to_minutes,
 )
 from ..base import (
     BudgetExhaustedError,
@@ -105,6 +113,32 @@ def _stopped(
     return kept
 
 
+#: What each kind of Netro device can be asked to do (a zone: what acts on
+#: zones; a soil sensor only reports).
+ACTIONS: Final[dict[DeviceKind, frozenset[Action]]] = {
+    DeviceKind.SPRINKLER_CONTROLLER: frozenset(
+        {
+            Action.WATER,
+            Action.STOP_WATERING,
+            Action.NO_WATER,
+            Action.SET_MOISTURE,
+            Action.REPORT_WEATHER,
+            Action.SET_ENABLED,
+        }
+    ),
+    DeviceKind.SPRINKLER_ZONE: frozenset(
+        {Action.WATER, Action.STOP_WATERING, Action.SET_MOISTURE}
+    ),
+    DeviceKind.SOIL_SENSOR: frozenset(),
+}
+#: Commands that act on the whole controller whichever of its devices is named
+#: (stop_water.json stops every zone): one call, however many are named.
+_ONCE_PER_CONTROLLER: Final = frozenset({Action.STOP_WATERING})
+#: Commands one call takes for several zones. Netro runs the zones of one
+#: water call one after another; separate calls would all start at once, each
+#: cutting the previous one short.
+_ZONES_IN_ONE_CALL: Final = frozenset({Action.WATER, Action.SET_MOISTURE})
+
 #: Neutral weather fields -> the names report_weather.json takes.
 _WEATHER_NAMES: Final = {
     "rain": "rain",
@@ -119,15 +153,28 @@ _WEATHER_NAMES: Final = {
 }
 
 
-def weather_report(params: Mapping[str, Any]) -> dict[str, Any]:
+def weather_report(command: ReportWeather) -> dict[str, Any]:
     """The body of report_weather.json (condition as the doc's number)."""
-    report: dict[str, Any] = {"date": params["date"].isoformat()}
-    if params.get("condition") is not None:
-        report["condition"] = WEATHER_CONDITIONS[params["condition"]]
+    report: dict[str, Any] = {"date": command.day.isoformat()}
+    if command.condition is not None:
+        report["condition"] = WEATHER_CONDITIONS[command.condition]
     for ours, theirs in _WEATHER_NAMES.items():
-        if params.get(ours) is not None:
-            report[theirs] = params[ours]
+        if (value := getattr(command, ours)) is not None:
+            report[theirs] = value
     return report
+
+
+def _zones(devices: Sequence[Device]) -> list[int] | None:
+    """The zone indices of the devices; None when the controller is among them.
+
+    The controller named means every zone: Netro's calls without zones.
+    """
+    indices: list[int] = []
+    for device in devices:
+        if device.kind is not DeviceKind.SPRINKLER_ZONE or device.zone is None:
+            return None
+        indices.append(device.zone.index)
+    return indices
 
 
 class NetroAccount(VendorAccount):
@@ -460,6 +507,7 @@ class NetroAccount(VendorAccount):
             manufacturer=MANUFACTURER,
             model=model,
             serial=serial,
+            actions=ACTIONS[kind],
         )
         previous = self._devices.get(device_id)
         if previous is not None and previous.kind is kind:
@@ -613,62 +661,86 @@ class NetroAccount(VendorAccount):
 
     # -- actions -------------------------------------------------------------
 
-    async def async_execute(
-        self, device: Device, action: Action, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Run a watering action, then read back only what it changed."""
-        if action not in KIND_ACTIONS[DeviceKind.SPRINKLER_CONTROLLER]:
-            raise RequestRejectedError(f"Netro devices can not {action}")
+    async def async_execute(self, device: Device, command: Command) -> CommandResult:
+        """Run a watering command, then read back only what it changed."""
+        return (await self.async_execute_many([device], command))[0]
+
+    async def async_execute_many(
+        self, devices: Sequence[Device], command: Command
+    ) -> list[CommandResult]:
+        """Run a command for several devices of the key in as few calls as it takes.
+
+        Zones of one water or set_moisture go in one call (the controller
+        among them: every zone); stop_water is one call however many are
+        named; anything else is one call per device.
+        """
+        if not devices:
+            return []
+        for device in devices:
+            if command.action not in ACTIONS.get(device.kind, frozenset()):
+                raise RequestRejectedError(
+                    f"a Netro {device.kind} can not {command.action}"
+                )
+        if command.action in _ONCE_PER_CONTROLLER:
+            return [await self._async_run(command, None)]
+        if command.action in _ZONES_IN_ONE_CALL:
+            return [await self._async_run(command, _zones(devices))]
+        return [await self._async_run(command, None) for _ in devices]
+
+    async def _async_run(
+        self, command: Command, zones: list[int] | None
+    ) -> CommandResult:
+        """Make the call of one command (``zones``: None for every zone)."""
         now = self._now()
         if not self.budget.may_act(now):
             raise BudgetExhaustedError("no Netro calls left today", self.budget.reset)
         client = self.client
-        zones = params.get("zones") or (
-            [device.zone.index]
-            if device.zone is not None and device.kind is DeviceKind.SPRINKLER_ZONE
-            else None
-        )
-        result: dict[str, Any] = {}
-        if action is Action.WATER:
-            created = await self._spend(
-                client.async_water(
-                    int(params["duration"]),
-                    zones=zones,
-                    delay=params.get("delay"),
-                    start_time=params.get("start_time"),
-                ),
-                now,
-            )
-            known = {schedule.id for schedule in created}
-            self.schedules = sorted(
-                [s for s in self.schedules if s.id not in known] + created,
-                key=lambda schedule: (schedule.start, schedule.zone),
-            )
-            result["schedules"] = len(created)
-        elif action is Action.SET_ENABLED:
-            enabled = bool(params["enabled"])
-            await self._spend(client.async_set_status(enabled), now)
-            if self.info is not None:
-                self.info.status = "ONLINE" if enabled else "STANDBY"
-            if not enabled:  # STANDBY stops the run: it must not resume when enabled
-                self.schedules = _stopped(self.schedules, now, drop_manual=False)
-        elif action is Action.SET_MOISTURE:
-            await self._spend(
-                client.async_set_moisture(int(params["moisture"]), zones), now
-            )
-            await self._read_back(Call.MOISTURES, now)
-        elif action is Action.REPORT_WEATHER:
-            await self._spend(client.async_report_weather(weather_report(params)), now)
-            # reported rain can make Netro skip waterings it had planned
-            await self._read_back(Call.SCHEDULES, now)
-        else:
-            if action is Action.NO_WATER:
-                await self._spend(client.async_no_water(int(params["days"])), now)
-            else:  # STOP_WATERING stops every zone of the controller
+        result = CommandResult()
+        match command:
+            case Water():
+                created = await self._spend(
+                    client.async_water(
+                        to_minutes(command.duration_s),
+                        zones=zones,
+                        delay=None
+                        if command.delay_s is None
+                        else to_minutes(command.delay_s),
+                        start_time=command.start_time,
+                    ),
+                    now,
+                )
+                known = {schedule.id for schedule in created}
+                self.schedules = sorted(
+                    [s for s in self.schedules if s.id not in known] + created,
+                    key=lambda schedule: (schedule.start, schedule.zone),
+                )
+                result = CommandResult(schedules_created=len(created))
+            case SetEnabled():
+                await self._spend(client.async_set_status(command.enabled), now)
+                if self.info is not None:
+                    self.info.status = "ONLINE" if command.enabled else "STANDBY"
+                if not command.enabled:
+                    # STANDBY stops the run: it must not resume when enabled
+                    self.schedules = _stopped(self.schedules, now, drop_manual=False)
+            case SetMoisture():
+                await self._spend(
+                    client.async_set_moisture(command.moisture, zones), now
+                )
+                await self._read_back(Call.MOISTURES, now)
+            case ReportWeather():
+                await self._spend(
+                    client.async_report_weather(weather_report(command)), now
+                )
+                # reported rain can make Netro skip waterings it had planned
+                await self._read_back(Call.SCHEDULES, now)
+            case NoWater():
+                await self._spend(client.async_no_water(command.days), now)
+                await self._read_back(Call.SCHEDULES, now)
+            case StopWatering():  # every zone of the controller
                 await self._spend(client.async_stop_water(), now)
                 # shown at once, even if the read-back has to wait
                 self.schedules = _stopped(self.schedules, now)
-            await self._read_back(Call.SCHEDULES, now)
+                await self._read_back(Call.SCHEDULES, now)
         if self.info is not None:
             self._build(now)
         return result

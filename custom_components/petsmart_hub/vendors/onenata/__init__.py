@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from ...model import Action
 from ..base import VendorAccount
-from ..descriptor import AccountContext, OptionSpec, Push, SignIn, VendorDescriptor
+from ..descriptor import AccountContext, Push, SignIn, VendorDescriptor, option
 from .account import (
+    CAPABILITIES,
     SLOW_TIER_INTERVAL,
     OneNataAccount,
     apply_status,
+    command_body,
     parse_location,
+    parse_photo,
     parse_stream,
 )
 from .client import (
@@ -49,9 +52,9 @@ DESCRIPTOR = VendorDescriptor(
     default_url=DEFAULT_BASE_URL,
     factory=_open,
     options=(
-        OptionSpec(key="feed_amount", default=50, low=1, high=500, unit="g"),
-        OptionSpec(key="pump_duration", default=30, low=1, high=1440, unit="min"),
-        OptionSpec(key="play_duration", default=600, low=10, high=3600, unit="s"),
+        option("feed_amount"),
+        option("pump_duration"),
+        option("play_duration"),
     ),
     capabilities=frozenset(
         {
@@ -74,6 +77,7 @@ DESCRIPTOR = VendorDescriptor(
 )
 
 __all__ = [
+    "CAPABILITIES",
     "DEFAULT_BASE_URL",
     "DESCRIPTOR",
     "DEVICE_TYPES",
@@ -88,8 +92,10 @@ __all__ = [
     "OneNataClient",
     "OneNataDevice",
     "apply_status",
+    "command_body",
     "kind_from_type",
     "parse_device_list",
     "parse_location",
+    "parse_photo",
     "parse_stream",
 ]

@@ -9,18 +9,43 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 import copy
 from datetime import datetime, timedelta
+from enum import StrEnum
 import time
 from typing import Any, Final
 
 from ...model import (
     STATE_HOLDERS,
     Action,
+    CleaningMode,
+    Command,
+    CommandResult,
+    Deodorize,
     Device,
     DeviceKind,
-    FeedingSlot,
+    Difficulty,
+    Feature,
+    Feed,
+    FlowRate,
+    Intensity,
     Location,
+    PauseFeedingSchedule,
+    Photo,
+    PlayMode,
+    Portion,
+    PumpMode,
+    RecordingQuality,
+    SetFeedingSchedule,
+    SetGeofence,
+    StartCleaning,
+    StartPlay,
+    StartPump,
+    StartRecording,
+    StartTraining,
     StreamInfo,
+    TakePhoto,
+    TestWaterQuality,
     plausible_moment,
+    to_minutes,
 )
 from ..base import (
     AuthError,
@@ -32,6 +57,7 @@ from ..base import (
     LocationHistoryAccount,
     Refresh,
     RefreshRequest,
+    RequestRejectedError,
     VendorAccount,
     VendorError,
     carry_state,
@@ -266,110 +292,193 @@ def parse_stream(data: Mapping[str, Any]) -> StreamInfo:
     return stream
 
 
-def _feed_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = {
-        "amount": params["amount"],
-        "schedule": "immediate",
-        "recordFeeding": True,
-    }
-    if "portion" in params:
-        result["portion"] = params["portion"]
-    if "sound_alert" in params:
-        result["soundAlert"] = params["sound_alert"]
-    return result
+# --- actions: what each device type can do, and the command of each action -----
 
-
-def _schedule_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    slots: list[FeedingSlot] = params["schedule"]
-    return {
-        "schedule": [
-            {"time": slot.time, "amount": slot.amount, "enabled": slot.enabled}
-            for slot in slots
-        ],
-        "timezone": params["timezone"],
-        "autoAdjust": params.get("auto_adjust", True),
-    }
-
-
-def _fence_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "latitude": params["latitude"],
-        "longitude": params["longitude"],
-        "radius": params["radius"],
-        "name": params["name"],
-        "alertOnExit": params.get("alert_on_exit", True),
-        "alertOnEntry": params.get("alert_on_entry", False),
-        "enabled": True,
-    }
-
-
-def _renamed(
-    mapping: dict[str, str], fixed: Mapping[str, Any] | None = None
-) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
-    """Build a parameter mapper that renames neutral keys to OneNata's."""
-
-    def convert(params: Mapping[str, Any]) -> dict[str, Any]:
-        result = dict(fixed or {})
-        for ours, theirs in mapping.items():
-            if ours in params and params[ours] is not None:
-                result[theirs] = params[ours]
-        return result
-
-    return convert
-
-
-#: Neutral action -> (OneNata command, parameter mapper).
-_COMMANDS: Final[
-    dict[Action, tuple[str, Callable[[Mapping[str, Any]], dict[str, Any]]]]
-] = {
-    Action.FEED: ("feed", _feed_params),
-    Action.SET_FEEDING_SCHEDULE: ("setSchedule", _schedule_params),
-    Action.PAUSE_FEEDING_SCHEDULE: ("pauseSchedule", _renamed({})),
-    Action.SET_GEOFENCE: ("setFence", _fence_params),
-    Action.START_PUMP: (
-        "startPump",
-        _renamed(
-            {"duration": "duration", "flow_rate": "flowRate", "mode": "mode"},
-            {"autoStop": True},
+#: Per device type, from the doc's command list and its per-type sections: what
+#: it can be asked to do, and what else it offers.
+CAPABILITIES: Final[dict[DeviceKind, tuple[frozenset[Action], frozenset[Feature]]]] = {
+    DeviceKind.FEEDER: (
+        frozenset(
+            {Action.FEED, Action.SET_FEEDING_SCHEDULE, Action.PAUSE_FEEDING_SCHEDULE}
         ),
+        frozenset(),
     ),
-    Action.START_CLEANING: (
-        "startClean",
-        _renamed({"mode": "mode", "duration": "duration"}),
+    DeviceKind.FOUNTAIN: (
+        frozenset(
+            {Action.START_PUMP, Action.START_CLEANING, Action.TEST_WATER_QUALITY}
+        ),
+        frozenset(),
     ),
-    Action.TEST_WATER_QUALITY: ("testQuality", _renamed({})),
-    Action.TAKE_PHOTO: (
-        "takePhoto",
-        _renamed(
-            {"quality": "quality"},
-            {
+    DeviceKind.TRACKER: (
+        frozenset({Action.SET_GEOFENCE}),
+        frozenset({Feature.LOCATION_HISTORY}),
+    ),
+    DeviceKind.CAMERA: (
+        frozenset({Action.TAKE_PHOTO, Action.START_RECORDING}),
+        frozenset({Feature.LIVE_STREAM}),
+    ),
+    DeviceKind.LITTER_BOX: (
+        frozenset({Action.START_CLEANING, Action.DEODORIZE}),
+        frozenset(),
+    ),
+    DeviceKind.TOY: (
+        frozenset({Action.START_PLAY, Action.START_TRAINING}),
+        frozenset(),
+    ),
+}
+
+#: The doc's words for the neutral choices.
+PORTIONS: Final = {
+    Portion.SMALL: "small",
+    Portion.NORMAL: "normal",
+    Portion.LARGE: "large",
+}
+FLOW_RATES: Final = {
+    FlowRate.LOW: "low",
+    FlowRate.NORMAL: "normal",
+    FlowRate.HIGH: "high",
+}
+PUMP_MODES: Final = {
+    PumpMode.CONTINUOUS: "continuous",
+    PumpMode.INTERMITTENT: "intermittent",
+}
+CLEANING_MODES: Final = {
+    CleaningMode.QUICK: "quick",
+    CleaningMode.NORMAL: "normal",
+    CleaningMode.DEEP: "deep",
+}
+RECORDING_QUALITIES: Final = {
+    RecordingQuality.SD: "480p",
+    RecordingQuality.HD: "720p",
+    RecordingQuality.FULL_HD: "1080p",
+}
+PLAY_MODES: Final = {
+    PlayMode.INTERACTIVE: "interactive",
+    PlayMode.AUTOMATIC: "automatic",
+    PlayMode.TRAINING: "training",
+}
+INTENSITIES: Final = {
+    Intensity.LOW: "low",
+    Intensity.MEDIUM: "medium",
+    Intensity.HIGH: "high",
+}
+DIFFICULTIES: Final = {
+    Difficulty.BEGINNER: "beginner",
+    Difficulty.INTERMEDIATE: "intermediate",
+    Difficulty.ADVANCED: "advanced",
+}
+
+
+def _given(**parameters: Any) -> dict[str, Any]:
+    """The parameters that were given (None: left to the device)."""
+    return {key: value for key, value in parameters.items() if value is not None}
+
+
+def _word[E: StrEnum](words: Mapping[E, str], choice: E | None) -> str | None:
+    return None if choice is None else words[choice]
+
+
+def command_body(command: Command) -> tuple[str, dict[str, Any]]:
+    """The OneNata command and its parameters for a neutral command."""
+    match command:
+        case Feed():
+            return "feed", {
+                "amount": command.amount,
+                "schedule": "immediate",
+                "recordFeeding": True,
+                **_given(
+                    portion=_word(PORTIONS, command.portion),
+                    soundAlert=command.sound_alert,
+                ),
+            }
+        case SetFeedingSchedule():
+            return "setSchedule", {
+                "schedule": [
+                    {"time": slot.time, "amount": slot.amount, "enabled": slot.enabled}
+                    for slot in command.slots
+                ],
+                "timezone": command.timezone,
+                "autoAdjust": command.auto_adjust,
+            }
+        case PauseFeedingSchedule():
+            return "pauseSchedule", {}
+        case SetGeofence():
+            return "setFence", {
+                "latitude": command.latitude,
+                "longitude": command.longitude,
+                "radius": command.radius,
+                "name": command.name,
+                "alertOnExit": command.alert_on_exit,
+                "alertOnEntry": command.alert_on_entry,
+                "enabled": True,
+            }
+        case StartPump():
+            # startPump counts minutes (the doc's 30 ends 30 minutes later)
+            return "startPump", {
+                **_given(
+                    duration=None
+                    if command.duration_s is None
+                    else to_minutes(command.duration_s),
+                    flowRate=_word(FLOW_RATES, command.flow_rate),
+                    mode=_word(PUMP_MODES, command.mode),
+                ),
+                "autoStop": True,
+            }
+        case StartCleaning():
+            return "startClean", _given(
+                mode=_word(CLEANING_MODES, command.mode), duration=command.duration_s
+            )
+        case TestWaterQuality():
+            return "testQuality", {}
+        case TakePhoto():
+            return "takePhoto", {
                 "quality": "high",
                 "timestamp": True,
                 "format": "jpeg",
                 "saveToCloud": True,
-            },
-        ),
-    ),
-    Action.START_RECORDING: (
-        "startRecord",
-        _renamed(
-            {"duration": "duration", "quality": "quality"},
-            {"autoStop": True, "saveToCloud": True},
-        ),
-    ),
-    Action.DEODORIZE: ("enableDeodorize", _renamed({})),
-    Action.START_PLAY: (
-        "startPlay",
-        _renamed({"mode": "mode", "duration": "duration", "intensity": "intensity"}),
-    ),
-    Action.START_TRAINING: (
-        "startTraining",
-        _renamed(
-            {"skill": "skill", "difficulty": "difficulty", "duration": "duration"},
-            {"rewardSystem": True, "progressTracking": True},
-        ),
-    ),
-}
+            }
+        case StartRecording():
+            return "startRecord", {
+                "autoStop": True,
+                "saveToCloud": True,
+                **_given(
+                    duration=command.duration_s,
+                    quality=_word(RECORDING_QUALITIES, command.quality),
+                ),
+            }
+        case Deodorize():
+            return "enableDeodorize", {}
+        case StartPlay():
+            return "startPlay", _given(
+                mode=_word(PLAY_MODES, command.mode),
+                duration=command.duration_s,
+                intensity=_word(INTENSITIES, command.intensity),
+            )
+        case StartTraining():
+            return "startTraining", {
+                "rewardSystem": True,
+                "progressTracking": True,
+                **_given(
+                    skill=command.skill,
+                    difficulty=_word(DIFFICULTIES, command.difficulty),
+                    duration=command.duration_s,
+                ),
+            }
+    raise RequestRejectedError(f"OneNata devices can not {command.action}")
+
+
+def parse_photo(data: Mapping[str, Any]) -> Photo:
+    """Map a takePhoto answer; what it leaves out stays unknown."""
+    timestamp = to_datetime(pick(data, "timestamp"))
+    return Photo(
+        id=to_str(pick(data, "photoId")),
+        url=to_str(pick(data, "url")),
+        thumbnail_url=to_str(pick(data, "thumbnailUrl")),
+        timestamp=timestamp
+        if timestamp is not None and plausible_moment(timestamp)
+        else None,
+        resolution=to_str(pick(data, "resolution")),
+    )
 
 
 #: How often slow-changing data is read: levels, quality, statistics (status
@@ -483,6 +592,8 @@ class OneNataAccount(
                     model=entry.model,
                     serial=entry.serial,
                     firmware=entry.firmware,
+                    actions=CAPABILITIES[entry.kind][0],
+                    features=CAPABILITIES[entry.kind][1],
                 )
             )
         return Inventory(devices, unreadable=listing.unreadable, skipped_ids=skipped)
@@ -555,12 +666,13 @@ class OneNataAccount(
             device.litter_box.health_alerts = list(dict.fromkeys(alerts))
         self.report.drop_implausible(device)
 
-    async def async_execute(
-        self, device: Device, action: Action, params: Mapping[str, Any]
-    ) -> dict[str, Any]:
-        """Send the OneNata command behind ``action``."""
-        command, convert = _COMMANDS[action]
-        return await self.client.async_send_command(device.id, command, convert(params))
+    async def async_execute(self, device: Device, command: Command) -> CommandResult:
+        """Send the OneNata command behind ``command``."""
+        name, parameters = command_body(command)
+        answer = await self.client.async_send_command(device.id, name, parameters)
+        if isinstance(command, TakePhoto):
+            return CommandResult(photo=parse_photo(answer))
+        return CommandResult()
 
     async def async_get_stream(self, device: Device) -> StreamInfo:
         """Ask for a new signed HLS URL."""
