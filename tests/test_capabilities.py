@@ -15,7 +15,12 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.petsmart_hub import button, switch
 from custom_components.petsmart_hub.const import DOMAIN
-from custom_components.petsmart_hub.model import Action, DeviceKind, Feature
+from custom_components.petsmart_hub.model import (
+    OPTION_DEFAULTS,
+    Action,
+    DeviceKind,
+    Feature,
+)
 from custom_components.petsmart_hub.vendors import onenata
 from custom_components.petsmart_hub.vendors.netro import account as netro_account
 from homeassistant.core import HomeAssistant
@@ -126,10 +131,15 @@ async def test_a_zone_that_can_not_stop_has_no_switch(
 
 def test_descriptions_build_the_command_of_their_action() -> None:
     """A button or switch exists for its action and sends that action's command."""
+    options = dict(OPTION_DEFAULTS)  # what the coordinator hands them at least
     for description in button.BUTTONS:
-        assert description.command_fn({}).action is description.action
+        assert description.command_fn(options).action is description.action
     for switch_description in switch.SWITCHES:
-        assert switch_description.turn_on_fn({}).action is switch_description.on_action
         assert (
-            switch_description.turn_off_fn({}).action is switch_description.off_action
+            switch_description.turn_on_fn(options).action
+            is switch_description.on_action
+        )
+        assert (
+            switch_description.turn_off_fn(options).action
+            is switch_description.off_action
         )

@@ -464,7 +464,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 del self._missing_since[device_id]
             else:
                 known = devices.get(device_id)
-                LOGGER.debug(  # the name, not the id: a Netro id holds the key
+                LOGGER.debug(  # by name: what the user knows the device as
                     "%s: %s is missing from the device list; kept until confirmed",
                     self.config_entry.title,
                     known.name if known else "a registered device",

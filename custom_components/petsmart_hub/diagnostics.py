@@ -20,7 +20,7 @@ TO_REDACT = {
     "unique_id",
     "id",
     "serial",
-    "via_device",  # a device id: a Netro zone's names its controller's serial
+    "via_device",  # a device id of the vendor's
     "latitude",
     "longitude",
     "altitude",
