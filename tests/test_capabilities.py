@@ -21,8 +21,9 @@ from custom_components.petsmart_hub.model import (
     DeviceKind,
     Feature,
 )
-from custom_components.petsmart_hub.vendors import onenata
+from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenata
 from custom_components.petsmart_hub.vendors.netro import account as netro_account
+from custom_components.petsmart_hub.vendors.registry import VENDORS
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
@@ -143,3 +144,16 @@ def test_descriptions_build_the_command_of_their_action() -> None:
             switch_description.turn_off_fn(options).action
             is switch_description.off_action
         )
+
+
+async def test_every_device_stays_within_its_vendors_capabilities(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """What a device says it can do is what its descriptor says the vendor offers."""
+    descriptor = VENDORS[init_integration.data["vendor"]]
+    devices = init_integration.runtime_data.data.devices.values()
+    offered = frozenset().union(*(d.actions | d.features for d in devices))
+    assert offered == descriptor.capabilities
+    assert netro_vendor.DESCRIPTOR.capabilities == frozenset().union(
+        *netro_account.ACTIONS.values()
+    )

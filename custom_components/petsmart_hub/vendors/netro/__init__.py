@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ...model import Action
 from ..base import VendorAccount
 from ..descriptor import AccountContext, OptionSpec, SignIn, VendorDescriptor, option
 from .account import (
@@ -83,16 +82,7 @@ DESCRIPTOR = VendorDescriptor(
         option("zone_duration"),
         OptionSpec(key="reserve", default=100, low=20, high=1000),
     ),
-    capabilities=frozenset(
-        {
-            Action.WATER,
-            Action.STOP_WATERING,
-            Action.NO_WATER,
-            Action.SET_MOISTURE,
-            Action.REPORT_WEATHER,
-            Action.SET_ENABLED,
-        }
-    ),
+    capabilities=frozenset().union(*ACTIONS.values()),
     migrate_device_id=migrate_device_id,
 )
 

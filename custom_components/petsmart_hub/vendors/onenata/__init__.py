@@ -6,7 +6,6 @@ the neutral model.
 
 from __future__ import annotations
 
-from ...model import Action
 from ..base import VendorAccount
 from ..descriptor import AccountContext, Push, SignIn, VendorDescriptor, option
 from .account import (
@@ -56,21 +55,9 @@ DESCRIPTOR = VendorDescriptor(
         option("pump_duration"),
         option("play_duration"),
     ),
-    capabilities=frozenset(
-        {
-            Action.FEED,
-            Action.SET_FEEDING_SCHEDULE,
-            Action.PAUSE_FEEDING_SCHEDULE,
-            Action.SET_GEOFENCE,
-            Action.START_PUMP,
-            Action.START_CLEANING,
-            Action.TEST_WATER_QUALITY,
-            Action.TAKE_PHOTO,
-            Action.START_RECORDING,
-            Action.DEODORIZE,
-            Action.START_PLAY,
-            Action.START_TRAINING,
-        }
+    # what its device types can do, from the API doc (each device says its own)
+    capabilities=frozenset().union(
+        *(actions | features for actions, features in CAPABILITIES.values())
     ),
     # its webhooks come with push (issue "Push"): until then it is polled
     push=Push.NONE,
