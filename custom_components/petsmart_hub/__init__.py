@@ -25,6 +25,7 @@ from .coordinator import (
     open_account,
     vendor_of,
 )
+from .push import PushManager
 from .services import async_setup_services
 from .vendors.descriptor import SignIn
 
@@ -34,6 +35,7 @@ PLATFORMS: list[Platform] = [
     Platform.CALENDAR,
     Platform.CAMERA,
     Platform.DEVICE_TRACKER,
+    Platform.EVENT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -154,6 +156,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
     entry.runtime_data = coordinator
     await account.async_start(coordinator.async_apply_update)
     entry.async_on_unload(account.async_stop)
+    push = PushManager(hass, entry, coordinator)
+    coordinator.push = push
+    coordinator.on_push_missed = push.async_push_missed
+    entry.async_on_unload(push.async_stop)
+    await push.async_start()
     opened_with = dict(entry.options)
 
     async def _async_options_updated(

@@ -14,6 +14,7 @@ from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlowResult,
     OptionsFlow,
 )
@@ -21,6 +22,7 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import section
 from homeassistant.helpers import config_entry_oauth2_flow
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -31,6 +33,7 @@ from homeassistant.helpers.selector import (
 
 from .const import CONF_ADVANCED, CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import entry_credentials, entry_device_ids, open_account, vendor_of
+from .push import OPT_PUSH, PushState
 from .vendors.base import (
     AuthError,
     BudgetExhaustedError,
@@ -40,7 +43,7 @@ from .vendors.base import (
     VendorAccount,
     VendorError,
 )
-from .vendors.descriptor import SignIn, VendorDescriptor
+from .vendors.descriptor import Push, SignIn, VendorDescriptor
 from .vendors.registry import VENDORS
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -394,17 +397,38 @@ class PetSmartHubOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and store the options."""
+        descriptor = vendor_of(self.config_entry)
+        pushes = descriptor.push is not Push.NONE
         if user_input is not None:
-            return self.async_create_entry(
-                data={key: int(value) for key, value in user_input.items()}
-            )
-        options = self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Required(
-                    option.key, default=options.get(option.key, option.default)
-                ): _number(option.low, option.high, option.unit)
-                for option in vendor_of(self.config_entry).options
+            data: dict[str, Any] = {
+                key: int(value) for key, value in user_input.items() if key != OPT_PUSH
             }
+            if pushes:
+                data[OPT_PUSH] = bool(user_input.get(OPT_PUSH, True))
+            return self.async_create_entry(data=data)
+        options = self.config_entry.options
+        fields: dict[Any, Any] = {
+            vol.Required(
+                option.key, default=options.get(option.key, option.default)
+            ): _number(option.low, option.high, option.unit)
+            for option in descriptor.options
+        }
+        if pushes:
+            fields[vol.Required(OPT_PUSH, default=options.get(OPT_PUSH, True))] = (
+                BooleanSelector()
+            )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=vol.Schema(fields),
+            description_placeholders={"push": self._push_state()},
         )
-        return self.async_show_form(step_id="init", data_schema=schema)
+
+    def _push_state(self) -> str:
+        """Where push stands for this account (why it is off, when it is)."""
+        entry = self.config_entry
+        if vendor_of(entry).push is Push.NONE:
+            return PushState.UNSUPPORTED.value
+        if entry.state is not ConfigEntryState.LOADED:
+            return PushState.OFF.value if not entry.options.get(OPT_PUSH, True) else "-"
+        push = entry.runtime_data.push
+        return push.state if push is not None else PushState.UNSUPPORTED.value

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from functools import partial
 import logging
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import (
     ConfigEntryAuthFailed,
     HomeAssistantError,
@@ -25,6 +25,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -65,17 +66,33 @@ from .vendors.base import (
     RequestRejectedError,
     VendorAccount,
     VendorError,
+    WebhookAccount,
 )
 from .vendors.descriptor import AccountContext, VendorDescriptor
 from .vendors.registry import VENDORS
 
 type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
 
+
+class PushStatus(Protocol):
+    """What the coordinator's owner may ask of push (push.py implements it)."""
+
+    @property
+    def state(self) -> str:
+        """Where push stands."""
+
+    def diagnostics(self) -> dict[str, object]:
+        """Push health for diagnostics."""
+
+
 #: The shortest gap between two refreshes a vendor may ask for.
 MIN_POLL_GAP = timedelta(seconds=5)
 #: Fresh, complete device listings in a row that must leave a device out
 #: before it is removed from Home Assistant.
 REMOVAL_CONFIRMATIONS = 2
+#: How long a change a poll found may wait for its push before push counts as
+#: having missed it.
+PUSH_GRACE = timedelta(seconds=60)
 #: The longest gap between polls while the cloud throttles without Retry-After.
 MAX_BACKOFF = timedelta(minutes=15)
 
@@ -223,7 +240,17 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             update_interval=timedelta(seconds=SCAN_INTERVAL),
         )
         self.account = account
-        self._regular_interval = self.update_interval
+        self._polling_interval = timedelta(seconds=SCAN_INTERVAL)
+        #: Set while the vendor's push works: polling is only the safety net.
+        self.push_healthy = False
+        #: The account's push, once set up (push.py).
+        self.push: PushStatus | None = None
+        #: Called when a poll finds a change push never brought (push.py).
+        self.on_push_missed: Callable[[], None] | None = None
+        #: Devices a poll found changed that no push has confirmed yet.
+        self._suspects: set[str] = set()
+        self._cancel_judge: CALLBACK_TYPE | None = None
+        entry.async_on_unload(self._stop_judging)
         self._budget_issue = False
         # no repair issue outlives its entry (unloaded, reloaded or removed)
         entry.async_on_unload(
@@ -255,6 +282,58 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         )
         values.update(self.config_entry.options)
         return values
+
+    @property
+    def _regular_interval(self) -> timedelta:
+        """The polling interval: the vendor's safety net while push is healthy."""
+        if self.push_healthy:
+            return vendor_of(self.config_entry).push_safety_net
+        return self._polling_interval
+
+    @callback
+    def set_push_healthy(self, healthy: bool) -> None:
+        """Push started or stopped working: poll at the matching interval."""
+        if healthy == self.push_healthy:
+            return
+        self.push_healthy = healthy
+        self._plan_next_poll(dt_util.utcnow())
+        if not healthy:
+            # back to the normal tier now, not after a safety-net interval
+            self.hass.async_create_task(self.async_request_refresh())
+
+    def _check_push(
+        self, known: Mapping[str, Device], fresh: Mapping[str, Device]
+    ) -> None:
+        """Note devices a poll found changed while push is healthy.
+
+        Their push may still be on the way: if none arrives within
+        PUSH_GRACE, push missed the change (push.py is told).
+        """
+        account = self.account
+        if not self.push_healthy or not isinstance(account, WebhookAccount):
+            return
+        for device_id, polled in fresh.items():
+            held = known.get(device_id)
+            if held is not None and account.push_missed(held, polled):
+                LOGGER.debug("%s changed without a push (yet)", polled.name)
+                self._suspects.add(device_id)
+        if self._suspects and self._cancel_judge is None:
+            self._cancel_judge = async_call_later(
+                self.hass, PUSH_GRACE, self._judge_push
+            )
+
+    @callback
+    def _judge_push(self, _now: datetime) -> None:
+        self._cancel_judge = None
+        if self._suspects and self.push_healthy and self.on_push_missed is not None:
+            self.on_push_missed()
+        self._suspects.clear()
+
+    @callback
+    def _stop_judging(self) -> None:
+        if self._cancel_judge is not None:
+            self._cancel_judge()
+            self._cancel_judge = None
 
     def device_identifier(self, device_id: str) -> str:
         """Identifier of one of this entry's devices in the device registry."""
@@ -354,6 +433,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         wanted += [device_id for device_id in known if device_id in missing]
         devices, renamed = self._adopt(refresh, inventory, wanted)
         failed = set(refresh.failed) & set(devices)
+        self._check_push(known, refresh.devices)
         for device in devices.values():
             self._log_availability(device, refresh.failed.get(device.id))
         gone = await self._async_confirm_missing(
@@ -636,6 +716,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         known = self.data.devices.get(device.id)
         if known is None or known.kind is not device.kind:
             return
+        self._suspects.discard(device.id)  # pushed after all
         newest = self._update_at.get(device.id)
         if update.at is not None:
             if newest is not None and update.at < newest:

@@ -16,6 +16,7 @@ TO_REDACT = {
     # every sign-in field of every kind, and an OAuth2 entry's token
     *(field.key for fields in CREDENTIALS.values() for field in fields),
     "token",
+    "webhook_id",
     CONF_BASE_URL,
     "unique_id",
     "id",
@@ -58,6 +59,7 @@ async def async_get_config_entry_diagnostics(
             "last_update_success": coordinator.last_update_success,
             "update_interval": str(coordinator.update_interval),
             "reliability": coordinator.reliability(),
+            "push": coordinator.push.diagnostics() if coordinator.push else None,
             "devices": devices,
         },
         TO_REDACT,

@@ -185,6 +185,25 @@ class Feature(StrEnum):
 
     LIVE_STREAM = "live_stream"  # a camera entity
     LOCATION_HISTORY = "location_history"  # the get_location_history action
+    ALERTS = "alerts"  # its cloud pushes alerts: an "Alert" event entity
+
+
+class EventType(StrEnum):
+    """Things a device tells of the moment they happen (event entities fire them)."""
+
+    ALERT = "alert"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DeviceEvent:
+    """Something that happened on a device, as a vendor pushed it."""
+
+    device_id: str
+    type: EventType
+    #: What the event entity shows as its attributes (e.g. alert type, message).
+    data: dict[str, str] = field(default_factory=dict)
+    #: When the cloud said it happened.
+    at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -7,9 +7,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..model import Command, CommandResult, Device, DeviceKind, Location, StreamInfo
+from ..model import (
+    Command,
+    CommandResult,
+    Device,
+    DeviceEvent,
+    DeviceKind,
+    Location,
+    StreamInfo,
+)
 from .parse import ParseReport
 
 if TYPE_CHECKING:
@@ -234,6 +242,46 @@ class VendorAccount(ABC):
         calls (several zones in one) overrides this.
         """
         return [await self.async_execute(device, command) for device in devices]
+
+
+class PushRejectedError(VendorError):
+    """A pushed message we cannot trust or use (it changes nothing)."""
+
+    def __init__(self, reason: str) -> None:
+        """``reason`` names the refusal for the counters (e.g. ``unknown_device``)."""
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class Pushed:
+    """What one pushed message brought."""
+
+    updates: list[DeviceUpdate] = field(default_factory=list)
+    events: list[DeviceEvent] = field(default_factory=list)
+    #: Devices the message said changed without saying how: read them again.
+    refresh: set[str] = field(default_factory=set)
+
+
+class WebhookAccount(ABC):
+    """An account whose cloud calls a webhook URL we register with it."""
+
+    @abstractmethod
+    async def async_register_webhook(self, url: str) -> None:
+        """Ask the cloud to call ``url`` with the account's events (VendorError if not)."""
+
+    @abstractmethod
+    def parse_webhook(self, payload: Any, known: Mapping[str, Device]) -> Pushed:
+        """Turn a pushed message into updates of ``known`` devices (new objects).
+
+        Raises PushRejectedError for anything it cannot use: an unknown event
+        type, a device that is not in ``known``, a malformed body. It never
+        creates a device.
+        """
+
+    @abstractmethod
+    def push_missed(self, held: Device, polled: Device) -> bool:
+        """Whether a poll found a change of ``held`` that push should have brought."""
 
 
 class CameraAccount(ABC):

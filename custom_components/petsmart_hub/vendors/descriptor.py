@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 import hashlib
 from typing import Any, Final
@@ -131,6 +132,8 @@ class VendorDescriptor:
     #: Everything this vendor's devices may offer (each device says what it does).
     capabilities: frozenset[str] = frozenset()
     push: Push = Push.NONE
+    #: How often to poll while push works (the vendor's safety net).
+    push_safety_net: timedelta = timedelta(minutes=15)
     oauth2: OAuth2Endpoints | None = None
     #: Version 1 device ids this vendor renamed: (old id, key) -> new id.
     migrate_device_id: Callable[[str, str], str] | None = None

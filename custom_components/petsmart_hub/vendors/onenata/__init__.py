@@ -59,8 +59,7 @@ DESCRIPTOR = VendorDescriptor(
     capabilities=frozenset().union(
         *(actions | features for actions, features in CAPABILITIES.values())
     ),
-    # its webhooks come with push (issue "Push"): until then it is polled
-    push=Push.NONE,
+    push=Push.WEBHOOK,
 )
 
 __all__ = [

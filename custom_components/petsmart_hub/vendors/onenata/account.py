@@ -55,11 +55,13 @@ from ..base import (
     EnrollingAccount,
     Inventory,
     LocationHistoryAccount,
+    Pushed,
     Refresh,
     RefreshRequest,
     RequestRejectedError,
     VendorAccount,
     VendorError,
+    WebhookAccount,
     carry_state,
 )
 from ..http import MAX_CONCURRENT_REQUESTS
@@ -74,6 +76,7 @@ from ..parse import (
     to_str,
     to_str_list,
 )
+from . import webhook
 from .client import _LOGGER, DEVICE_TYPES, MANUFACTURER, OneNataClient
 
 # --- mapping onto the neutral model -------------------------------------------
@@ -301,29 +304,29 @@ CAPABILITIES: Final[dict[DeviceKind, tuple[frozenset[Action], frozenset[Feature]
         frozenset(
             {Action.FEED, Action.SET_FEEDING_SCHEDULE, Action.PAUSE_FEEDING_SCHEDULE}
         ),
-        frozenset(),
+        frozenset({Feature.ALERTS}),
     ),
     DeviceKind.FOUNTAIN: (
         frozenset(
             {Action.START_PUMP, Action.START_CLEANING, Action.TEST_WATER_QUALITY}
         ),
-        frozenset(),
+        frozenset({Feature.ALERTS}),
     ),
     DeviceKind.TRACKER: (
         frozenset({Action.SET_GEOFENCE}),
-        frozenset({Feature.LOCATION_HISTORY}),
+        frozenset({Feature.LOCATION_HISTORY, Feature.ALERTS}),
     ),
     DeviceKind.CAMERA: (
         frozenset({Action.TAKE_PHOTO, Action.START_RECORDING}),
-        frozenset({Feature.LIVE_STREAM}),
+        frozenset({Feature.LIVE_STREAM, Feature.ALERTS}),
     ),
     DeviceKind.LITTER_BOX: (
         frozenset({Action.START_CLEANING, Action.DEODORIZE}),
-        frozenset(),
+        frozenset({Feature.ALERTS}),
     ),
     DeviceKind.TOY: (
         frozenset({Action.START_PLAY, Action.START_TRAINING}),
-        frozenset(),
+        frozenset({Feature.ALERTS}),
     ),
 }
 
@@ -487,7 +490,11 @@ SLOW_TIER_INTERVAL: Final = timedelta(minutes=15)
 
 
 class OneNataAccount(
-    VendorAccount, CameraAccount, LocationHistoryAccount, EnrollingAccount
+    VendorAccount,
+    CameraAccount,
+    LocationHistoryAccount,
+    EnrollingAccount,
+    WebhookAccount,
 ):
     """A OneNata account seen through the neutral model.
 
@@ -558,6 +565,31 @@ class OneNataAccount(
                 time.monotonic() + SLOW_TIER_INTERVAL.total_seconds()
             )
         refresh.devices[device.id] = device
+
+    async def async_register_webhook(self, url: str) -> None:
+        """Register ``url`` for the three documented events."""
+        await self.client.async_register_webhook(url, list(webhook.EVENTS))
+
+    def parse_webhook(self, payload: Any, known: Mapping[str, Device]) -> Pushed:
+        """A webhook call into updates of known devices (see ``webhook``)."""
+        return webhook.parse_event(payload, known, self.report, apply_status)
+
+    def push_missed(self, held: Device, polled: Device) -> bool:
+        """Whether the status a poll read differs from what pushes left us.
+
+        Only what a status event carries counts (the device's status fields
+        and its kind's): slow-tier readings are never pushed.
+        """
+        kind_fields = [name for name, _keys, _convert in _STATUS_FIELDS[held.kind]]
+        device_fields = [name for name, _keys, _convert in _DEVICE_STATUS_FIELDS]
+        if held.kind is not polled.kind:
+            return False
+        return any(
+            getattr(held, name) != getattr(polled, name) for name in device_fields
+        ) or any(
+            getattr(held.kind_state, name) != getattr(polled.kind_state, name)
+            for name in kind_fields
+        )
 
     async def async_list(self) -> Inventory:
         """Return the inventory; entries we cannot use are skipped.

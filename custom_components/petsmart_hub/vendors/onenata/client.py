@@ -199,8 +199,12 @@ class OneNataClient:
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        empty_ok: bool = False,
     ) -> Any:
-        """Send a request and return the decoded JSON body (envelope unchecked)."""
+        """Send a request and return the decoded JSON body (envelope unchecked).
+
+        ``empty_ok``: an empty 2xx body is an answer (None), not a bad one.
+        """
         url = f"{self._base_url}{path}"
         headers = {
             "Authorization": f"Bearer {self._api_key}",
@@ -226,6 +230,8 @@ class OneNataClient:
                 message = f"{message}: {body['msg']}"
             _raise_for_code(status, message, retry_after)
         if body is None:
+            if empty_ok and not response.body.strip():
+                return None
             raise BadResponseError(f"{method} {path} returned no JSON")
         if isinstance(body, dict) and "code" in body:
             code = to_int(body["code"])
@@ -276,6 +282,16 @@ class OneNataClient:
         if model:
             payload["deviceModel"] = model
         return await self._request("POST", "/devices/validate", json=payload)
+
+    async def async_register_webhook(self, url: str, events: list[str]) -> None:
+        """``POST /webhooks``: the cloud calls ``url`` with ``events``.
+
+        The doc shows no answer: any 2xx answer that is no error envelope is
+        taken as registered, an empty body included.
+        """
+        await self._request_raw(
+            "POST", "/webhooks", json={"url": url, "events": events}, empty_ok=True
+        )
 
     async def async_get_status(self, device_id: str) -> dict[str, Any]:
         """``GET /devices/{id}/status``."""
@@ -349,14 +365,6 @@ class OneNataClient:
             "GET",
             f"/devices/{device_id}/activity",
             params={"period": "7d", "includeCalories": "true"},
-        )
-
-    async def async_register_webhook(
-        self, url: str, events: list[str]
-    ) -> dict[str, Any]:
-        """``POST /webhooks``: ask the cloud to push events to ``url``."""
-        return await self._request(
-            "POST", "/webhooks", json={"url": url, "events": events}
         )
 
     async def async_get_bytes(self, url: str) -> bytes:

@@ -1,0 +1,276 @@
+"""Push: a vendor's cloud tells Home Assistant of changes the moment they happen.
+
+Vendor-neutral. A vendor whose account is a ``WebhookAccount`` gets a webhook
+of HA's ``webhook`` component, registered with its cloud; what arrives is
+parsed by the vendor into the same typed updates a poll brings, applied to
+the devices they name only. While push is healthy the coordinator polls at
+the vendor's safety-net interval; when registration fails, or a poll finds a
+change push never brought, polling goes back to normal, a repair issue says
+why, and registration is tried again with back-off (1 min doubling to 1 h).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+import json
+import secrets
+from typing import Final
+
+from aiohttp import web
+
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.dispatcher import async_dispatcher_send
+from homeassistant.helpers.event import async_call_later
+from homeassistant.helpers.network import NoURLAvailableError, get_url
+
+from .const import DOMAIN, LOGGER
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .model import DeviceEvent, EventType
+from .vendors.base import PushRejectedError, VendorError, WebhookAccount
+
+#: The option that turns push off (it is on wherever a URL can be reached).
+OPT_PUSH: Final = "push"
+#: The largest webhook body accepted.
+MAX_BODY: Final = 64 * 1024
+#: Registration is retried after this long, doubling up to RETRY_MAX.
+RETRY_MIN: Final = timedelta(minutes=1)
+RETRY_MAX: Final = timedelta(hours=1)
+#: A pushed device that asks to be read again is read this long after.
+REFRESH_DELAY: Final = 2.0
+
+
+class PushState(StrEnum):
+    """Where push stands (the options form and diagnostics show it)."""
+
+    OFF = "off"  # the user turned it off
+    UNSUPPORTED = "unsupported"  # the vendor does not push
+    NO_URL = "no_url"  # Home Assistant has no URL the cloud can reach
+    STARTING = "starting"
+    HEALTHY = "healthy"
+    FAILED = "failed"  # registration failed, or push missed a change
+
+
+def event_signal(entry_id: str, device_id: str, event_type: EventType) -> str:
+    """The dispatcher signal a device's pushed events of a type are sent on."""
+    return f"{DOMAIN}_event_{entry_id}_{device_id}_{event_type.value}"
+
+
+class PushManager:
+    """The webhook of one account: its URL, its handler and its health."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: PetSmartHubConfigEntry,
+        coordinator: PetSmartHubCoordinator,
+    ) -> None:
+        """Bind to an entry (nothing happens before ``async_start``)."""
+        self.hass = hass
+        self.entry = entry
+        self.coordinator = coordinator
+        self.state = PushState.UNSUPPORTED
+        #: Why the last registration failed (repair issue, diagnostics).
+        self.error: str | None = None
+        self.accepted = 0
+        #: Refused calls by reason (diagnostics).
+        self.refused: dict[str, int] = {}
+        self._url: str | None = None
+        self._registered = False
+        self._retry = RETRY_MIN
+        self._cancel_retry: CALLBACK_TYPE | None = None
+        self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
+
+    @property
+    def _account(self) -> WebhookAccount | None:
+        account = self.coordinator.account
+        return account if isinstance(account, WebhookAccount) else None
+
+    @property
+    def _issue_id(self) -> str:
+        return f"push_failed_{self.entry.entry_id}"
+
+    async def async_start(self) -> None:
+        """Register the webhook with HA and the cloud, when push can work."""
+        if self._account is None:
+            return
+        if not self.entry.options.get(OPT_PUSH, True):
+            self.state = PushState.OFF
+            return
+        webhook_id = self.entry.data.get(CONF_WEBHOOK_ID)
+        if not webhook_id:
+            webhook_id = secrets.token_hex(32)
+            self.hass.config_entries.async_update_entry(
+                self.entry, data={**self.entry.data, CONF_WEBHOOK_ID: webhook_id}
+            )
+        self._url = await self._async_url(webhook_id)
+        if self._url is None:
+            self.state = PushState.NO_URL
+            LOGGER.debug("%s: no URL the cloud can reach; polling", self.entry.title)
+            return
+        webhook.async_register(
+            self.hass,
+            DOMAIN,
+            self.entry.title,
+            webhook_id,
+            self._async_handle,
+            allowed_methods=["POST"],
+        )
+        self._registered = True
+        self.state = PushState.STARTING
+        await self._async_register()
+
+    async def _async_url(self, webhook_id: str) -> str | None:
+        """HA Cloud's cloudhook when the user has one, else HA's external URL."""
+        if "cloud" in self.hass.config.components:
+            from homeassistant.components import cloud
+
+            if cloud.async_active_subscription(self.hass):
+                try:
+                    return await cloud.async_get_or_create_cloudhook(
+                        self.hass, webhook_id
+                    )
+                except Exception as err:  # noqa: BLE001 - fall back to the URL
+                    LOGGER.debug("No cloudhook: %s", err)
+        try:
+            base = get_url(self.hass, allow_internal=False, allow_ip=True)
+        except NoURLAvailableError:
+            return None
+        return f"{base}{webhook.async_generate_path(webhook_id)}"
+
+    async def _async_register(self, _now: object = None) -> None:
+        """Ask the cloud to call our URL; on failure fall back and retry later."""
+        account = self._account
+        self._cancel_retry = None
+        if account is None or self._url is None:
+            return
+        try:
+            await account.async_register_webhook(self._url)
+        except VendorError as err:
+            self._fail(f"registration failed: {err}")
+            return
+        self._retry = RETRY_MIN
+        self.error = None
+        self.state = PushState.HEALTHY
+        self.coordinator.set_push_healthy(True)
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        LOGGER.debug("%s: push is healthy", self.entry.title)
+
+    @callback
+    def _fail(self, reason: str) -> None:
+        """Poll as normal, say why in a repair issue, and register again later."""
+        if self.state is PushState.HEALTHY or self.error is None:
+            LOGGER.warning(
+                "%s: push is off, polling instead: %s", self.entry.title, reason
+            )
+        self.state = PushState.FAILED
+        self.error = reason
+        self.coordinator.set_push_healthy(False)
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="push_failed",
+            translation_placeholders={"account": self.entry.title, "error": reason},
+        )
+        if self._cancel_retry is None:
+            self._cancel_retry = async_call_later(
+                self.hass, self._retry, self._async_register
+            )
+            self._retry = min(self._retry * 2, RETRY_MAX)
+
+    @callback
+    def async_push_missed(self) -> None:
+        """A poll found a change push never brought."""
+        if self.state is PushState.HEALTHY:
+            self._fail("a change reached us only by polling")
+
+    @callback
+    def async_stop(self) -> None:
+        """Remove HA's handler (the cloud has no unregister call) and stop retrying."""
+        if self._registered:
+            webhook.async_unregister(self.hass, self.entry.data[CONF_WEBHOOK_ID])
+            self._registered = False
+        if self._cancel_retry is not None:
+            self._cancel_retry()
+            self._cancel_retry = None
+        for cancel in self._pending_refresh.values():
+            cancel()
+        self._pending_refresh.clear()
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+
+    def _refuse(self, reason: str, status: int = 400) -> web.Response:
+        self.refused[reason] = self.refused.get(reason, 0) + 1
+        LOGGER.debug("%s: refused a webhook call: %s", self.entry.title, reason)
+        return web.Response(status=status)
+
+    async def _async_handle(
+        self, hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        """Apply what the cloud pushed; answer at once and never raise."""
+        try:
+            body = await request.content.read(MAX_BODY + 1)
+        except Exception:  # noqa: BLE001 - a broken upload changes nothing
+            return self._refuse("unreadable")
+        if len(body) > MAX_BODY:
+            return self._refuse("too_large", 413)
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return self._refuse("not_json")
+        account = self._account
+        if account is None:  # pragma: no cover - the handler exists only with one
+            return self._refuse("no_account")
+        try:
+            pushed = account.parse_webhook(payload, self.coordinator.data.devices)
+        except PushRejectedError as err:
+            return self._refuse(err.reason)
+        except Exception:  # noqa: BLE001 - a vendor bug must not break HA
+            LOGGER.exception("%s: could not read a webhook call", self.entry.title)
+            return self._refuse("unreadable")
+        self.accepted += 1
+        for update in pushed.updates:
+            self.coordinator.async_apply_update(update)
+        for event in pushed.events:
+            self._fire(event)
+        for device_id in pushed.refresh:
+            self._refresh_soon(device_id)
+        return web.Response(status=200)
+
+    @callback
+    def _fire(self, event: DeviceEvent) -> None:
+        async_dispatcher_send(
+            self.hass,
+            event_signal(self.entry.entry_id, event.device_id, event.type),
+            event,
+        )
+
+    @callback
+    def _refresh_soon(self, device_id: str) -> None:
+        """Read a device again shortly: several pushes in a row make one read."""
+        if device_id in self._pending_refresh:
+            return
+
+        async def refresh(_now: object) -> None:
+            self._pending_refresh.pop(device_id, None)
+            if device_id in self.coordinator.data.devices:
+                await self.coordinator.async_refresh_device(device_id)
+
+        self._pending_refresh[device_id] = async_call_later(
+            self.hass, REFRESH_DELAY, refresh
+        )
+
+    def diagnostics(self) -> dict[str, object]:
+        """Push health for diagnostics (no URL, no webhook id)."""
+        return {
+            "state": self.state.value,
+            "error": self.error,
+            "accepted": self.accepted,
+            "refused": dict(self.refused),
+            "retry_in": str(self._retry) if self.state is PushState.FAILED else None,
+        }

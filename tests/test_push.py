@@ -1,0 +1,357 @@
+"""Push through Home Assistant: OneNata's webhook updates entities the moment it is called.
+
+The account registers HA's webhook with the simulator; the tests call the
+webhook as the cloud would (HA's own ``/api/webhook/<id>``) and read states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+import json
+import logging
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+from aiohttp import ClientResponse
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.petsmart_hub.const import DOMAIN
+from custom_components.petsmart_hub.push import MAX_BODY, OPT_PUSH, RETRY_MIN, PushState
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID, STATE_OFF, STATE_ON, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.core_config import async_process_ha_core_config
+from homeassistant.helpers import issue_registry as ir
+
+from .conftest import Cloud
+
+BATTERY = "sensor.smart_feeder_1_battery"
+FOOD_LEVEL = "sensor.smart_feeder_1_food_level"
+CONNECTIVITY = "binary_sensor.smart_feeder_1_connectivity"
+ALERT = "event.smart_feeder_1_alert"
+FEEDER = "feeding_machine_001"
+EXTERNAL = "https://ha.example.com"
+
+type Post = Callable[[Any], Awaitable[ClientResponse]]
+
+
+@pytest.fixture
+async def reachable(hass: HomeAssistant) -> None:
+    """Home Assistant has an external URL the cloud can reach."""
+    await async_process_ha_core_config(hass, {"external_url": EXTERNAL})
+
+
+@pytest.fixture
+async def post(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> Post:
+    """Call the entry's webhook as the cloud would."""
+    client = await hass_client_no_auth()
+
+    async def call(body: Any) -> ClientResponse:
+        entry = hass.config_entries.async_entries(DOMAIN)[0]
+        raw = body if isinstance(body, bytes | str) else json.dumps(body)
+        response = await client.post(
+            f"/api/webhook/{entry.data[CONF_WEBHOOK_ID]}",
+            data=raw,
+            headers={"Content-Type": "application/json"},
+        )
+        await hass.async_block_till_done()
+        return response
+
+    return call
+
+
+def status_event(battery: float, timestamp: str | None = None) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "event": "device.status.changed",
+        "data": {
+            "deviceId": FEEDER,
+            "status": {"isOnline": True, "batteryLevel": battery},
+        },
+    }
+    if timestamp:
+        event["timestamp"] = timestamp
+    return event
+
+
+def push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | None:
+    return ir.async_get(hass).async_get_issue(DOMAIN, f"push_failed_{entry.entry_id}")
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_registration_and_the_safety_net(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+) -> None:
+    """The webhook is registered with the cloud, and polling slows to a safety net."""
+    entry = init_integration
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    assert len(webhook_id) == 64
+    int(webhook_id, 16)  # secrets.token_hex(32)
+    (hook,) = onenata.sim.webhooks
+    assert hook["url"] == f"{EXTERNAL}/api/webhook/{webhook_id}"
+    assert hook["events"] == [
+        "device.status.changed",
+        "device.offline",
+        "device.alert",
+    ]
+    coordinator = entry.runtime_data
+    assert coordinator.push is not None
+    assert coordinator.push.state == PushState.HEALTHY
+    assert coordinator.push_healthy
+    assert coordinator.update_interval == timedelta(minutes=15)
+
+    # the webhook id survives a reload: the cloud keeps calling the same URL
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.data[CONF_WEBHOOK_ID] == webhook_id
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_a_status_event_updates_the_entity_without_a_request(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry, post: Post
+) -> None:
+    food = hass.states.get(FOOD_LEVEL).state
+    onenata.sim.reset_requests()
+    response = await post(status_event(12, "2030-01-01T10:00:00Z"))
+    assert response.status == 200
+    assert hass.states.get(BATTERY).state == "12.0"
+    assert hass.states.get(FOOD_LEVEL).state == food  # not in the event: kept
+    assert onenata.sim.requests == []
+
+    # a duplicate is harmless, an older event never rolls the state back
+    assert (await post(status_event(12, "2030-01-01T10:00:00Z"))).status == 200
+    assert (await post(status_event(80, "2030-01-01T09:59:00Z"))).status == 200
+    assert hass.states.get(BATTERY).state == "12.0"
+    assert (await post(status_event(30, "2030-01-01T10:01:00Z"))).status == 200
+    assert hass.states.get(BATTERY).state == "30.0"
+    assert onenata.sim.requests == []
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_offline_and_alert_events(
+    hass: HomeAssistant, init_integration: MockConfigEntry, post: Post
+) -> None:
+    assert hass.states.get(CONNECTIVITY).state == STATE_ON
+    assert hass.states.get(ALERT).state == STATE_UNKNOWN
+    await post({"event": "device.offline", "data": {"deviceId": FEEDER}})
+    assert hass.states.get(CONNECTIVITY).state == STATE_OFF
+
+    response = await post(
+        {
+            "event": "device.alert",
+            "timestamp": "2030-01-01T10:00:00Z",
+            "data": {
+                "deviceId": FEEDER,
+                "alert": {"type": "food_low", "message": "Food is running low"},
+            },
+        }
+    )
+    assert response.status == 200
+    alert = hass.states.get(ALERT)
+    assert alert.state not in (STATE_UNKNOWN, "unavailable")  # offline: still tells
+    assert alert.attributes["event_type"] == "alert"
+    assert alert.attributes["type"] == "food_low"
+    assert alert.attributes["message"] == "Food is running low"
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_bad_calls_are_refused_and_change_nothing(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    post: Post,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    before = {state.entity_id: state.state for state in hass.states.async_all()}
+    devices = set(init_integration.runtime_data.data.devices)
+    caplog.set_level(logging.DEBUG)
+    calls: list[tuple[Any, int]] = [
+        (b"x" * (MAX_BODY + 1), 413),
+        ("{not json", 400),
+        ({"event": "device.deleted", "data": {"deviceId": FEEDER}}, 400),
+        ({"event": "device.offline", "data": {"deviceId": "new_device_999"}}, 400),
+        ({"event": "device.status.changed", "data": {"deviceId": FEEDER}}, 400),
+        ([1, 2], 400),
+    ]
+    for body, status in calls:
+        assert (await post(body)).status == status
+    after = {state.entity_id: state.state for state in hass.states.async_all()}
+    assert after == before
+    assert set(init_integration.runtime_data.data.devices) == devices
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    push = init_integration.runtime_data.push
+    assert push is not None
+    diagnostics = push.diagnostics()
+    assert diagnostics["refused"] == {
+        "too_large": 1,
+        "not_json": 1,
+        "unknown_event": 1,
+        "unknown_device": 1,
+        "no_readings": 1,
+        "not_an_object": 1,
+    }
+    assert diagnostics["accepted"] == 0
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_failed_registration_falls_back_and_backs_off(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    config_entry: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    onenata.sim.add_fault("http_500", route="/v1/webhooks")
+    config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(config_entry.entry_id)
+    await hass.async_block_till_done()
+    coordinator = config_entry.runtime_data
+    assert coordinator.push.state == PushState.FAILED
+    assert not coordinator.push_healthy
+    assert coordinator.update_interval == timedelta(seconds=60)
+    issue = push_issue(hass, config_entry)
+    assert issue is not None
+    assert issue.translation_key == "push_failed"
+    assert "registration failed" in issue.translation_placeholders["error"]
+
+    def registrations() -> int:
+        return onenata.sim.count("POST", "/v1/webhooks")
+
+    # 1 min, then 2 min, then 4 min: never a storm
+    for wait in (RETRY_MIN, RETRY_MIN * 2):
+        count = registrations()
+        freezer.tick(wait - timedelta(seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert registrations() == count
+        freezer.tick(timedelta(seconds=2))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        assert registrations() == count + 1
+
+    onenata.sim.clear_faults()
+    freezer.tick(RETRY_MIN * 4 + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.push.state == PushState.HEALTHY
+    assert coordinator.update_interval == timedelta(minutes=15)
+    assert push_issue(hass, config_entry) is None
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_a_change_only_polling_found_turns_push_off_until_it_works(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    coordinator = init_integration.runtime_data
+    assert coordinator.push_healthy
+    # the cloud changes the feeder but never calls us (the URL is unreachable)
+    onenata.sim.devices[FEEDER].battery_level = 5
+    freezer.tick(timedelta(minutes=15, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(BATTERY).state == "5.0"  # the safety net caught it
+    assert coordinator.push_healthy  # its push may still be on the way
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert not coordinator.push_healthy
+    assert coordinator.update_interval == timedelta(seconds=60)
+    assert push_issue(hass, init_integration) is not None
+    # registration is tried again after the back-off and push comes back
+    freezer.tick(RETRY_MIN + timedelta(seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.push_healthy
+    assert push_issue(hass, init_integration) is None
+
+
+async def test_no_reachable_url_polls_as_today(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+) -> None:
+    coordinator = init_integration.runtime_data
+    assert coordinator.push.state == PushState.NO_URL
+    assert onenata.sim.webhooks == []
+    assert coordinator.update_interval == timedelta(seconds=60)
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["description_placeholders"] == {"push": "no_url"}
+
+
+@pytest.mark.usefixtures("reachable")
+@pytest.mark.parametrize("entry_options", [{OPT_PUSH: False}])
+async def test_push_turned_off(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+) -> None:
+    assert init_integration.runtime_data.push.state == PushState.OFF
+    assert onenata.sim.webhooks == []
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    assert result["description_placeholders"] == {"push": "off"}
+    assert OPT_PUSH in [str(key) for key in result["data_schema"].schema]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {"feed_amount": 40, "pump_duration": 30, "play_duration": 600, OPT_PUSH: True},
+    )
+    await hass.async_block_till_done()
+    assert init_integration.options[OPT_PUSH] is True
+    assert init_integration.runtime_data.push.state == PushState.HEALTHY
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_a_cloudhook_is_preferred(
+    hass: HomeAssistant, onenata: Cloud, config_entry: MockConfigEntry
+) -> None:
+    hass.config.components.add("cloud")
+    with (
+        patch(
+            "homeassistant.components.cloud.async_active_subscription",
+            return_value=True,
+        ),
+        patch(
+            "homeassistant.components.cloud.async_get_or_create_cloudhook",
+            AsyncMock(return_value="https://hooks.nabu.casa/abc"),
+        ),
+    ):
+        config_entry.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+    assert onenata.sim.webhooks[0]["url"] == "https://hooks.nabu.casa/abc"
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_a_late_push_clears_the_suspicion(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    post: Post,
+) -> None:
+    """A change the poll saw first, whose push comes after: push stays healthy."""
+    coordinator = init_integration.runtime_data
+    onenata.sim.devices[FEEDER].battery_level = 7
+    freezer.tick(timedelta(minutes=15, seconds=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await post(status_event(7))
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.push_healthy
+    assert push_issue(hass, init_integration) is None
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_unload_removes_the_handler(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    webhook_id = init_integration.data[CONF_WEBHOOK_ID]
+    assert webhook_id in hass.data[webhook.DOMAIN]
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert webhook_id not in hass.data[webhook.DOMAIN]
