@@ -46,7 +46,6 @@ _LOGGER = logging.getLogger(__name__)
 
 API_PREFIX = "/v1/"
 DEVICES_SHAPES = ("envelope_list", "envelope_object", "bare_list", "object")
-WEBHOOK_ROUTE = "/v1/webhooks"
 
 DEVICE_LIST_ROUTE = "/v1/devices"
 # The faults that break GET /devices' list (and act on no other route).
