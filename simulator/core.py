@@ -156,13 +156,14 @@ class SimClock:
     `advance` lets time pass: running activities finish, levels drift. `set`
     moves the whole simulated world to a new "now": simulators shift the
     times they store by the same jump, so a feed "two hours ago" stays two
-    hours ago.
+    hours ago. Either way, `on_change` listeners hear of it afterwards.
     """
 
     def __init__(self) -> None:
         """Start in step with the real clock."""
         self._offset = timedelta()
         self._jump_listeners: list[Callable[[timedelta], None]] = []
+        self._change_listeners: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         """Return the simulated current time (tz-aware, UTC)."""
@@ -171,6 +172,7 @@ class SimClock:
     def advance(self, seconds: float) -> None:
         """Move simulated time forward (or back, if negative)."""
         self._offset += timedelta(seconds=seconds)
+        self._changed()
 
     def set(self, dt: datetime) -> None:
         """Make the simulated time equal `dt` from now on (it keeps running)."""
@@ -180,10 +182,20 @@ class SimClock:
         self._offset += jump
         for listener in self._jump_listeners:
             listener(jump)
+        self._changed()
 
     def on_jump(self, listener: Callable[[timedelta], None]) -> None:
         """Call `listener` with the jump whenever `set` moves the clock."""
         self._jump_listeners.append(listener)
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` after `advance` or `set` (and its jump listeners)."""
+        self._change_listeners.append(listener)
+
+    def _changed(self) -> None:
+        """Tell the change listeners that simulated time moved."""
+        for listener in self._change_listeners:
+            listener()
 
 
 def shift_times(value: Any, delta: timedelta) -> Any:

@@ -7,18 +7,18 @@ the camera media. What devices are and what the API answers live in
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 import logging
 import re
 from typing import Any, ClassVar
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from ..core import BaseSimulator, Fault, FaultKind, Handler, shift_times, status_message
+from ..delivery import Delivery, DeliverySwitches, WebhookSender
 from ..media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
 from .api import (
     COMMANDS,
@@ -34,17 +34,18 @@ from .devices import (
     DEVICE_KINDS,
     JSON,
     KINDS,
+    RaisedAlert,
     SimDevice,
     iso,
     new_device,
     validate_data,
 )
+from .events import WEBHOOK_EVENTS, Look, changes, look
 
 _LOGGER = logging.getLogger(__name__)
 
 API_PREFIX = "/v1/"
 DEVICES_SHAPES = ("envelope_list", "envelope_object", "bare_list", "object")
-WEBHOOK_EVENTS = ("device.status.changed", "device.offline", "device.alert")
 
 DEVICE_LIST_ROUTE = "/v1/devices"
 # The faults that break GET /devices' list (and act on no other route).
@@ -59,14 +60,16 @@ STRIP_TYPE = "strip_type"
 
 
 @dataclass
-class WebhookDelivery:
-    """One attempt to deliver a webhook event."""
+class WebhookRegistration:
+    """The account's webhook: where events go and which ones."""
 
+    webhook_id: str
     url: str
-    event: str
-    payload: JSON
-    status: int | None = None
-    error: str | None = None
+    events: list[str]
+
+    def as_json(self) -> JSON:
+        """The registration as POST /webhooks answers it."""
+        return {"webhookId": self.webhook_id, "url": self.url, "events": self.events}
 
 
 class OneNataSimulator(BaseSimulator):
@@ -97,13 +100,17 @@ class OneNataSimulator(BaseSimulator):
         self.seed = seed
         self.public_url = public_url
         self.devices: dict[str, SimDevice] = {}
-        self.webhooks: list[JSON] = []
-        self.deliveries: list[WebhookDelivery] = []
+        # The account's webhook (one per account: registering again replaces it).
+        self.webhook: WebhookRegistration | None = None
+        self.webhook_sender = WebhookSender(self.clock.now, seed)
+        self._looks: dict[str, Look] = {}
         self._counters: Counter[str] = Counter()
         for kind in DEVICE_KINDS:
             for _ in range(devices_per_kind):
                 self.add_device(kind)
         self._add_routes()
+        self.clock.on_change(self.notify_changes)
+        self.app.on_cleanup.append(self._on_cleanup)
 
     # --- fleet ------------------------------------------------------------
 
@@ -144,16 +151,58 @@ class OneNataSimulator(BaseSimulator):
     def remove_device(self, device_id: str) -> None:
         """Delete a device from the account."""
         del self.devices[device_id]
+        self._looks.pop(device_id, None)
 
     def find_serial(self, serial: str) -> SimDevice | None:
         """Return the device with this serial number, if any."""
         return next((d for d in self.devices.values() if d.serial == serial), None)
 
     def set_online(self, device_id: str, online: bool) -> None:
-        """Take a device offline (it stops reporting and refuses commands) or back."""
+        """Take a device offline (it stops reporting and refuses commands) or back.
+
+        Going offline sends device.offline, coming back device.status.changed.
+        """
         device = self.devices[device_id]
         device.online = online
         device.offline_since = None if online else self.clock.now()
+        self.notify_changes()
+
+    def update_device(self, device_id: str, **changes: Any) -> SimDevice:
+        """Set fields of a device (e.g. food_grams=100) and send what that changes."""
+        device = self.devices[device_id]
+        known = {spec.name for spec in fields(SimDevice)}
+        if unknown := set(changes) - known:
+            raise AttributeError(f"SimDevice has no {', '.join(sorted(unknown))}")
+        for name, value in changes.items():
+            setattr(device, name, value)
+        self.notify_changes()
+        return device
+
+    def raise_alert(
+        self,
+        device_id: str,
+        alert_type: str,
+        message: str,
+        severity: str = "warning",
+    ) -> None:
+        """Raise an alert on a device: GET /status lists it, device.alert is sent."""
+        device = self.devices[device_id]
+        self._counters["raised_alert"] += 1
+        serial = self._counters["raised_alert"]
+        device.raised_alerts.append(
+            RaisedAlert(serial, alert_type, message, severity, self.clock.now())
+        )
+        self.notify_changes()
+
+    def clear_alerts(self, device_id: str, alert_type: str | None = None) -> None:
+        """Withdraw the alerts raised on a device (of one type, or all)."""
+        device = self.devices[device_id]
+        device.raised_alerts = [
+            alert
+            for alert in device.raised_alerts
+            if alert_type is not None and alert.type != alert_type
+        ]
+        self.notify_changes()
 
     def next_id(self, prefix: str) -> str:
         """Return the next id such as feed_001 for `prefix`."""
@@ -162,33 +211,65 @@ class OneNataSimulator(BaseSimulator):
 
     # --- webhooks -----------------------------------------------------------
 
-    async def emit_event(self, event: str, device_id: str, status: JSON) -> None:
-        """POST the doc's webhook payload to every webhook subscribed to `event`."""
-        payload = {
-            "event": event,
-            "timestamp": iso(self.clock.now()),
-            "data": {"deviceId": device_id, "status": status},
-        }
-        targets = [hook["url"] for hook in self.webhooks if event in hook["events"]]
-        if not targets:
-            return
-        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
-            await asyncio.gather(
-                *(self._deliver(session, url, event, payload) for url in targets)
-            )
+    def notify_changes(self) -> None:
+        """Look at every device and send the events for what changed since.
 
-    async def _deliver(
-        self, session: ClientSession, url: str, event: str, payload: JSON
-    ) -> None:
-        """Deliver one webhook, recording the outcome instead of raising."""
-        delivery = WebhookDelivery(url, event, payload)
-        self.deliveries.append(delivery)
-        try:
-            async with session.post(url, json=payload) as response:
-                delivery.status = response.status
-        except (ClientError, TimeoutError) as err:
-            delivery.error = repr(err)
-            _LOGGER.warning("Webhook delivery to %s failed: %r", url, err)
+        Called after every API request, whenever the clock moves and by the
+        helpers that change devices; a test that changes a device directly can
+        call it too. Nothing is looked at or sent without a registered webhook.
+        """
+        if self.webhook is None:
+            return
+        now = self.clock.now()
+        for device_id, device in self.devices.items():
+            device.settle(now)
+            after, status = look(device, now)
+            before = self._looks.get(device_id)
+            if before is None:
+                self._looks[device_id] = after
+                continue
+            events, self._looks[device_id] = changes(before, after, status)
+            for event, data in events:
+                self.emit(event, data)
+
+    def emit(self, event: str, data: JSON) -> None:
+        """Send one event now, if the webhook asked for it (delivery is a task)."""
+        hook = self.webhook
+        if hook is None or event not in hook.events:
+            return
+        payload = {"event": event, "timestamp": iso(self.clock.now()), "data": data}
+        self.webhook_sender.send(hook.url, event, payload, data.get("deviceId"))
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery outcome so far, in order (see `simulator.delivery`)."""
+        return self.webhook_sender.log
+
+    @property
+    def delivery_counts(self) -> Counter[str]:
+        """Deliveries by outcome: sent, failed, dropped, cancelled."""
+        return self.webhook_sender.counts
+
+    @property
+    def delivery(self) -> DeliverySwitches:
+        """The switches that make deliveries late, lost, doubled or swapped."""
+        return self.webhook_sender.switches
+
+    def set_delivery(self, **switches: Any) -> DeliverySwitches:
+        """Change delivery switches: delay, drop_next, drop_rate, duplicate, reorder."""
+        return self.webhook_sender.configure(**switches)
+
+    async def deliveries_idle(self) -> None:
+        """Wait until every pending delivery is done (held ones are released)."""
+        await self.webhook_sender.idle()
+
+    async def close_deliveries(self) -> None:
+        """Cancel pending deliveries and close their HTTP session."""
+        await self.webhook_sender.close()
+
+    async def _on_cleanup(self, app: web.Application) -> None:
+        """Stop delivering when the app is cleaned up (the server closes)."""
+        await self.close_deliveries()
 
     # --- hooks for the core -------------------------------------------------
 
@@ -290,8 +371,9 @@ class OneNataSimulator(BaseSimulator):
         self, request: web.Request, handler: Handler
     ) -> web.StreamResponse:
         """Check the API key, advance device state, and render ApiError."""
+        api = request.path.startswith(API_PREFIX)
         try:
-            if request.path.startswith(API_PREFIX):
+            if api:
                 self._check_auth(request)
                 now = self.clock.now()
                 for device in self.devices.values():
@@ -301,6 +383,9 @@ class OneNataSimulator(BaseSimulator):
             return web.json_response(
                 self.error_payload(err.status, err.message), status=err.status
             )
+        finally:
+            if api:
+                self.notify_changes()
 
     def _check_auth(self, request: web.Request) -> None:
         """Require `Authorization: Bearer <api_key>`."""
@@ -428,10 +513,10 @@ class OneNataSimulator(BaseSimulator):
         return web.json_response(envelope(command.msg, data))
 
     async def _handle_webhooks(self, request: web.Request) -> web.Response:
-        """POST /webhooks: subscribe a URL (same URL again updates its events)."""
+        """POST /webhooks: set the account's webhook (again: replace url and events)."""
         body = await self._json_object(request)
         url, events = body.get("url"), body.get("events")
-        if not isinstance(url, str) or not re.match(r"https?://\S+$", url):
+        if not isinstance(url, str) or not re.match(r"https?://[^/\s]+\S*$", url):
             raise ApiError(400, "url must be an http(s) URL")
         if (
             not isinstance(events, list)
@@ -441,14 +526,13 @@ class OneNataSimulator(BaseSimulator):
             raise ApiError(
                 400, f"events must be a non-empty list of {', '.join(WEBHOOK_EVENTS)}"
             )
-        hook = next((hook for hook in self.webhooks if hook["url"] == url), None)
-        if hook is None:
-            hook = {"webhookId": self.next_id("webhook"), "url": url, "events": events}
-            self.webhooks.append(hook)
+        events = list(dict.fromkeys(events))
+        if self.webhook is None:
+            self.webhook = WebhookRegistration(self.next_id("webhook"), url, events)
         else:
-            hook["events"] = events
+            self.webhook.url, self.webhook.events = url, events
         return web.json_response(
-            envelope("Webhook registered successfully", dict(hook))
+            envelope("Webhook registered successfully", self.webhook.as_json())
         )
 
     # --- media ("CDN" URLs: no API key, like the real signed URLs) -------------
@@ -603,7 +687,11 @@ __all__ = [
     "COMMANDS",
     "DEVICE_ENDPOINTS",
     "DEVICE_KINDS",
+    "WEBHOOK_EVENTS",
     "ApiError",
+    "Delivery",
+    "DeliverySwitches",
     "OneNataSimulator",
     "SimDevice",
+    "WebhookRegistration",
 ]

@@ -178,6 +178,17 @@ def _default_schedule() -> list[ScheduleEntry]:
 
 
 @dataclass
+class RaisedAlert:
+    """An alert a test raised on a device (`OneNataSimulator.raise_alert`)."""
+
+    serial: int  # tells two alerts of the same type apart
+    type: str
+    message: str
+    severity: str
+    raised: datetime
+
+
+@dataclass
 class SimDevice:
     """One simulated device; kind-specific fields are unused by other kinds."""
 
@@ -193,6 +204,7 @@ class SimDevice:
     battery_level: int | None = None
     online: bool = True
     offline_since: datetime | None = None
+    raised_alerts: list[RaisedAlert] = field(default_factory=list)
     # activity -> running session ("clean", "pump", "record", "talk", "play")
     sessions: dict[str, Session] = field(default_factory=dict)
     # feeder
@@ -465,7 +477,7 @@ ALERT_RULES = (
 
 
 def alerts(device: SimDevice, now: datetime) -> list[JSON]:
-    """Return the alerts a device currently raises."""
+    """Return the alerts a device currently raises: its rules', then raised ones."""
     return [
         {
             "type": rule.type,
@@ -475,7 +487,33 @@ def alerts(device: SimDevice, now: datetime) -> list[JSON]:
         }
         for rule in ALERT_RULES
         if device.kind in rule.kinds and rule.raised(device, now)
+    ] + [
+        {
+            "type": alert.type,
+            "severity": alert.severity,
+            "message": alert.message,
+            "timestamp": iso(alert.raised),
+        }
+        for alert in device.raised_alerts
     ]
+
+
+def alert_keys(device: SimDevice, now: datetime) -> dict[str, JSON]:
+    """The alerts a device raises now, by a key that is new for each new alert.
+
+    A rule's alert is the same alert for as long as it holds; every raised alert
+    is a new one. The values are what a device.alert webhook carries.
+    """
+    keys = {
+        f"rule:{rule.type}": {"type": rule.type, "message": rule.message}
+        for rule in ALERT_RULES
+        if device.kind in rule.kinds and rule.raised(device, now)
+    }
+    keys |= {
+        f"raised:{alert.serial}": {"type": alert.type, "message": alert.message}
+        for alert in device.raised_alerts
+    }
+    return keys
 
 
 def kind_status(device: SimDevice, now: datetime) -> JSON:

@@ -51,6 +51,16 @@ def test_clock_advance_and_set() -> None:
     assert abs(clock.now() - (target - timedelta(minutes=1))) < timedelta(seconds=1)
 
 
+def test_clock_tells_its_change_listeners_after_its_jump_listeners() -> None:
+    clock = SimClock()
+    heard: list[str] = []
+    clock.on_jump(lambda jump: heard.append("jump"))
+    clock.on_change(lambda: heard.append("change"))
+    clock.advance(60)
+    clock.set(datetime(2024, 1, 15, 10, 30, tzinfo=UTC))
+    assert heard == ["change", "jump", "change"]
+
+
 def test_clock_set_needs_an_aware_time() -> None:
     with pytest.raises(ValueError):
         SimClock().set(datetime(2024, 1, 15))

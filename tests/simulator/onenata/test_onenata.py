@@ -1,15 +1,14 @@
-"""Tests of the OneNata simulator: the vendor doc's API, state and webhooks."""
+"""Tests of the OneNata simulator: the vendor doc's API and state."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 import io
 import itertools
 from typing import Any
 
-from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError, web
+from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError
 import pytest
 
 from simulator.__main__ import parse_args, serve
@@ -1355,109 +1354,6 @@ async def test_tracker_commands_change_state(api: Api, sim: OneNataSimulator) ->
     assert tracker.fences[0]["radius"] == 250
     disabled = (await api.command(TRACKER, "enableSOS", enabled=False)).data
     assert disabled["status"] == "inactive"
-
-
-# --- webhooks -------------------------------------------------------------------------------
-
-
-async def test_register_webhooks(api: Api, sim: OneNataSimulator) -> None:
-    body = {
-        "url": "https://your-app.com/webhook/device-status",
-        "events": ["device.status.changed", "device.offline", "device.alert"],
-    }
-    data = (await api.post("/webhooks", body)).data
-    assert data == {"webhookId": "webhook_001", **body}
-    again = (await api.post("/webhooks", {**body, "events": ["device.alert"]})).data
-    assert again["webhookId"] == "webhook_001"
-    other = (await api.post("/webhooks", {**body, "url": "http://127.0.0.1/x"})).data
-    assert other["webhookId"] == "webhook_002"
-    assert [hook["events"] for hook in sim.webhooks] == [
-        ["device.alert"],
-        body["events"],
-    ]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        {"events": ["device.alert"]},
-        {"url": "ftp://x/y", "events": ["device.alert"]},
-        {"url": "https://x/y"},
-        {"url": "https://x/y", "events": []},
-        {"url": "https://x/y", "events": ["device.exploded"]},
-    ],
-)
-async def test_bad_webhooks_are_400(api: Api, body: dict[str, Any]) -> None:
-    reply = await api.post("/webhooks", body)
-    assert reply.status == 400
-    assert reply.body["code"] == 400
-
-
-@pytest.fixture
-async def receiver() -> AsyncGenerator[tuple[str, list[Any]]]:
-    """A tiny webhook receiver on 127.0.0.1 collecting what it is sent."""
-    received: list[Any] = []
-
-    async def collect(request: web.Request) -> web.Response:
-        received.append((request.path, await request.json()))
-        return web.Response(status=204)
-
-    app = web.Application()
-    app.router.add_post("/{hook}", collect)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}", received
-    await runner.cleanup()
-
-
-async def test_emit_event_posts_the_doc_payload(
-    api: Api, sim: OneNataSimulator, receiver: tuple[str, list[Any]]
-) -> None:
-    url, received = receiver
-    await api.post(
-        "/webhooks",
-        {"url": f"{url}/all", "events": ["device.status.changed", "device.offline"]},
-    )
-    await api.post("/webhooks", {"url": f"{url}/alerts", "events": ["device.alert"]})
-    sim.clock.set(T0)
-    status = {"isOnline": True, "batteryLevel": 75, "temperature": 25.5}
-
-    await sim.emit_event("device.status.changed", FEEDER, status)
-
-    assert received == [
-        (
-            "/all",
-            {
-                "event": "device.status.changed",
-                "timestamp": "2024-01-15T10:30:00Z",
-                "data": {"deviceId": FEEDER, "status": status},
-            },
-        )
-    ]
-    await sim.emit_event("device.alert", CAMERA, {"alerts": []})
-    assert [path for path, _ in received] == ["/all", "/alerts"]
-    assert [(d.url, d.status, d.error) for d in sim.deliveries] == [
-        (f"{url}/all", 204, None),
-        (f"{url}/alerts", 204, None),
-    ]
-
-
-async def test_emit_event_without_subscribers(sim: OneNataSimulator) -> None:
-    await sim.emit_event("device.offline", FEEDER, {"isOnline": False})
-    assert sim.deliveries == []
-
-
-async def test_unreachable_webhook_is_recorded(api: Api, sim: OneNataSimulator) -> None:
-    await api.post(
-        "/webhooks", {"url": "http://127.0.0.1:9/gone", "events": ["device.offline"]}
-    )
-    await sim.emit_event("device.offline", FEEDER, {"isOnline": False})
-    [delivery] = sim.deliveries
-    assert delivery.status is None
-    assert delivery.error
 
 
 # --- standalone -----------------------------------------------------------------------------
