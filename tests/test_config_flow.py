@@ -667,6 +667,7 @@ async def test_options_flow(
         OPT_FEED_AMOUNT: DEFAULT_FEED_AMOUNT,
         OPT_PUMP_DURATION: DEFAULT_PUMP_DURATION,
         OPT_PLAY_DURATION: DEFAULT_PLAY_DURATION,
+        "push": True,
     }
     assert set(result["data_schema"].schema) <= set(
         STRINGS["options"]["step"]["init"]["data"]
@@ -692,9 +693,16 @@ async def test_options_flow(
         {OPT_FEED_AMOUNT: 75.0, OPT_PUMP_DURATION: 5.0, OPT_PLAY_DURATION: 120.0},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    expected = {OPT_FEED_AMOUNT: 75, OPT_PUMP_DURATION: 5, OPT_PLAY_DURATION: 120}
+    expected = {
+        OPT_FEED_AMOUNT: 75,
+        OPT_PUMP_DURATION: 5,
+        OPT_PLAY_DURATION: 120,
+        "push": True,  # on by default
+    }
     assert entry.options == expected
-    assert all(type(value) is int for value in entry.options.values())
+    assert all(
+        type(value) is int for key, value in entry.options.items() if key != "push"
+    )
     await hass.async_block_till_done()
 
     # reloaded, polling as before

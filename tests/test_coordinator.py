@@ -214,7 +214,7 @@ async def test_failing_device_only_takes_its_own_entities_down(
     sim = onenata.sim
     fountain = entity_ids(hass, "water_fountain_001")
     others = all_entity_ids(hass, init_integration) - fountain
-    assert len(fountain) == 16
+    assert len(fountain) == 17
     assert not unavailable(hass, fountain | others)
 
     sim.add_fault("http_500", device_id="water_fountain_001")
@@ -256,6 +256,7 @@ async def test_device_failing_at_setup(
         "sensor.pet_camera_1_last_report",
         "button.pet_camera_1_take_photo",
         "button.pet_camera_1_start_recording",
+        "event.pet_camera_1_alert",
     }
     assert unavailable(hass, all_entity_ids(hass, config_entry)) == camera
 
@@ -284,14 +285,17 @@ async def test_offline_device(
     assert went_offline is not None
     await tick(FAST)
 
+    # an offline device's pushed alert still tells
     toy_kept = {
         "binary_sensor.smart_toy_1_connectivity",
         "sensor.smart_toy_1_last_report",
+        "event.smart_toy_1_alert",
     }
     tracker_kept = {
         "binary_sensor.gps_tracker_1_connectivity",
         "sensor.gps_tracker_1_last_report",
         "sensor.gps_tracker_1_last_seen",
+        "event.gps_tracker_1_alert",
     }
     assert unavailable(hass, toy) == toy - toy_kept
     assert unavailable(hass, tracker) == tracker - tracker_kept

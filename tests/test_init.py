@@ -42,7 +42,7 @@ async def test_setup_and_unload(
     assert entry.state is ConfigEntryState.LOADED
     assert isinstance(entry.runtime_data, PetSmartHubCoordinator)
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entities) == 68
+    assert len(entities) == 74  # 68, and an Alert event entity per device
     assert {entity.domain for entity in entities} == {
         "binary_sensor",
         "button",

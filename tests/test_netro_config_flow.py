@@ -531,5 +531,6 @@ async def test_onenata_entry_has_onenata_options(
         "feed_amount",
         "pump_duration",
         "play_duration",
+        "push",  # OneNata pushes
     }
     assert not fields & {OPT_ZONE_DURATION, OPT_RESERVE}

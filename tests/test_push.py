@@ -95,9 +95,10 @@ async def test_registration_and_the_safety_net(
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     assert len(webhook_id) == 64
     int(webhook_id, 16)  # secrets.token_hex(32)
-    (hook,) = onenata.sim.webhooks
-    assert hook["url"] == f"{EXTERNAL}/api/webhook/{webhook_id}"
-    assert hook["events"] == [
+    hook = onenata.sim.webhook
+    assert hook is not None
+    assert hook.url == f"{EXTERNAL}/api/webhook/{webhook_id}"
+    assert list(hook.events) == [
         "device.status.changed",
         "device.offline",
         "device.alert",
@@ -279,7 +280,7 @@ async def test_no_reachable_url_polls_as_today(
 ) -> None:
     coordinator = init_integration.runtime_data
     assert coordinator.push.state == PushState.NO_URL
-    assert onenata.sim.webhooks == []
+    assert onenata.sim.webhook is None
     assert coordinator.update_interval == timedelta(seconds=60)
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["description_placeholders"] == {"push": "no_url"}
@@ -291,7 +292,7 @@ async def test_push_turned_off(
     hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
 ) -> None:
     assert init_integration.runtime_data.push.state == PushState.OFF
-    assert onenata.sim.webhooks == []
+    assert onenata.sim.webhook is None
     result = await hass.config_entries.options.async_init(init_integration.entry_id)
     assert result["description_placeholders"] == {"push": "off"}
     assert OPT_PUSH in [str(key) for key in result["data_schema"].schema]
@@ -322,7 +323,7 @@ async def test_a_cloudhook_is_preferred(
         config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(config_entry.entry_id)
         await hass.async_block_till_done()
-    assert onenata.sim.webhooks[0]["url"] == "https://hooks.nabu.casa/abc"
+    assert onenata.sim.webhook.url == "https://hooks.nabu.casa/abc"
 
 
 @pytest.mark.usefixtures("reachable")

@@ -26,9 +26,11 @@ from custom_components.petsmart_hub import (
     camera,
     const,
     device_tracker,
+    event,
     sensor,
     switch,
 )
+from custom_components.petsmart_hub.push import OPT_PUSH
 from custom_components.petsmart_hub.vendors.registry import VENDORS
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import Platform, __version__ as ha_version
@@ -52,6 +54,7 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
     "calendar": calendar.CALENDARS,
     "camera": camera.CAMERAS,
     "device_tracker": device_tracker.TRACKERS,
+    "event": event.EVENTS,
     "sensor": sensor.SENSORS,
     "switch": switch.SWITCHES,
 }
@@ -204,6 +207,7 @@ def test_manifest() -> None:
     assert set(MANIFEST) == {
         "domain",
         "name",
+        "after_dependencies",
         "codeowners",
         "config_flow",
         "dependencies",
@@ -230,7 +234,8 @@ def test_manifest() -> None:
     assert MANIFEST["iot_class"] in IOT_CLASSES
     assert MANIFEST["integration_type"] in INTEGRATION_TYPES
     assert MANIFEST["requirements"] == []
-    assert isinstance(MANIFEST["dependencies"], list)
+    assert MANIFEST["dependencies"] == ["webhook"]  # push
+    assert MANIFEST["after_dependencies"] == ["cloud"]  # a cloudhook, when there
 
 
 def test_used_integrations_are_dependencies() -> None:
@@ -347,6 +352,7 @@ def test_config_flow_strings() -> None:
 
     options = STRINGS["options"]["step"]["init"]
     fields = {option.key for vendor in VENDORS.values() for option in vendor.options}
+    fields.add(OPT_PUSH)  # every vendor that pushes
     assert set(options["data"]) == fields
     assert set(options["data_description"]) == fields
 

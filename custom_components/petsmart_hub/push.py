@@ -100,16 +100,21 @@ class PushManager:
         if not self.entry.options.get(OPT_PUSH, True):
             self.state = PushState.OFF
             return
+        cloudhook = self._cloudhook_available()
+        base = self._external_base()
+        if not cloudhook and base is None:
+            self.state = PushState.NO_URL
+            LOGGER.debug("%s: no URL the cloud can reach; polling", self.entry.title)
+            return
         webhook_id = self.entry.data.get(CONF_WEBHOOK_ID)
-        if not webhook_id:
+        if not webhook_id:  # made once, kept: the cloud keeps calling one URL
             webhook_id = secrets.token_hex(32)
             self.hass.config_entries.async_update_entry(
                 self.entry, data={**self.entry.data, CONF_WEBHOOK_ID: webhook_id}
             )
-        self._url = await self._async_url(webhook_id)
+        self._url = await self._async_url(webhook_id, cloudhook, base)
         if self._url is None:
             self.state = PushState.NO_URL
-            LOGGER.debug("%s: no URL the cloud can reach; polling", self.entry.title)
             return
         webhook.async_register(
             self.hass,
@@ -123,21 +128,33 @@ class PushManager:
         self.state = PushState.STARTING
         await self._async_register()
 
-    async def _async_url(self, webhook_id: str) -> str | None:
+    def _cloudhook_available(self) -> bool:
+        """Whether the user has HA Cloud, whose cloudhooks reach us from anywhere."""
+        if "cloud" not in self.hass.config.components:
+            return False
+        from homeassistant.components import cloud
+
+        return cloud.async_active_subscription(self.hass)
+
+    def _external_base(self) -> str | None:
+        """HA's external URL, if it has one."""
+        try:
+            return get_url(self.hass, allow_internal=False, allow_ip=True)
+        except NoURLAvailableError:
+            return None
+
+    async def _async_url(
+        self, webhook_id: str, cloudhook: bool, base: str | None
+    ) -> str | None:
         """HA Cloud's cloudhook when the user has one, else HA's external URL."""
-        if "cloud" in self.hass.config.components:
+        if cloudhook:
             from homeassistant.components import cloud
 
-            if cloud.async_active_subscription(self.hass):
-                try:
-                    return await cloud.async_get_or_create_cloudhook(
-                        self.hass, webhook_id
-                    )
-                except Exception as err:  # noqa: BLE001 - fall back to the URL
-                    LOGGER.debug("No cloudhook: %s", err)
-        try:
-            base = get_url(self.hass, allow_internal=False, allow_ip=True)
-        except NoURLAvailableError:
+            try:
+                return await cloud.async_get_or_create_cloudhook(self.hass, webhook_id)
+            except Exception as err:  # noqa: BLE001 - fall back to the URL
+                LOGGER.debug("No cloudhook: %s", err)
+        if base is None:
             return None
         return f"{base}{webhook.async_generate_path(webhook_id)}"
 

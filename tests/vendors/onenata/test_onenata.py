@@ -397,7 +397,8 @@ CLIENT_CALLS = {
             "url": "https://example.com/hook",
             "events": ["device.offline", "device.alert"],
         },
-        check=lambda data: data["webhookId"] == "webhook_001",
+        # the doc shows no answer: registered is all it says
+        check=lambda data: data is None,
     ),
 }
 
@@ -1571,8 +1572,13 @@ def test_every_action_is_covered() -> None:
     assert set(CAPABILITIES) == set(DEVICE_TYPES)
     onenata_actions = set().union(*(actions for actions, _ in CAPABILITIES.values()))
     assert {case.command.action for case in ACTION_CASES.values()} == onenata_actions
-    assert CAPABILITIES[DeviceKind.CAMERA][1] == {Feature.LIVE_STREAM}
-    assert CAPABILITIES[DeviceKind.TRACKER][1] == {Feature.LOCATION_HISTORY}
+    assert CAPABILITIES[DeviceKind.CAMERA][1] == {Feature.LIVE_STREAM, Feature.ALERTS}
+    assert CAPABILITIES[DeviceKind.TRACKER][1] == {
+        Feature.LOCATION_HISTORY,
+        Feature.ALERTS,
+    }
+    # every device type's alerts are pushed
+    assert all(Feature.ALERTS in features for _, features in CAPABILITIES.values())
 
 
 @pytest.mark.parametrize(
@@ -2439,3 +2445,17 @@ def test_vendor_account_is_abstract() -> None:
         "async_refresh",
         "async_execute",
     }
+
+
+async def test_webhook_registration_answers(
+    canned: Canned, canned_client: OneNataClient
+) -> None:
+    """The doc shows no answer to POST /webhooks: an empty 2xx is registered."""
+    canned.reply("/v1/webhooks", "", content_type="application/json")
+    await canned_client.async_register_webhook("https://h/x", ["device.alert"])
+    canned.reply("/v1/webhooks", "<html>proxy</html>", content_type="text/html")
+    with pytest.raises(BadResponseError, match="returned no JSON"):
+        await canned_client.async_register_webhook("https://h/x", ["device.alert"])
+    canned.reply("/v1/webhooks", envelope(None, 400))
+    with pytest.raises(RequestRejectedError):
+        await canned_client.async_register_webhook("https://h/x", ["nope"])
