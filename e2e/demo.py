@@ -144,6 +144,9 @@ async def run(args: argparse.Namespace) -> int:
         netro_port=args.netro_port,
         time_zone=args.time_zone,
     ) as stack:
+        # HA's own address is the URL the simulated cloud calls: the OneNata
+        # account registers its webhook, and changes show the moment they happen
+        await stack.reach_from_the_cloud()
         await stack.add_accounts()
         say(banner(stack, config_dir))
         process = stack.hass.process

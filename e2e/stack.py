@@ -177,6 +177,11 @@ class Stack:
     #: The running Home Assistant's version.
     version: str = ""
 
+    async def reach_from_the_cloud(self) -> None:
+        """Make HA's external URL its own address, so the simulators can push to it."""
+        async with self.client.websocket() as ws:
+            await ws.command("config/core/update", external_url=self.hass.url)
+
     async def add_accounts(self) -> list[dict[str, Any]]:
         """Add the OneNata account and both Netro devices through the config flow."""
         fleet = self.fleet

@@ -48,6 +48,7 @@ async def test_setup_and_unload(
         "button",
         "camera",
         "device_tracker",
+        "event",
         "sensor",
     }
 

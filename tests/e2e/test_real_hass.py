@@ -384,6 +384,51 @@ async def check_outage(stack: Stack) -> None:
     )
 
 
+async def check_push(stack: Stack, ws: HassWebSocket, entry_id: str) -> None:
+    """With a URL the cloud can reach, changes arrive by push, at once.
+
+    HA's external URL is set to its own address on 127.0.0.1; reloaded, the
+    OneNata account registers its webhook with the simulator, which then
+    calls the real ``/api/webhook/<id>`` whenever a device changes.
+    """
+    client, sim = stack.client, stack.fleet.onenata
+    await ws.command("config/core/update", external_url=stack.hass.url)
+    await client.post(f"/api/config/config_entries/entry/{entry_id}/reload")
+
+    async def registered() -> bool:
+        return sim.webhook is not None
+
+    await wait_for(registered, within=20, what="the webhook's registration")
+    assert sim.webhook is not None
+    assert sim.webhook.url.startswith(f"{stack.hass.url}/api/webhook/")
+    before = len(sim.requests)
+
+    # no poll comes for 15 minutes now: only push can bring these within seconds
+    sim.update_device(FEEDER, battery_level=33)
+    sim.notify_changes()
+
+    async def battery_pushed() -> bool:
+        state = await client.state("sensor.smart_feeder_1_battery")
+        return state is not None and state["state"] in ("33", "33.0")
+
+    await wait_for(battery_pushed, within=5, what="the pushed battery level")
+    sim.raise_alert(FEEDER, "food_low", "Food is running low")
+
+    async def alert_fired() -> bool:
+        state = await client.state("event.smart_feeder_1_alert")
+        return state is not None and state["attributes"].get("type") == "food_low"
+
+    await wait_for(alert_fired, within=5, what="the pushed alert")
+    alert = await client.state("event.smart_feeder_1_alert")
+    assert alert is not None
+    assert alert["attributes"]["message"] == "Food is running low"
+    # what the cloud pushed cost no request of ours
+    assert [r for r in sim.requests[before:] if r.route != "/v1/webhooks"] == []
+    delivered = [d for d in sim.deliveries if d.outcome == "sent"]
+    assert delivered
+    assert all(d.status == 200 for d in delivered)
+
+
 async def remove_everything(
     stack: Stack, ws: HassWebSocket, entry_ids: set[str], entity_ids: set[str]
 ) -> None:
@@ -490,6 +535,7 @@ async def test_real_home_assistant(
             await check_actions(stack, devices)
             await change_options(stack, onenata["entry_id"])
             await check_outage(stack)
+            await check_push(stack, ws, onenata["entry_id"])
             entity_ids = {
                 e["entity_id"] for e in await ws.entities() if e["platform"] == DOMAIN
             }
