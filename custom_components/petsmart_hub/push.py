@@ -162,8 +162,9 @@ class PushManager:
         """Ask the cloud to call our URL; on failure fall back and retry later."""
         account = self._account
         self._cancel_retry = None
-        if account is None or self._url is None:
-            return
+        # only started with a webhook account and a URL (async_start)
+        assert account is not None
+        assert self._url is not None
         try:
             await account.async_register_webhook(self._url)
         except VendorError as err:
@@ -232,7 +233,7 @@ class PushManager:
         """Apply what the cloud pushed; answer at once and never raise."""
         try:
             body = await request.content.read(MAX_BODY + 1)
-        except Exception:  # noqa: BLE001 - a broken upload changes nothing
+        except (OSError, ValueError):  # a broken upload changes nothing
             return self._refuse("unreadable")
         if len(body) > MAX_BODY:
             return self._refuse("too_large", 413)

@@ -193,16 +193,23 @@ def test_alert_shapes(data: dict[str, Any], alerts: list[dict[str, str]]) -> Non
             "unknown_device",
         ),
         ({"event": "device.alert", "data": {"deviceId": "device_001"}}, "no_alert"),
-        (
-            {"event": "device.status.changed", "data": {"deviceId": "device_001"}},
-            "no_readings",
-        ),
     ],
 )
 def test_what_is_refused(payload: Any, reason: str) -> None:
     with pytest.raises(PushRejectedError) as refused:
         _parse(payload)
     assert refused.value.reason == reason
+
+
+def test_a_status_change_of_nothing_we_show_asks_for_a_read() -> None:
+    pushed = _parse(
+        {
+            "event": "device.status.changed",
+            "data": {"deviceId": "device_001", "status": {"temperature": 25.5}},
+        }
+    )
+    assert pushed.refresh == {"device_001"}
+    assert not pushed.updates
 
 
 @pytest.mark.parametrize("timestamp", ["yesterday", "9999-01-01T00:00:00Z", 12])

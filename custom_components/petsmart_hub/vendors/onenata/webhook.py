@@ -10,6 +10,7 @@ plausible shape is read (each is tested):
   at the top level;
 - a status change's readings nested in ``data.status`` or at ``data``'s top
   level (as the status endpoint itself has both);
+- a status change without any reading we know: the device is read again;
 - ``device.offline`` with nothing but the id (the device is offline);
 - ``device.alert`` as ``data.alert`` (an object with type and message, or a
   string), ``data.alerts`` (a list of those), or ``type``/``message`` fields
@@ -123,7 +124,9 @@ def parse_event(
         status = {**data, **nested} if isinstance(nested, Mapping) else dict(data)
         try:
             apply_status(device, status, report)
-        except BadResponseError as err:
-            raise PushRejectedError("no_readings") from err
+        except BadResponseError:
+            # a change of nothing we show (e.g. only the doc's "temperature"
+            # for a feeder): what changed is read from the cloud instead
+            return Pushed(refresh={device_id})
         report.drop_implausible(device)
     return Pushed(updates=[DeviceUpdate(device, at)])
