@@ -207,10 +207,14 @@ async def running_stack(
     api_key: str = ONENATA_API_KEY,
     time_zone: str = "UTC",
     history: bool = True,
+    devices_per_kind: int = 1,
 ) -> AsyncIterator[Stack]:
     """Start the clouds and Home Assistant, onboard; stop everything on exit."""
     fleet = await start_fleet(
-        onenata_port=onenata_port, netro_port=netro_port, api_key=api_key
+        onenata_port=onenata_port,
+        netro_port=netro_port,
+        api_key=api_key,
+        devices_per_kind=devices_per_kind,
     )
     hass = HassProcess(config_dir, port=port, time_zone=time_zone, history=history)
     try:
