@@ -41,6 +41,12 @@ EXTERNAL = "https://ha.example.com"
 
 type Post = Callable[[Any], Awaitable[ClientResponse]]
 
+#: A status change of nothing the feeder's entities show (the doc's example field).
+UNSHOWN_CHANGE: dict[str, Any] = {
+    "event": "device.status.changed",
+    "data": {"deviceId": FEEDER, "status": {"temperature": 25.5}},
+}
+
 
 @pytest.fixture
 async def reachable(hass: HomeAssistant) -> None:
@@ -365,10 +371,7 @@ async def test_a_change_the_event_does_not_show_reads_the_device_once(
     food = "/v1/devices/{device_id}/food-level"
     await hass.async_block_till_done(wait_background_tasks=True)
     onenata.sim.reset_requests()
-    event = {
-        "event": "device.status.changed",
-        "data": {"deviceId": FEEDER, "status": {"temperature": 25.5}},
-    }
+    event = UNSHOWN_CHANGE
     for _ in range(3):
         assert (await post(event)).status == 200
     freezer.tick(timedelta(seconds=3))
@@ -446,10 +449,7 @@ async def test_a_device_gone_before_its_read_is_not_read(
     post: Post,
 ) -> None:
     await hass.async_block_till_done(wait_background_tasks=True)
-    event = {
-        "event": "device.status.changed",
-        "data": {"deviceId": FEEDER, "status": {"temperature": 25.5}},
-    }
+    event = UNSHOWN_CHANGE
     assert (await post(event)).status == 200
     coordinator = init_integration.runtime_data
     coordinator.data.devices.pop(FEEDER)
@@ -471,10 +471,7 @@ async def test_unload_cancels_a_pending_retry_and_read(
     config_entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
-    event = {
-        "event": "device.status.changed",
-        "data": {"deviceId": FEEDER, "status": {"temperature": 25.5}},
-    }
+    event = UNSHOWN_CHANGE
     assert (await post(event)).status == 200
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     assert push_issue(hass, config_entry) is None  # no issue outlives its entry
