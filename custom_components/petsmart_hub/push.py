@@ -139,7 +139,9 @@ class PushManager:
     def _external_base(self) -> str | None:
         """HA's external URL, if it has one."""
         try:
-            return get_url(self.hass, allow_internal=False, allow_ip=True)
+            return get_url(
+                self.hass, allow_internal=False, allow_ip=True, allow_cloud=False
+            )
         except NoURLAvailableError:
             return None
 
