@@ -140,12 +140,16 @@ async def test_a_status_event_updates_the_entity_without_a_request(
     hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry, post: Post
 ) -> None:
     food = hass.states.get(FOOD_LEVEL).state
+    fountain = hass.states.get("sensor.water_fountain_1_water_level")
     onenata.sim.reset_requests()
     response = await post(status_event(12, "2030-01-01T10:00:00Z"))
     assert response.status == 200
     assert hass.states.get(BATTERY).state == "12.0"
     assert hass.states.get(FOOD_LEVEL).state == food  # not in the event: kept
     assert onenata.sim.requests == []
+    # only the feeder's entities were woken: the fountain's state is untouched
+    after = hass.states.get("sensor.water_fountain_1_water_level")
+    assert after.last_reported == fountain.last_reported
 
     # a duplicate is harmless, an older event never rolls the state back
     assert (await post(status_event(12, "2030-01-01T10:00:00Z"))).status == 200

@@ -249,6 +249,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.on_push_missed: Callable[[], None] | None = None
         #: Devices a poll found changed that no push has confirmed yet.
         self._suspects: set[str] = set()
+        #: Device id -> listeners of that device's entities only (updates).
+        self._device_listeners: dict[str, set[Callable[[], None]]] = {}
         self._cancel_judge: CALLBACK_TYPE | None = None
         entry.async_on_unload(self._stop_judging)
         self._budget_issue = False
@@ -705,12 +707,28 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         )
 
     @callback
+    def async_add_device_listener(
+        self, device_id: str, listener: Callable[[], None]
+    ) -> Callable[[], None]:
+        """Listen for updates of one device (a push wakes only its entities)."""
+        listeners = self._device_listeners.setdefault(device_id, set())
+        listeners.add(listener)
+
+        @callback
+        def remove() -> None:
+            listeners.discard(listener)
+            if not listeners:
+                self._device_listeners.pop(device_id, None)
+
+        return remove
+
+    @callback
     def async_apply_update(self, update: DeviceUpdate) -> None:
         """Apply a device's state that arrived between refreshes.
 
         Only a device we hold is updated, and an update the cloud observed
-        before one already applied never rolls it back. Only listeners are
-        told: the next poll stays when it was planned.
+        before one already applied never rolls it back. Only that device's
+        entities are told; the next poll stays when it was planned.
         """
         device = update.device
         known = self.data.devices.get(device.id)
@@ -728,7 +746,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             failed=self.data.failed - {device.id},
             polling_paused_until=self.data.polling_paused_until,
         )
-        self.async_update_listeners()
+        for listener in list(self._device_listeners.get(device.id, ())):
+            listener()
 
     async def async_execute(
         self, device_id: str, command: Command, *, refresh: bool = True

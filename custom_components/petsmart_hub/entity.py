@@ -55,6 +55,15 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
         self._attr_unique_id = f"{identifier}_{description.key}"
         self._attr_device_info = coordinator.device_info(device)
 
+    async def async_added_to_hass(self) -> None:
+        """Also listen for updates of this device alone (pushed between polls)."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.coordinator.async_add_device_listener(
+                self.device_id, self._handle_coordinator_update
+            )
+        )
+
     @property
     def device(self) -> Device:
         """The device as of the last refresh."""
