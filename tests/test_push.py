@@ -108,7 +108,10 @@ def push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | N
 
 @pytest.mark.usefixtures("reachable")
 async def test_registration_and_the_safety_net(
-    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """The webhook is registered with the cloud, and polling slows to a safety net."""
     entry = init_integration
@@ -128,6 +131,16 @@ async def test_registration_and_the_safety_net(
     assert coordinator.push.state == PushState.HEALTHY
     assert coordinator.push_healthy
     assert coordinator.update_interval == timedelta(minutes=15)
+
+    # the safety net reads levels and statistics every other poll only
+    food = "/v1/devices/{device_id}/food-level"
+    onenata.sim.reset_requests()
+    for _ in range(2):
+        freezer.tick(timedelta(minutes=15, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert onenata.sim.count("GET", "/v1/devices") == 2
+    assert onenata.sim.count("GET", food, FEEDER) == 1
 
     # the webhook id survives a reload: the cloud keeps calling the same URL
     assert await hass.config_entries.async_reload(entry.entry_id)

@@ -413,7 +413,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
     async def _async_poll(self) -> HubData:
         known = self.data.devices
         try:
-            refresh = await self.account.async_refresh(RefreshRequest(known=known))
+            refresh = await self.account.async_refresh(
+                RefreshRequest(known=known, push_healthy=self.push_healthy)
+            )
         except AuthError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="auth_failed"

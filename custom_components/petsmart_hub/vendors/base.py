@@ -121,6 +121,8 @@ class RefreshRequest:
     known: Mapping[str, Device] = field(default_factory=dict)
     #: Refresh only this device, in full, without listing (after a command).
     device_id: str | None = None
+    #: Push brings the account's changes: this refresh is the safety net.
+    push_healthy: bool = False
 
 
 @dataclass(slots=True)

@@ -487,6 +487,8 @@ def parse_photo(data: Mapping[str, Any]) -> Photo:
 #: How often slow-changing data is read: levels, quality, statistics (status
 #: and location are read on every refresh).
 SLOW_TIER_INTERVAL: Final = timedelta(minutes=15)
+#: ... and while push brings every status change (every other safety-net poll).
+SLOW_TIER_WHILE_PUSHED: Final = timedelta(minutes=30)
 
 
 class OneNataAccount(
@@ -535,10 +537,16 @@ class OneNataAccount(
             targets.setdefault(device_id, copy.deepcopy(known))
         refresh = Refresh(listing=listing)
         now = time.monotonic()
+        slow_interval = (
+            SLOW_TIER_WHILE_PUSHED if request.push_healthy else SLOW_TIER_INTERVAL
+        )
         await asyncio.gather(
             *(
                 self._async_read_one(
-                    device, refresh, slow=self._slow_due.get(device.id, 0) <= now
+                    device,
+                    refresh,
+                    slow=self._slow_due.get(device.id, 0) <= now,
+                    slow_interval=slow_interval,
                 )
                 for device in targets.values()
             )
@@ -548,7 +556,12 @@ class OneNataAccount(
         return refresh
 
     async def _async_read_one(
-        self, device: Device, refresh: Refresh, *, slow: bool
+        self,
+        device: Device,
+        refresh: Refresh,
+        *,
+        slow: bool,
+        slow_interval: timedelta = SLOW_TIER_INTERVAL,
     ) -> None:
         """Read one device into ``refresh``; a failure only fails that device."""
         try:
@@ -561,9 +574,7 @@ class OneNataAccount(
             refresh.failed[device.id] = err
             return
         if slow:
-            self._slow_due[device.id] = (
-                time.monotonic() + SLOW_TIER_INTERVAL.total_seconds()
-            )
+            self._slow_due[device.id] = time.monotonic() + slow_interval.total_seconds()
         refresh.devices[device.id] = device
 
     async def async_register_webhook(self, url: str) -> None:
