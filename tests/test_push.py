@@ -141,6 +141,12 @@ async def test_registration_and_the_safety_net(
         await hass.async_block_till_done(wait_background_tasks=True)
     assert onenata.sim.count("GET", "/v1/devices") == 2
     assert onenata.sim.count("GET", food, FEEDER) == 1
+    # check-ins moved the report times; nothing push should have brought
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.push_healthy
+    assert push_issue(hass, init_integration) is None
 
     # the webhook id survives a reload: the cloud keeps calling the same URL
     assert await hass.config_entries.async_reload(entry.entry_id)

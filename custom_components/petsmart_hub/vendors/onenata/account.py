@@ -592,7 +592,13 @@ class OneNataAccount(
         and its kind's): slow-tier readings are never pushed.
         """
         kind_fields = [name for name, _keys, _convert in _STATUS_FIELDS[held.kind]]
-        device_fields = [name for name, _keys, _convert in _DEVICE_STATUS_FIELDS]
+        # the report time moves with every check-in, which OneNata never
+        # pushes: only a change of what the device reports counts
+        device_fields = [
+            name
+            for name, _keys, _convert in _DEVICE_STATUS_FIELDS
+            if name != "last_report"
+        ]
         if held.kind is not polled.kind:
             return False
         return any(
