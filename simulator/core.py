@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import struct
+import time
 from typing import Any, ClassVar, Final
 
 from aiohttp import web
@@ -63,6 +64,8 @@ class RecordedRequest:
     json: Any
     headers: dict[str, str]
     device_id: str | None = None
+    #: when it arrived (``time.monotonic()``, the real clock)
+    received: float = field(default_factory=time.monotonic)
 
 
 class FaultKind(StrEnum):

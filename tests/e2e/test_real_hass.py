@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+import time
 from typing import Any
 
 import pytest
@@ -454,9 +455,17 @@ async def remove_everything(
             or len(fleet.netro.requests) > netro_before
         )
 
-    # Longer than the polling interval: nothing may ask the clouds any more.
+    # Until a polling interval (and 5 s) after the last request: any poll
+    # still scheduled would have asked the clouds by then.
+    last = max(r.received for r in fleet.onenata.requests + fleet.netro.requests)
+    quiet_until = last + SCAN_INTERVAL + 5
     with pytest.raises(TimeoutError):
-        await wait_for(polled, within=SCAN_INTERVAL + 5, interval=1, what="a poll")
+        await wait_for(
+            polled,
+            within=max(1.0, quiet_until - time.monotonic()),
+            interval=1,
+            what="a poll",
+        )
 
 
 def check_log(hass: HassProcess) -> None:
