@@ -61,7 +61,10 @@ async def run(per_kind: int, minutes: float, push: bool, seed: int) -> None:
                 async def registered() -> bool:
                     return sim.webhook is not None
 
-                await wait_for(registered, within=30, what="the webhook")
+                # a big account takes a while to set up before it registers
+                await wait_for(
+                    registered, within=30 + len(sim.devices), what="the webhook"
+                )
             devices = len(sim.devices)
             batteries = [d for d in sim.devices.values() if d.battery_level is not None]
             await asyncio.sleep(5)  # setup settled

@@ -38,6 +38,7 @@ NO_HOMEASSISTANT = {"model", "vendors"}
 _NAMED = {
     "": "top",  # the package's __init__
     "config_flow": "top",
+    "application_credentials": "top",
     "diagnostics": "top",
     "entity": "entity/services",
     "services": "entity/services",

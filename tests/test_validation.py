@@ -27,6 +27,8 @@ from custom_components.petsmart_hub import (
     const,
     device_tracker,
     event,
+    image,
+    select,
     sensor,
     switch,
 )
@@ -55,6 +57,8 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
     "camera": camera.CAMERAS,
     "device_tracker": device_tracker.TRACKERS,
     "event": event.EVENTS,
+    "image": image.IMAGES,
+    "select": select.SELECTS,
     "sensor": sensor.SENSORS,
     "switch": switch.SWITCHES,
 }
@@ -234,7 +238,8 @@ def test_manifest() -> None:
     assert MANIFEST["iot_class"] in IOT_CLASSES
     assert MANIFEST["integration_type"] in INTEGRATION_TYPES
     assert MANIFEST["requirements"] == []
-    assert MANIFEST["dependencies"] == ["webhook"]  # push
+    # push; the user's own OAuth2 app (Netatmo)
+    assert MANIFEST["dependencies"] == ["application_credentials", "webhook"]
     assert MANIFEST["after_dependencies"] == ["cloud"]  # a cloudhook, when there
 
 
@@ -326,7 +331,10 @@ def test_config_flow_strings() -> None:
     flow_source = source("config_flow.py")
     step_methods = set(re.findall(r"async def async_step_(\w+)", flow_source))
     shown_steps = {
-        step for step in step_methods if step not in {"reauth"}
+        # reauth shows reauth_confirm; auth is HA's external OAuth2 step
+        step
+        for step in step_methods
+        if step not in {"reauth", "auth"}
     } | config_flow_literals("step_id")
     shown_steps -= {"init"}  # the options flow's step
     assert shown_steps <= set(config["step"]), shown_steps - set(config["step"])
@@ -518,6 +526,8 @@ def icon_values() -> Iterator[tuple[str, str]]:
                 yield f"entity.{platform}.{key}.state.{state}", state_icon
             for attribute, attr in icon.get("state_attributes", {}).items():
                 yield f"entity.{platform}.{key}.{attribute}", attr["default"]
+                for state, state_icon in attr.get("state", {}).items():
+                    yield f"entity.{platform}.{key}.{attribute}.{state}", state_icon
     for service, icon in ICONS["services"].items():
         yield f"services.{service}", icon["service"]
 

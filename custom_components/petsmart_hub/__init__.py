@@ -15,7 +15,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .compat import device_config_entry_ids
-from .const import DOMAIN, LOGGER, REMOVED_OPTIONS
+from .const import CONF_BASE_URL, DOMAIN, LOGGER, REMOVED_OPTIONS
 from .coordinator import (
     PetSmartHubConfigEntry,
     PetSmartHubCoordinator,
@@ -23,6 +23,7 @@ from .coordinator import (
     entry_credentials,
     oauth2_token_getter,
     open_account,
+    rebased_implementation,
     vendor_of,
 )
 from .push import PushManager
@@ -36,6 +37,8 @@ PLATFORMS: list[Platform] = [
     Platform.CAMERA,
     Platform.DEVICE_TRACKER,
     Platform.EVENT,
+    Platform.IMAGE,
+    Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
 ]
@@ -133,7 +136,7 @@ async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None
 async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) -> bool:
     """Open the vendor account, make the first refresh, start it and set up platforms."""
     descriptor = vendor_of(entry)
-    token = None
+    token = client_secret = None
     if descriptor.sign_in is SignIn.OAUTH2:
         try:
             implementation = (
@@ -147,10 +150,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
             raise ConfigEntryNotReady(
                 translation_domain=DOMAIN, translation_key="oauth2_unavailable"
             ) from err
-        token = oauth2_token_getter(
-            config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+        implementation = rebased_implementation(
+            hass, implementation, descriptor, entry.data.get(CONF_BASE_URL)
         )
-    account = open_account(hass, descriptor, entry.data, entry.options, token)
+        token = oauth2_token_getter(
+            hass, config_entry_oauth2_flow.OAuth2Session(hass, entry, implementation)
+        )
+        client_secret = getattr(implementation, "client_secret", None)
+    account = open_account(
+        hass, descriptor, entry.data, entry.options, token, client_secret
+    )
     coordinator = PetSmartHubCoordinator(hass, entry, account)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator

@@ -1,9 +1,10 @@
-"""Binary sensors: connectivity, alerts and running cycles."""
+"""Binary sensors: connectivity, alerts, running cycles and who is home."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -14,9 +15,9 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .compat import BinarySensorDeviceClass
-from .coordinator import PetSmartHubConfigEntry
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Device, DeviceKind
+from .model import Action, Device, DeviceKind, Person
 
 PARALLEL_UPDATES = 0
 
@@ -36,7 +37,10 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
-        exists_fn=lambda device: device.kind is not DeviceKind.SPRINKLER_ZONE,
+        # zones share their controller's connection; a home is no device
+        exists_fn=lambda device: (
+            device.kind not in (DeviceKind.SPRINKLER_ZONE, DeviceKind.HOME)
+        ),
         is_on_fn=lambda device: device.online,
     ),
     PetSmartBinarySensorEntityDescription(
@@ -102,6 +106,8 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
         translation_key="recording",
         kinds=frozenset({DeviceKind.CAMERA}),
         device_class=BinarySensorDeviceClass.RUNNING,
+        # a camera told to record clips says whether it is recording one
+        exists_fn=lambda device: Action.START_RECORDING in device.actions,
         is_on_fn=lambda device: device.camera.recording if device.camera else None,
     ),
     PetSmartBinarySensorEntityDescription(
@@ -119,10 +125,31 @@ async def async_setup_entry(
     entry: PetSmartHubConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add binary sensors for every device, now and when devices appear."""
+    """Add binary sensors for every device, now and when devices appear.
+
+    Each person a home knows is a presence sensor of that home, added when
+    the home first names them.
+    """
     async_add_device_entities(
         entry, async_add_entities, BINARY_SENSORS, PetSmartBinarySensor
     )
+    coordinator = entry.runtime_data
+    known: set[tuple[str, str]] = set()
+
+    def add_new_persons() -> None:
+        new: list[PersonPresence] = []
+        for device in coordinator.data.devices.values():
+            if device.home is None:
+                continue
+            for person_id in device.home.persons:
+                if (device.id, person_id) not in known:
+                    known.add((device.id, person_id))
+                    new.append(PersonPresence(coordinator, device, person_id))
+        if new:
+            async_add_entities(new)
+
+    add_new_persons()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_persons))
 
 
 class PetSmartBinarySensor(PetSmartEntity, BinarySensorEntity):
@@ -134,3 +161,49 @@ class PetSmartBinarySensor(PetSmartEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """Read the value from the device model."""
         return self.entity_description.is_on_fn(self.device)
+
+
+PERSON = PetSmartBinarySensorEntityDescription(
+    key="person",
+    device_class=BinarySensorDeviceClass.PRESENCE,
+    kinds=frozenset({DeviceKind.HOME}),
+    is_on_fn=lambda _: None,  # per person: PersonPresence reads its own
+)
+
+
+class PersonPresence(PetSmartEntity, BinarySensorEntity):
+    """Whether a person the home knows is at home; named after them."""
+
+    entity_description: PetSmartBinarySensorEntityDescription
+
+    def __init__(
+        self, coordinator: PetSmartHubCoordinator, home: Device, person_id: str
+    ) -> None:
+        """A presence sensor of one person of a home."""
+        super().__init__(coordinator, home, PERSON)
+        self.person_id = person_id
+        self._attr_unique_id = f"{self._attr_unique_id}_{person_id}"
+        person = self._person
+        self._attr_name = person.name if person and person.name else person_id
+
+    @property
+    def _person(self) -> Person | None:
+        home = self.device.home
+        return home.persons.get(self.person_id) if home else None
+
+    @property
+    def available(self) -> bool:
+        """Available while the home still knows the person."""
+        return super().available and self._person is not None
+
+    @property
+    def is_on(self) -> bool | None:
+        """Whether the home sees the person at home."""
+        person = self._person
+        return person.at_home if person else None
+
+    def _platform_attributes(self) -> Mapping[str, Any] | None:
+        """When the home last saw the person."""
+        person = self._person
+        seen = person.last_seen if person else None
+        return {"last_seen": seen.isoformat() if seen else None}

@@ -32,7 +32,13 @@ from homeassistant.helpers.selector import (
 )
 
 from .const import CONF_ADVANCED, CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER
-from .coordinator import entry_credentials, entry_device_ids, open_account, vendor_of
+from .coordinator import (
+    entry_credentials,
+    entry_device_ids,
+    open_account,
+    rebased_implementation,
+    vendor_of,
+)
 from .push import OPT_PUSH, PushState
 from .vendors.base import (
     AuthError,
@@ -84,6 +90,15 @@ def _credentials_schema(
     return vol.Schema(schema)
 
 
+def _valid_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL with a host."""
+    try:
+        url = URL(text)
+    except ValueError:  # e.g. "http://[::1", "http://host:99999"
+        return False
+    return url.scheme in ("http", "https") and bool(url.host)
+
+
 class PetSmartHubConfigFlow(
     config_entry_oauth2_flow.AbstractOAuth2FlowHandler, domain=DOMAIN
 ):
@@ -99,6 +114,8 @@ class PetSmartHubConfigFlow(
     VERSION = 2
     _title: str | None = None
     _descriptor: VendorDescriptor | None = None
+    #: OAuth2: the API URL an advanced user moved the vendor to (None: its own).
+    _base_url: str | None = None
 
     @property
     def logger(self) -> logging.Logger:
@@ -134,7 +151,7 @@ class PetSmartHubConfigFlow(
         """Sign in with the vendor's kind of sign-in."""
         self._descriptor = descriptor
         if descriptor.sign_in is SignIn.OAUTH2:
-            return await self.async_step_pick_implementation()
+            return await self._async_step_oauth2_url(descriptor, user_input)
         errors: dict[str, str] = {}
         if user_input is not None:
             data, account, errors = await self._async_validate(descriptor, user_input)
@@ -153,6 +170,35 @@ class PetSmartHubConfigFlow(
             data_schema=_credentials_schema(descriptor, _flatten(user_input)),
             errors=errors,
         )
+
+    async def _async_step_oauth2_url(
+        self, descriptor: VendorDescriptor, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """OAuth2: an advanced user may move the cloud first; then HA's steps."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            url = str(_flatten(user_input).get(CONF_BASE_URL) or "").strip()
+            if _valid_url(url):
+                self._base_url = url
+                return await self.async_step_pick_implementation()
+            errors["base"] = "invalid_url"
+        elif not self.show_advanced_options or descriptor.default_url is None:
+            return await self.async_step_pick_implementation()
+        return self.async_show_form(
+            step_id=descriptor.key,
+            data_schema=_credentials_schema(descriptor, _flatten(user_input)),
+            errors=errors,
+        )
+
+    async def async_step_auth(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """HA's external step, against the cloud the account lives on."""
+        if self._descriptor is not None and self.flow_impl is not None:
+            self.flow_impl = rebased_implementation(
+                self.hass, self.flow_impl, self._descriptor, self._base_url
+            )
+        return await super().async_step_auth(user_input)
 
     async def _async_validate(
         self,
@@ -178,13 +224,8 @@ class PetSmartHubConfigFlow(
         for field in descriptor.credentials:
             if not data[field.key]:
                 return data, None, {field.key: "invalid_auth"}
-        if CONF_BASE_URL in data:
-            try:
-                url = URL(data[CONF_BASE_URL])
-            except ValueError:  # e.g. "http://[::1", "http://host:99999"
-                return data, None, {"base": "invalid_url"}
-            if url.scheme not in ("http", "https") or not url.host:
-                return data, None, {"base": "invalid_url"}
+        if CONF_BASE_URL in data and not _valid_url(data[CONF_BASE_URL]):
+            return data, None, {"base": "invalid_url"}
         account = open_account(self.hass, descriptor, data, {})
         error, devices = await self._async_identify(account, descriptor)
         if error is not None:
@@ -253,9 +294,12 @@ class PetSmartHubConfigFlow(
             entry = None
             descriptor = self._descriptor or VENDORS[data.get(CONF_VENDOR, "")]
         data = {CONF_VENDOR: descriptor.key, **data}
+        if self._base_url:
+            data[CONF_BASE_URL] = self._base_url
         token = data["token"]
 
-        async def get_token() -> str:
+        async def get_token(*, refresh: bool = False) -> str:
+            # the token HA's steps just got: fresh, nothing to refresh yet
             return str(token["access_token"])
 
         account = open_account(self.hass, descriptor, data, {}, get_token)
@@ -294,6 +338,7 @@ class PetSmartHubConfigFlow(
         errors: dict[str, str] = {}
         if user_input is not None:
             if descriptor.sign_in is SignIn.OAUTH2:
+                self._base_url = entry.data.get(CONF_BASE_URL)
                 return await self.async_step_pick_implementation()
             data, account, errors = await self._async_validate(
                 descriptor,
@@ -317,6 +362,7 @@ class PetSmartHubConfigFlow(
         descriptor = vendor_of(entry)
         self._descriptor = descriptor
         if descriptor.sign_in is SignIn.OAUTH2:
+            self._base_url = entry.data.get(CONF_BASE_URL)
             return await self.async_step_pick_implementation()
         errors: dict[str, str] = {}
         if user_input is not None:

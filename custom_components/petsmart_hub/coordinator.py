@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+import asyncio
+from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 import logging
@@ -10,6 +11,7 @@ import math
 from typing import Any, Protocol
 
 import aiohttp
+from yarl import URL
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -25,6 +27,7 @@ from homeassistant.helpers import (
 )
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
@@ -44,7 +47,9 @@ from .model import (
     Command,
     CommandResult,
     Device,
+    DeviceEvent,
     DeviceKind,
+    EventType,
     HubData,
     Location,
     StreamInfo,
@@ -68,7 +73,7 @@ from .vendors.base import (
     VendorError,
     WebhookAccount,
 )
-from .vendors.descriptor import AccountContext, VendorDescriptor
+from .vendors.descriptor import AccountContext, TokenGetter, VendorDescriptor
 from .vendors.registry import VENDORS
 
 type PetSmartHubConfigEntry = ConfigEntry[PetSmartHubCoordinator]
@@ -164,7 +169,8 @@ def open_account(
     descriptor: VendorDescriptor,
     data: Mapping[str, Any],
     options: Mapping[str, Any],
-    token: Callable[[], Awaitable[str]] | None = None,
+    token: TokenGetter | None = None,
+    client_secret: str | None = None,
 ) -> VendorAccount:
     """Open a vendor account from entry data (or the flow's, before there is an entry)."""
     return descriptor.factory(
@@ -174,23 +180,83 @@ def open_account(
             base_url=data.get(CONF_BASE_URL) or descriptor.default_url,
             options=options,
             token=token,
+            client_secret=client_secret,
         )
     )
 
 
+def event_signal(entry_id: str, device_id: str, event_type: EventType) -> str:
+    """The dispatcher signal a device's events of a type are sent on."""
+    return f"{DOMAIN}_event_{entry_id}_{device_id}_{event_type.value}"
+
+
+def rebased_implementation(
+    hass: HomeAssistant,
+    implementation: config_entry_oauth2_flow.AbstractOAuth2Implementation,
+    descriptor: VendorDescriptor,
+    base_url: str | None,
+) -> config_entry_oauth2_flow.AbstractOAuth2Implementation:
+    """The user's OAuth2 app, authorizing where the account's cloud is.
+
+    An account moved to another API URL (advanced: a regional cloud, our
+    simulator) authorizes and refreshes there too: the vendor's endpoint
+    paths on that URL's host. Any other account keeps the implementation.
+    """
+    oauth2 = descriptor.oauth2
+    if (
+        oauth2 is None
+        or not base_url
+        or base_url == descriptor.default_url
+        or not isinstance(
+            implementation, config_entry_oauth2_flow.LocalOAuth2Implementation
+        )
+    ):
+        return implementation
+    base = URL(base_url)
+
+    def moved(endpoint: str) -> str:
+        url = URL(endpoint)
+        return str(base.with_path(url.path).with_query(url.query))
+
+    return config_entry_oauth2_flow.LocalOAuth2Implementation(
+        hass,
+        implementation.domain,
+        implementation.client_id,
+        implementation.client_secret,
+        moved(oauth2.authorize_url),
+        moved(oauth2.token_url),
+    )
+
+
 def oauth2_token_getter(
-    session: config_entry_oauth2_flow.OAuth2Session,
-) -> Callable[[], Awaitable[str]]:
+    hass: HomeAssistant, session: config_entry_oauth2_flow.OAuth2Session
+) -> TokenGetter:
     """A token getter for an OAuth2 vendor: a valid access token, refreshed when due.
 
     Every refreshed token (with its rotated refresh token) is stored in the
-    entry by HA's session. A refusal (4xx but 429) is the vendor's AuthError,
-    which starts reauth; anything else is the cloud being unreachable.
+    entry at once, by HA's session or (a refresh the account asked for
+    because the cloud ended a token early) here. A refusal (4xx but 429) is
+    the vendor's AuthError, which starts reauth; anything else is the cloud
+    being unreachable.
     """
+    lock = asyncio.Lock()
 
-    async def token() -> str:
+    async def token(*, refresh: bool = False) -> str:
+        ended = session.token.get("access_token")
         try:
-            await session.async_ensure_token_valid()
+            async with lock:
+                if refresh:
+                    # several calls may find the token ended at once: one refresh
+                    if session.token.get("access_token") == ended:
+                        new = await session.implementation.async_refresh_token(
+                            session.token
+                        )
+                        hass.config_entries.async_update_entry(
+                            session.config_entry,
+                            data={**session.config_entry.data, "token": new},
+                        )
+                else:
+                    await session.async_ensure_token_valid()
         except aiohttp.ClientResponseError as err:
             if 400 <= err.status < 500 and err.status != 429:
                 raise AuthError("the OAuth2 refresh token was refused") from err
@@ -426,7 +492,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 translation_key=error_translation_key(err),
                 translation_placeholders={"error": str(err)},
             ) from err
-        inventory = refresh.listing if refresh.listing is not None else Inventory()
+        # a refresh that listed nothing (a vendor that lists now and then)
+        # tells nothing of who left
+        inventory = (
+            refresh.listing if refresh.listing is not None else Inventory(fresh=False)
+        )
         listed = {device.id for device in inventory}
         # devices the listing left out stay until removal is confirmed; their
         # own answers tell whether the listing was wrong
@@ -447,7 +517,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             devices.pop(device_id, None)
             failed.discard(device_id)
         new_ids = set(devices) - set(known)
-        self.listed = listed
+        if refresh.listing is not None:
+            self.listed = listed
         self._register_devices(
             device for device_id, device in devices.items() if device_id in new_ids
         )
@@ -459,7 +530,19 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         ]
         paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         self._report_budget(paused)
+        for event in refresh.events:
+            if event.device_id in devices:
+                self.async_fire_event(event)
         return HubData(devices=devices, failed=failed, polling_paused_until=paused)
+
+    @callback
+    def async_fire_event(self, event: DeviceEvent) -> None:
+        """Hand a device's event (pushed or polled) to its event entities."""
+        async_dispatcher_send(
+            self.hass,
+            event_signal(self.config_entry.entry_id, event.device_id, event.type),
+            event,
+        )
 
     def _adopt(
         self, refresh: Refresh, inventory: Inventory, wanted: Iterable[str]

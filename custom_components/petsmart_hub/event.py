@@ -1,4 +1,4 @@
-"""Events: what a device tells the moment it happens (an alert pushed by its cloud)."""
+"""Events: what a device tells the moment it happens (an alert, what a camera saw)."""
 
 from __future__ import annotations
 
@@ -9,29 +9,37 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import PetSmartHubConfigEntry
+from .coordinator import PetSmartHubConfigEntry, event_signal
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import DeviceEvent, EventType, Feature
-from .push import event_signal
+from .model import CAMERA_EVENT_TYPES, DeviceEvent, EventType, Feature
 
 PARALLEL_UPDATES = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class PetSmartEventEntityDescription(EventEntityDescription, PetSmartEntityDescription):
-    """An event entity that fires one kind of device event."""
+    """An event entity that fires a device's events of some types."""
 
-    event: EventType
+    events: tuple[EventType, ...]
 
 
 EVENTS: tuple[PetSmartEventEntityDescription, ...] = (
     PetSmartEventEntityDescription(
         key="alert",
         translation_key="alert",
-        event=EventType.ALERT,
+        events=(EventType.ALERT,),
         event_types=[EventType.ALERT.value],
         exists_fn=lambda device: Feature.ALERTS in device.features,
         available_offline=True,  # an offline device's alert still tells
+    ),
+    PetSmartEventEntityDescription(
+        # what a camera saw (an animal, a person...) and what happened to it
+        key="camera_event",
+        translation_key="camera_event",
+        events=CAMERA_EVENT_TYPES,
+        event_types=[event.value for event in CAMERA_EVENT_TYPES],
+        exists_fn=lambda device: Feature.CAMERA_EVENTS in device.features,
+        available_offline=True,  # "disconnected" is news from an offline camera
     ),
 )
 
@@ -51,19 +59,20 @@ class PetSmartEvent(PetSmartEntity, EventEntity):
     entity_description: PetSmartEventEntityDescription
 
     async def async_added_to_hass(self) -> None:
-        """Listen for this device's pushed events."""
+        """Listen for this device's events of the description's types."""
         await super().async_added_to_hass()
-        self.async_on_remove(
-            async_dispatcher_connect(
-                self.hass,
-                event_signal(
-                    self.coordinator.config_entry.entry_id,
-                    self.device_id,
-                    self.entity_description.event,
-                ),
-                self._async_pushed,
+        for event_type in self.entity_description.events:
+            self.async_on_remove(
+                async_dispatcher_connect(
+                    self.hass,
+                    event_signal(
+                        self.coordinator.config_entry.entry_id,
+                        self.device_id,
+                        event_type,
+                    ),
+                    self._async_pushed,
+                )
             )
-        )
 
     @callback
     def _async_pushed(self, event: DeviceEvent) -> None:

@@ -39,6 +39,10 @@ class Quantity(StrEnum):
     ALTITUDE = "altitude"  # m
     SPEED = "speed"  # km/h
     HEADING = "heading"  # degrees
+    HUMIDITY = "humidity"  # % relative humidity
+    CO2 = "co2"  # ppm
+    NOISE = "noise"  # dB
+    PRESSURE = "pressure"  # hPa
 
 
 #: The range a reading of each quantity can physically take (inclusive).
@@ -66,6 +70,35 @@ PLAUSIBLE_RANGES: Final[dict[Quantity, tuple[float, float]]] = {
     Quantity.ALTITUDE: (-500, 10_000),
     Quantity.SPEED: (0, 500),
     Quantity.HEADING: (0, 360),
+    Quantity.HUMIDITY: (0, 100),
+    Quantity.CO2: (0, 10_000),  # outdoor air is ~420 ppm; 10,000 is a sensor's top
+    Quantity.NOISE: (0, 200),  # a jet engine close by is ~150 dB
+    Quantity.PRESSURE: (300, 1_100),  # the top of Everest is ~330 hPa
+}
+
+
+class Measurement(StrEnum):
+    """What a generic reading measures, whoever measured it.
+
+    A device's ``readings`` are keyed by these: a temperature is a temperature
+    whether a weather station, a home coach or a sensor hub reports it, and
+    one sensor description shows it.
+    """
+
+    TEMPERATURE = "temperature"  # °C
+    HUMIDITY = "humidity"  # %
+    CO2 = "co2"  # ppm
+    NOISE = "noise"  # dB
+    PRESSURE = "pressure"  # hPa (at sea level, as weather reports give it)
+
+
+#: The quantity (and so the plausible range) of each measurement.
+MEASUREMENT_QUANTITY: Final[dict[Measurement, Quantity]] = {
+    Measurement.TEMPERATURE: Quantity.TEMPERATURE,
+    Measurement.HUMIDITY: Quantity.HUMIDITY,
+    Measurement.CO2: Quantity.CO2,
+    Measurement.NOISE: Quantity.NOISE,
+    Measurement.PRESSURE: Quantity.PRESSURE,
 }
 
 #: Moments outside this span are not readings either (a year-1 or year-9999
@@ -76,6 +109,7 @@ PLAUSIBLE_SPAN: Final = (
 )
 
 _QUANTITY: Final = "quantity"
+_READINGS: Final = "readings"
 
 
 def plausible(value: float, quantity: Quantity) -> bool:
@@ -124,6 +158,12 @@ def _drop(holder: object) -> tuple[list[tuple[str, Any]], bool]:
         if value is None:
             continue
         quantity = quantity_of(spec)
+        if spec.metadata.get(_READINGS):
+            for measurement, number in list(value.items()):
+                if not plausible(number, MEASUREMENT_QUANTITY[measurement]):
+                    dropped.append((f"{spec.name}.{measurement}", number))
+                    del value[measurement]
+            continue
         if quantity is not None or isinstance(value, datetime):
             if (
                 plausible(value, quantity)
@@ -155,6 +195,11 @@ class DeviceKind(StrEnum):
     SPRINKLER_CONTROLLER = "sprinkler_controller"
     SPRINKLER_ZONE = "sprinkler_zone"
     SOIL_SENSOR = "soil_sensor"
+    #: Measures the air of a room or outdoors (weather station, home coach,
+    #: their modules): its ``readings`` are what it shows.
+    CLIMATE_SENSOR = "climate_sensor"
+    #: A home as a whole: who is in it, what scenarios it can run.
+    HOME = "home"
 
 
 class Action(StrEnum):
@@ -178,6 +223,8 @@ class Action(StrEnum):
     SET_MOISTURE = "set_moisture"
     REPORT_WEATHER = "report_weather"
     SET_ENABLED = "set_enabled"
+    SET_MONITORING = "set_monitoring"
+    RUN_SCENARIO = "run_scenario"
 
 
 class Feature(StrEnum):
@@ -186,12 +233,39 @@ class Feature(StrEnum):
     LIVE_STREAM = "live_stream"  # a camera entity
     LOCATION_HISTORY = "location_history"  # the get_location_history action
     ALERTS = "alerts"  # its cloud pushes alerts: an "Alert" event entity
+    #: A camera whose cloud tells what it saw (animal, person...): an event
+    #: entity, the latest event's image and when an animal was last seen.
+    CAMERA_EVENTS = "camera_events"
+    SNAPSHOT = "snapshot"  # a camera that serves a still image of now
 
 
 class EventType(StrEnum):
     """Things a device tells of the moment they happen (event entities fire them)."""
 
     ALERT = "alert"
+    # what a camera saw
+    ANIMAL = "animal"
+    HUMAN = "human"
+    VEHICLE = "vehicle"
+    MOVEMENT = "movement"
+    #: a known person (``data`` says who, where the cloud does)
+    PERSON = "person"
+    PERSON_AWAY = "person_away"
+    DOORBELL = "doorbell"  # someone rang
+    CALL_ANSWERED = "call_answered"
+    CALL_MISSED = "call_missed"
+    # what happened to a camera
+    MONITORING_ON = "monitoring_on"
+    MONITORING_OFF = "monitoring_off"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+    BOOTED = "booted"
+    SD_CARD = "sd_card"  # its memory card changed state
+    POWER = "power"  # its power supply changed state
+
+
+#: The event types of a camera's event entity (what a camera tells of).
+CAMERA_EVENT_TYPES: Final = tuple(t for t in EventType if t is not EventType.ALERT)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -284,6 +358,37 @@ class StreamInfo:
 
 
 @dataclass(slots=True)
+class CameraEvent:
+    """The latest thing a camera saw, with its picture."""
+
+    type: EventType
+    at: datetime
+    id: str | None = None
+    message: str | None = None
+    #: A (signed, expiring) picture of it, where the cloud gave one.
+    snapshot_url: str | None = None
+
+
+class SdCard(StrEnum):
+    """The state of a camera's memory card."""
+
+    READY = "ready"
+    MISSING = "missing"
+    INSERTED = "inserted"
+    FORMATTED = "formatted"
+    DEFECT = "defect"
+    INCOMPATIBLE = "incompatible"
+    TOO_SMALL = "too_small"
+
+
+class PowerSupply(StrEnum):
+    """Whether a camera's power supply is enough."""
+
+    OK = "ok"
+    INSUFFICIENT = "insufficient"
+
+
+@dataclass(slots=True)
 class CameraState:
     """Camera capabilities and recording state."""
 
@@ -292,6 +397,13 @@ class CameraState:
     audio: bool | None = None
     storage_used: str | None = None
     recording: bool | None = None
+    #: Watching (and telling of what it sees); False: switched off by the user.
+    monitoring: bool | None = None
+    sd_card: SdCard | None = None
+    power_supply: PowerSupply | None = None
+    last_event: CameraEvent | None = None
+    #: When it last saw an animal (an animal event, pushed or read).
+    last_animal: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -379,6 +491,40 @@ class SoilSensorState:
 
 
 @dataclass(slots=True)
+class Person:
+    """Someone a home knows (by face, phone or tag)."""
+
+    id: str
+    name: str | None = None
+    at_home: bool | None = None
+    last_seen: datetime | None = None
+
+
+@dataclass(slots=True)
+class Scenario:
+    """A scenario a home can run (Home, Away, a user's own)."""
+
+    id: str
+    name: str
+
+
+@dataclass(slots=True)
+class HomeState:
+    """A home: who is in it and the scenarios it has."""
+
+    persons: dict[str, Person] = field(default_factory=dict)
+    scenarios: list[Scenario] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ClimateState:
+    """A climate sensor: when its readings were measured."""
+
+    #: When the sensor measured its current readings (not when we asked).
+    measured_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class Device:
     """One device of an account, with everything we know of it."""
 
@@ -411,11 +557,25 @@ class Device:
     controller: ControllerState | None = None
     zone: ZoneState | None = None
     soil: SoilSensorState | None = None
+    climate: ClimateState | None = None
+    home: HomeState | None = None
+    #: Generic readings, keyed by what is measured (any kind may have them).
+    readings: dict[Measurement, float] = field(
+        default_factory=dict, metadata={_READINGS: True}
+    )
+    #: What it measures, whether or not this answer had a value of each (an
+    #: unreachable station still measures temperature: shown as unknown).
+    measures: frozenset[Measurement] = frozenset()
+    #: The room or area the device is in, as the cloud names it.
+    area: str | None = None
     #: Id of the device this one is reached through (a zone's controller).
     via_device: str | None = None
     #: The vendor's daily call budget of this device's key, where it has one.
     calls_remaining: int | None = reading(Quantity.COUNT)
     calls_reset: datetime | None = None
+    #: Calls the account made to its cloud in the last hour (a self-limited
+    #: vendor shows them on its account-wide devices).
+    calls_last_hour: int | None = reading(Quantity.COUNT)
     #: When this device's data last came from the cloud.
     updated_at: datetime | None = None
 
@@ -442,6 +602,8 @@ STATE_HOLDERS: dict[DeviceKind, tuple[str, type]] = {
     DeviceKind.SPRINKLER_CONTROLLER: ("controller", ControllerState),
     DeviceKind.SPRINKLER_ZONE: ("zone", ZoneState),
     DeviceKind.SOIL_SENSOR: ("soil", SoilSensorState),
+    DeviceKind.CLIMATE_SENSOR: ("climate", ClimateState),
+    DeviceKind.HOME: ("home", HomeState),
 }
 
 
@@ -711,6 +873,22 @@ class SetEnabled:
     enabled: bool
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetMonitoring:
+    """Switch a camera's watching on or off."""
+
+    action: ClassVar[Action] = Action.SET_MONITORING
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunScenario:
+    """Run one of a home's scenarios (``Scenario.id``)."""
+
+    action: ClassVar[Action] = Action.RUN_SCENARIO
+    scenario: str
+
+
 type Command = (
     Feed
     | SetFeedingSchedule
@@ -730,6 +908,8 @@ type Command = (
     | SetMoisture
     | ReportWeather
     | SetEnabled
+    | SetMonitoring
+    | RunScenario
 )
 
 

@@ -23,13 +23,11 @@ from homeassistant.components import webhook
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
 
 from .const import DOMAIN, LOGGER
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import DeviceEvent, EventType
 from .vendors.base import PushRejectedError, VendorError, WebhookAccount
 
 #: The option that turns push off (it is on wherever a URL can be reached).
@@ -52,11 +50,6 @@ class PushState(StrEnum):
     STARTING = "starting"
     HEALTHY = "healthy"
     FAILED = "failed"  # registration failed, or push missed a change
-
-
-def event_signal(entry_id: str, device_id: str, event_type: EventType) -> str:
-    """The dispatcher signal a device's pushed events of a type are sent on."""
-    return f"{DOMAIN}_event_{entry_id}_{device_id}_{event_type.value}"
 
 
 class PushManager:
@@ -210,9 +203,9 @@ class PushManager:
         if self.state is PushState.HEALTHY:
             self._fail("a change reached us only by polling")
 
-    @callback
-    def async_stop(self) -> None:
-        """Remove HA's handler (the cloud has no unregister call) and stop retrying."""
+    async def async_stop(self) -> None:
+        """Remove HA's handler, stop retrying, and unregister where the cloud can."""
+        registered_with_cloud = self.state is PushState.HEALTHY
         if self._registered:
             webhook.async_unregister(self.hass, self.entry.data[CONF_WEBHOOK_ID])
             self._registered = False
@@ -223,6 +216,15 @@ class PushManager:
             cancel()
         self._pending_refresh.clear()
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        self.state = PushState.OFF
+        account = self._account
+        if registered_with_cloud and account is not None:
+            try:
+                await account.async_unregister_webhook()
+            except VendorError as err:
+                LOGGER.debug(
+                    "%s: the webhook stays registered: %s", self.entry.title, err
+                )
 
     def _refuse(self, reason: str, status: int = 400) -> web.Response:
         self.refused[reason] = self.refused.get(reason, 0) + 1
@@ -239,36 +241,35 @@ class PushManager:
             return self._refuse("unreadable")
         if len(body) > MAX_BODY:
             return self._refuse("too_large", 413)
-        try:
-            payload = json.loads(body)
-        except ValueError:
-            return self._refuse("not_json")
         account = self._account
         if account is None:  # pragma: no cover - the handler exists only with one
             return self._refuse("no_account")
         try:
+            account.verify_webhook(body, request.headers)
+        except PushRejectedError as err:
+            return self._refuse(err.reason, 401)
+        # from here on the call is the cloud's own: a cloud that punishes
+        # failed deliveries gets its answer (200) even for what we ignore
+        ignored = account.ignored_status
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return self._refuse("not_json", ignored)
+        try:
             pushed = account.parse_webhook(payload, self.coordinator.data.devices)
         except PushRejectedError as err:
-            return self._refuse(err.reason)
+            return self._refuse(err.reason, ignored)
         except Exception:  # noqa: BLE001 - a vendor bug must not break HA
             LOGGER.exception("%s: could not read a webhook call", self.entry.title)
-            return self._refuse("unreadable")
+            return self._refuse("unreadable", ignored)
         self.accepted += 1
         for update in pushed.updates:
             self.coordinator.async_apply_update(update)
         for event in pushed.events:
-            self._fire(event)
+            self.coordinator.async_fire_event(event)
         for device_id in pushed.refresh:
             self._refresh_soon(device_id)
         return web.Response(status=200)
-
-    @callback
-    def _fire(self, event: DeviceEvent) -> None:
-        async_dispatcher_send(
-            self.hass,
-            event_signal(self.entry.entry_id, event.device_id, event.type),
-            event,
-        )
 
     @callback
     def _refresh_soon(self, device_id: str) -> None:

@@ -1,4 +1,4 @@
-"""Sensors: levels, water quality, usage and activity statistics."""
+"""Sensors: levels, water quality, usage and activity statistics, room climate."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from homeassistant.const import (
     EntityCategory,
     UnitOfLength,
     UnitOfMass,
+    UnitOfPressure,
+    UnitOfSoundPressure,
     UnitOfTemperature,
     UnitOfTime,
 )
@@ -29,7 +31,7 @@ from homeassistant.helpers.typing import StateType
 from .compat import PARTS_PER_MILLION
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Device, DeviceKind
+from .model import Action, Device, DeviceKind, Feature, Measurement, PowerSupply, SdCard
 
 PARALLEL_UPDATES = 0
 
@@ -104,6 +106,105 @@ def _soil(fn: Callable[[Any], StateType | datetime]) -> Callable[[Device], Any]:
 def _not_zone(device: Device) -> bool:
     """Zones share their controller's connection and report time."""
     return device.kind is not DeviceKind.SPRINKLER_ZONE
+
+
+#: How each generic reading is shown: device class, unit, precision. Named by
+#: Home Assistant from the device class: a temperature is "Temperature".
+_READINGS: dict[Measurement, tuple[SensorDeviceClass, str, int]] = {
+    Measurement.TEMPERATURE: (
+        SensorDeviceClass.TEMPERATURE,
+        UnitOfTemperature.CELSIUS,
+        1,
+    ),
+    Measurement.HUMIDITY: (SensorDeviceClass.HUMIDITY, PERCENTAGE, 0),
+    Measurement.CO2: (SensorDeviceClass.CO2, PARTS_PER_MILLION, 0),
+    Measurement.NOISE: (
+        SensorDeviceClass.SOUND_PRESSURE,
+        UnitOfSoundPressure.DECIBEL,
+        0,
+    ),
+    Measurement.PRESSURE: (
+        SensorDeviceClass.ATMOSPHERIC_PRESSURE,
+        UnitOfPressure.HPA,
+        1,
+    ),
+}
+
+
+def _reading(measurement: Measurement) -> PetSmartSensorEntityDescription:
+    """The sensor of one generic reading, on any device that measures it."""
+    device_class, unit, precision = _READINGS[measurement]
+    return PetSmartSensorEntityDescription(
+        key=f"reading_{measurement.value}",
+        device_class=device_class,
+        native_unit_of_measurement=unit,
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=precision,
+        exists_fn=lambda device: measurement in device.measures,
+        value_fn=lambda device: device.readings.get(measurement),
+    )
+
+
+READING_SENSORS = tuple(_reading(measurement) for measurement in Measurement)
+
+SD_CARD_OPTIONS = [state.value for state in SdCard]
+POWER_SUPPLY_OPTIONS = [state.value for state in PowerSupply]
+
+CAMERA_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
+    PetSmartSensorEntityDescription(
+        key="last_animal",
+        translation_key="last_animal",
+        kinds=frozenset({DeviceKind.CAMERA}),
+        device_class=SensorDeviceClass.TIMESTAMP,
+        available_offline=True,
+        exists_fn=lambda device: Feature.CAMERA_EVENTS in device.features,
+        value_fn=lambda device: device.camera.last_animal if device.camera else None,
+    ),
+    PetSmartSensorEntityDescription(
+        key="sd_card",
+        translation_key="sd_card",
+        kinds=frozenset({DeviceKind.CAMERA}),
+        device_class=SensorDeviceClass.ENUM,
+        options=SD_CARD_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda device: bool(device.camera and device.camera.sd_card),
+        value_fn=lambda device: device.camera.sd_card if device.camera else None,
+    ),
+    PetSmartSensorEntityDescription(
+        key="power_supply",
+        translation_key="power_supply",
+        kinds=frozenset({DeviceKind.CAMERA}),
+        device_class=SensorDeviceClass.ENUM,
+        options=POWER_SUPPLY_OPTIONS,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        exists_fn=lambda device: bool(device.camera and device.camera.power_supply),
+        value_fn=lambda device: (device.camera.power_supply if device.camera else None),
+    ),
+)
+
+HOME_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
+    PetSmartSensorEntityDescription(
+        # a home whose scenarios cannot be run from here lists them (one that
+        # can has a select)
+        key="scenarios",
+        translation_key="scenarios",
+        kinds=frozenset({DeviceKind.HOME}),
+        exists_fn=lambda device: Action.RUN_SCENARIO not in device.actions,
+        value_fn=lambda device: len(device.home.scenarios) if device.home else None,
+        attrs_fn=lambda device: {
+            "scenarios": [s.name for s in device.home.scenarios] if device.home else []
+        },
+    ),
+    PetSmartSensorEntityDescription(
+        key="calls_last_hour",
+        translation_key="calls_last_hour",
+        state_class=SensorStateClass.MEASUREMENT,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        available_offline=True,
+        exists_fn=lambda device: device.calls_last_hour is not None,
+        value_fn=lambda device: device.calls_last_hour,
+    ),
+)
 
 
 SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
@@ -531,6 +632,9 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         value_fn=_toy(lambda s: s.last_play_session),
     ),
+    *READING_SENSORS,
+    *CAMERA_SENSORS,
+    *HOME_SENSORS,
 )
 
 

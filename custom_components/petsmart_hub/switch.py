@@ -1,4 +1,4 @@
-"""Switches: things with a documented on and off (controller enabled, zone watering)."""
+"""Switches: a documented on and off (controller, zone watering, camera monitoring)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from .const import OPT_ZONE_DURATION
 from .coordinator import PetSmartHubConfigEntry
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Action, Command, Device, DeviceKind, SetEnabled, StopWatering, Water
+from .model import (
+    Action,
+    Command,
+    Device,
+    DeviceKind,
+    SetEnabled,
+    SetMonitoring,
+    StopWatering,
+    Water,
+)
 
 PARALLEL_UPDATES = 1
 
@@ -68,6 +77,17 @@ SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
         # the option is in minutes
         turn_on_fn=lambda options: Water(duration_s=60 * options[OPT_ZONE_DURATION]),
         turn_off_fn=lambda _: StopWatering(),
+    ),
+    PetSmartSwitchEntityDescription(
+        # a camera that watches (and tells of what it sees) or is switched off
+        key="monitoring",
+        translation_key="monitoring",
+        kinds=frozenset({DeviceKind.CAMERA}),
+        is_on_fn=lambda device: device.camera.monitoring if device.camera else None,
+        on_action=Action.SET_MONITORING,
+        off_action=Action.SET_MONITORING,
+        turn_on_fn=lambda _: SetMonitoring(on=True),
+        turn_off_fn=lambda _: SetMonitoring(on=False),
     ),
 )
 

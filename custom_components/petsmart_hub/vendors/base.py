@@ -135,6 +135,9 @@ class Refresh:
     failed: dict[str, VendorError] = field(default_factory=dict)
     #: The listing of the account's devices behind it (None: none was read).
     listing: Inventory | None = None
+    #: What devices told of since the last refresh (a cloud that is polled
+    #: for its events): fired like pushed events, oldest first.
+    events: list[DeviceEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,9 +271,31 @@ class Pushed:
 class WebhookAccount(ABC):
     """An account whose cloud calls a webhook URL we register with it."""
 
+    #: The HTTP status a delivery we ignore (unknown event, unknown device,
+    #: malformed) is answered with. A cloud that bans a webhook after a few
+    #: failed deliveries (Netatmo) must be answered 200 all the same.
+    ignored_status: int = 400
+
     @abstractmethod
     async def async_register_webhook(self, url: str) -> None:
         """Ask the cloud to call ``url`` with the account's events (VendorError if not)."""
+
+    async def async_unregister_webhook(self) -> None:  # noqa: B027 - optional
+        """Ask the cloud to stop calling our webhook (where its API can).
+
+        Called when the entry unloads; a failure is only logged. Default:
+        the cloud has no such call (HA's handler goes away all the same).
+        """
+
+    def verify_webhook(  # noqa: B027 - optional: most clouds sign nothing
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> None:
+        """Refuse a delivery that did not come from the cloud (PushRejectedError).
+
+        Called with the raw body and the request's headers before anything
+        is parsed. Default: the cloud signs nothing (the webhook id, a
+        secret in the URL, is all there is).
+        """
 
     @abstractmethod
     def parse_webhook(self, payload: Any, known: Mapping[str, Device]) -> Pushed:

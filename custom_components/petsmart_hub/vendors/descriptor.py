@@ -9,12 +9,12 @@ an OAuth2 vendor is handed a token getter, not HA's session.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 import hashlib
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import aiohttp
 
@@ -101,6 +101,21 @@ class OAuth2Endpoints:
     authorize_url: str
     token_url: str
     scopes: tuple[str, ...] = ()
+    #: Where a user makes their own app (client id and secret).
+    apps_url: str | None = None
+
+
+class TokenGetter(Protocol):
+    """Hands an OAuth2 account a valid access token."""
+
+    async def __call__(self, *, refresh: bool = False) -> str:
+        """A valid access token; ``refresh``: a new one even if this one looks valid.
+
+        (A cloud may end a token before its time: the account asks again
+        with ``refresh=True`` once.) Raises AuthError when the cloud refuses
+        the refresh token, CannotConnectError when it cannot be reached.
+        """
+        ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -114,7 +129,10 @@ class AccountContext:
     base_url: str | None
     options: Mapping[str, Any]
     #: OAuth2 only: returns a valid access token, refreshing it when needed.
-    token: Callable[[], Awaitable[str]] | None = None
+    token: TokenGetter | None = None
+    #: OAuth2 only: the user's app's client secret (a cloud that signs its
+    #: webhook calls with it lets the account check them).
+    client_secret: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
