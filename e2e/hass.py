@@ -411,9 +411,12 @@ class HassClient:
         self.tokens: Tokens | None = None
 
     def _headers(self) -> dict[str, str]:
-        if self.tokens is None:
-            return {}
-        return {"Authorization": f"Bearer {self.tokens.access_token}"}
+        # the frontend names itself on every call: OAuth2 steps build their
+        # redirect URI from it
+        headers = {"HA-Frontend-Base": self.url}
+        if self.tokens is not None:
+            headers["Authorization"] = f"Bearer {self.tokens.access_token}"
+        return headers
 
     async def request(
         self,
@@ -553,11 +556,14 @@ class HassClient:
 
     # --- config entries and their flows ----------------------------------------
 
-    async def start_flow(self, handler: str) -> dict[str, Any]:
-        """Start a config flow, as Settings → Add integration does."""
+    async def start_flow(self, handler: str, *, advanced: bool = False) -> dict[str, Any]:
+        """Start a config flow, as Settings → Add integration does.
+
+        ``advanced``: as a user whose profile has advanced mode on.
+        """
         result: dict[str, Any] = await self.post(
             "/api/config/config_entries/flow",
-            {"handler": handler, "show_advanced_options": False},
+            {"handler": handler, "show_advanced_options": advanced},
         )
         return result
 

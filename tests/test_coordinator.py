@@ -11,7 +11,6 @@ from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 import logging
-import time
 
 from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
@@ -603,18 +602,14 @@ async def test_refresh_runs_devices_concurrently_under_the_cap(
     """Six devices are refreshed side by side, never more than the cap at once."""
     sim, gauge, entry = slow_cloud
     entry.add_to_hass(hass)
-    started = time.monotonic()
     assert await hass.config_entries.async_setup(entry.entry_id)
-    elapsed = time.monotonic() - started
     await hass.async_block_till_done()
 
     assert len(sim.devices) > MAX_CONCURRENT_REQUESTS
+    # the cap was reached (requests overlapped) and never passed; no clock is
+    # read: a busy CI machine made "faster than one after the other" flaky
     assert gauge.peak == MAX_CONCURRENT_REQUESTS
-    # 13 requests one after the other would take 2.6 s; side by side about 1 s.
-    # Loose on purpose (shared CI machines): the gauge above is the real assertion.
-    served = len(sim.requests)
-    assert served >= 13
-    assert elapsed < served * sim.latency
+    assert len(sim.requests) >= 13
 
 
 # --- commands, streams and other one-off calls ----------------------------------------------
