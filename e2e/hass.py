@@ -556,7 +556,9 @@ class HassClient:
 
     # --- config entries and their flows ----------------------------------------
 
-    async def start_flow(self, handler: str, *, advanced: bool = False) -> dict[str, Any]:
+    async def start_flow(
+        self, handler: str, *, advanced: bool = False
+    ) -> dict[str, Any]:
         """Start a config flow, as Settings → Add integration does.
 
         ``advanced``: as a user whose profile has advanced mode on.

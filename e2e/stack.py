@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import contextlib
 from dataclasses import dataclass, field
+from html import unescape as html_unescape
 import os
 from pathlib import Path
+import re
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from simulator.core import RunningSimulator, start_server
+from simulator.netatmo import NetatmoSimulator
 from simulator.netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator
 from simulator.onenata import OneNataSimulator
 
@@ -39,6 +43,8 @@ class Fleet:
     onenata_server: RunningSimulator
     netro: NetroSimulator
     netro_server: RunningSimulator
+    netatmo: NetatmoSimulator
+    netatmo_server: RunningSimulator
 
     @property
     def onenata_url(self) -> str:
@@ -60,30 +66,48 @@ class Fleet:
         """Serial number (the key) of the demo's soil sensor."""
         return next(iter(self.netro.sensors))
 
+    @property
+    def netatmo_url(self) -> str:
+        """Netatmo's base URL (API, OAuth2 and the cameras' relay)."""
+        return self.netatmo_server.url
+
     async def close(self) -> None:
-        """Stop serving both clouds."""
+        """Stop serving the clouds."""
         await self.onenata_server.close()
         await self.netro_server.close()
+        await self.netatmo.close_deliveries()
+        await self.netatmo_server.close()
 
 
 async def start_fleet(
     *,
     onenata_port: int = 0,
     netro_port: int = 0,
+    netatmo_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     devices_per_kind: int = 1,
     zones: int = 6,
 ) -> Fleet:
-    """Every OneNata kind, and a Netro controller with zones plus a soil sensor."""
+    """The three clouds' accounts.
+
+    Every OneNata kind; a Netro controller with zones plus a soil sensor; a
+    Netatmo account of two homes with cameras, a weather station and a home
+    coach.
+    """
     onenata = OneNataSimulator(api_key=api_key, devices_per_kind=devices_per_kind)
     netro = NetroSimulator(controllers=1, zones=zones, sensors=1)
-    onenata_server = await start_server(onenata, port=onenata_port)
+    netatmo = NetatmoSimulator()
+    servers: list[RunningSimulator] = []
     try:
-        netro_server = await start_server(netro, port=netro_port)
+        for sim, port in ((onenata, onenata_port), (netro, netro_port)):
+            servers.append(await start_server(sim, port=port))
+        servers.append(await start_server(netatmo, port=netatmo_port))
     except BaseException:
-        await onenata_server.close()
+        for server in servers:
+            await server.close()
         raise
-    return Fleet(onenata, onenata_server, netro, netro_server)
+    onenata_server, netro_server, netatmo_server = servers
+    return Fleet(onenata, onenata_server, netro, netro_server, netatmo, netatmo_server)
 
 
 async def add_onenata_account(
@@ -110,6 +134,54 @@ async def add_netro_account(
             form["flow_id"], {"api_key": serial, "advanced": {"base_url": base_url}}
         )
     )
+
+
+async def add_netatmo_account(
+    client: HassClient,
+    session: aiohttp.ClientSession,
+    netatmo: NetatmoSimulator,
+    base_url: str,
+) -> dict[str, Any]:
+    """Add a Netatmo account as a user does, sign-in page and all.
+
+    Settings → Application credentials → the user's Netatmo app; then Add
+    integration → PetSmart Hub → Netatmo (advanced: the simulator's URL), and
+    Netatmo's own sign-in page in the browser, which sends the user back
+    through Home Assistant's /auth/external/callback.
+    """
+    async with client.websocket() as ws:
+        await ws.command(
+            "application_credentials/create",
+            domain=DOMAIN,
+            client_id=netatmo.client_id,
+            client_secret=netatmo.client_secret,
+            name="Netatmo",
+        )
+    menu = await client.start_flow(DOMAIN, advanced=True)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "netatmo"})
+    external = await client.flow_step(
+        form["flow_id"], {"advanced": {"base_url": base_url}}
+    )
+    if external.get("type") != "external":
+        raise HassError(f"expected Netatmo's sign-in page, got {external}")
+    # the browser: Netatmo's login page, its form approved
+    async with session.get(external["url"]) as page:
+        html = await page.text()
+        login_url = page.url
+    action = re.search(r'<form method="post" action="([^"]*)"', html)
+    if action is None:
+        raise HassError(f"no sign-in form on {login_url}: {html[:200]}")
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
+    fields["action"] = "approve"
+    target = login_url.join(URL(html_unescape(action.group(1))))
+    async with session.post(target, data=fields, allow_redirects=False) as answer:
+        callback = answer.headers.get("Location")
+    if not callback or "/auth/external/callback" not in callback:
+        raise HassError(f"Netatmo did not send the browser back: {callback}")
+    async with session.get(callback) as back:  # Home Assistant resumes the flow
+        if back.status != 200:
+            raise HassError(f"{callback}: HTTP {back.status}")
+    return _created(await client.flow_step(form["flow_id"], {}))
 
 
 def _created(result: dict[str, Any]) -> dict[str, Any]:

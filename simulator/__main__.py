@@ -2,6 +2,7 @@
 
 python -m simulator onenata --port 8900 --devices 3
 python -m simulator netro --port 8901 --controllers 1 --zones 6 --sensors 1
+python -m simulator netatmo --port 8902 --homes 2
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 import sys
 
 from .core import BaseSimulator, start_server
+from .netatmo import NetatmoSimulator
 from .netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator, describe
 from .netro.api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
 from .onenata import OneNataSimulator
@@ -89,6 +91,34 @@ def _netro(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
     return sim, describe(sim)
 
 
+def _netatmo_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Netatmo options."""
+    parser.add_argument("--homes", type=int, default=2)
+    parser.add_argument("--client-id", default="sim-netatmo-client-id")
+    parser.add_argument("--client-secret", default="sim-netatmo-client-secret")
+    parser.add_argument("--shapes", choices=("real", "doc"), default="real")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--public-url", help="base URL clients use, if not host:port")
+
+
+def _netatmo(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
+    """Build a Netatmo simulator and the lines describing how to reach it."""
+    sim = NetatmoSimulator(
+        args.client_id,
+        args.client_secret,
+        homes=args.homes,
+        shapes=args.shapes,
+        latency=args.latency,
+        seed=args.seed,
+        public_url=args.public_url,
+    )
+    return sim, [
+        f"Client ID:     {sim.client_id}",
+        f"Client secret: {sim.client_secret}",
+        f"Sign in as:    {sim.email}",
+    ]
+
+
 VENDORS = {
     "onenata": Vendor(
         "the OneNata pet device cloud", "/v1", 8900, _onenata_arguments, _onenata
@@ -99,6 +129,13 @@ VENDORS = {
         8901,
         _netro_arguments,
         _netro,
+    ),
+    "netatmo": Vendor(
+        "the Netatmo cloud (OAuth2, homes, cameras, stations)",
+        "",
+        8902,
+        _netatmo_arguments,
+        _netatmo,
     ),
 }
 

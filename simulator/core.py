@@ -66,6 +66,8 @@ class RecordedRequest:
     device_id: str | None = None
     #: when it arrived (``time.monotonic()``, the real clock)
     received: float = field(default_factory=time.monotonic)
+    #: when it arrived by the simulator clock (None if recorded outside a simulator)
+    at: datetime | None = None
 
 
 class FaultKind(StrEnum):
@@ -244,6 +246,7 @@ class BaseSimulator:
         self._sleeping: set[asyncio.Task[Any]] = set()
         self._app = web.Application(middlewares=[self._core_middleware])
         self.clock.on_jump(self.shift_history)
+        self.clock.on_jump(self._shift_request_times)
 
     @property
     def app(self) -> web.Application:
@@ -266,6 +269,28 @@ class BaseSimulator:
             and (route is None or req.route == route)
             and (device_id is None or req.device_id == device_id)
         )
+
+    def count_since(
+        self,
+        since: datetime,
+        method: str | None = None,
+        route: str | None = None,
+    ) -> int:
+        """Count recorded requests that arrived at or after `since` (simulator clock)."""
+        return sum(
+            1
+            for req in self.requests
+            if req.at is not None
+            and req.at >= since
+            and (method is None or req.method == method.upper())
+            and (route is None or req.route == route)
+        )
+
+    def _shift_request_times(self, delta: timedelta) -> None:
+        """Keep recorded arrival times relative to now when the clock is set."""
+        for req in self.requests:
+            if req.at is not None:
+                req.at += delta
 
     def reset_requests(self) -> None:
         """Forget every recorded request."""
@@ -436,6 +461,7 @@ class BaseSimulator:
                 json=body,
                 headers=dict(request.headers),
                 device_id=device_id,
+                at=self.clock.now(),
             )
         )
         if self.latency > 0:

@@ -5,13 +5,17 @@ task of its own, so that request handling never waits for a receiver. Tests
 can make the delivery misbehave the way real clouds do (late, lost, twice, out
 of order) through `DeliverySwitches`; every outcome is logged and counted, and
 nothing a receiver does ever raises into the simulator.
+
+A delivery may carry its own headers and raw body (a vendor that signs what it
+sends, such as Netatmo's HMAC header, signs the exact bytes); `on_record`
+hears of every outcome, and `cancel` withdraws what is still queued for a URL.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 import logging
@@ -70,6 +74,8 @@ class Delivery:
     status: int | None = None
     error: str | None = None
     latency: float | None = None
+    #: the delivery's own headers, if it was sent with some
+    headers: dict[str, str] | None = None
 
 
 @dataclass
@@ -84,6 +90,8 @@ class _Pending:
     queued: float | None  # loop time of the event (None: no loop was running)
     released: bool = False  # a held event that must not be held again
     copies: int = 1
+    headers: dict[str, str] | None = None
+    body: bytes | None = None  # sent as is (JSON) instead of encoding payload
 
 
 class WebhookSender:
@@ -109,6 +117,8 @@ class WebhookSender:
         self._posting = 0
         self._worker: asyncio.Task[None] | None = None
         self._session: ClientSession | None = None
+        #: called with every outcome as it is logged (errors are logged, not raised)
+        self.on_record: Callable[[Delivery], None] | None = None
 
     def _new_rng(self) -> random.Random:
         """A generator for `drop_rate`, the same for the same seed."""
@@ -143,15 +153,32 @@ class WebhookSender:
     # --- sending ----------------------------------------------------------------
 
     def send(
-        self, url: str, event: str, payload: Any, device_id: str | None = None
+        self,
+        url: str,
+        event: str,
+        payload: Any,
+        device_id: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
     ) -> None:
-        """Queue an event for `url`; it is POSTed from a task, never here."""
+        """Queue an event for `url`; it is POSTed from a task, never here.
+
+        `headers` are added to the POST; `body`, if given, is sent as the JSON
+        body byte for byte instead of encoding `payload` (which is still what
+        the log shows).
+        """
         switches = self.switches
+        extra = dict(headers) if headers is not None else None
         if switches.drop_next > 0 or (
             switches.drop_rate > 0 and self._rng.random() < switches.drop_rate
         ):
             switches.drop_next = max(0, switches.drop_next - 1)
-            self._record(Delivery(event, device_id, url, payload, DROPPED, self._now()))
+            self._record(
+                Delivery(
+                    event, device_id, url, payload, DROPPED, self._now(), headers=extra
+                )
+            )
             return
         self._outbox.append(
             _Pending(
@@ -162,9 +189,38 @@ class WebhookSender:
                 switches.delay,
                 _loop_time(),
                 copies=2 if switches.duplicate else 1,
+                headers=extra,
+                body=body,
             )
         )
         self._kick()
+
+    def cancel(self, url: str) -> int:
+        """Withdraw every event still queued or held for `url`; return how many.
+
+        They are logged as cancelled. A POST already under way is not stopped.
+        """
+        keep: deque[_Pending] = deque()
+        withdrawn: list[_Pending] = []
+        for item in self._outbox:
+            (withdrawn if item.url == url else keep).append(item)
+        self._outbox = keep
+        if self._held is not None and self._held.url == url:
+            withdrawn.append(self._held)
+            self._held = None
+        for item in withdrawn:
+            self._record(
+                Delivery(
+                    item.event,
+                    item.device_id,
+                    item.url,
+                    item.payload,
+                    CANCELLED,
+                    self._now(),
+                    headers=item.headers,
+                )
+            )
+        return len(withdrawn)
 
     @property
     def pending(self) -> int:
@@ -241,6 +297,8 @@ class WebhookSender:
                     item.queued = loop.time()
                 if item.delay > 0:
                     await asyncio.sleep(max(0, item.queued + item.delay - loop.time()))
+                    if not self._outbox or self._outbox[0] is not item:
+                        continue  # withdrawn by `cancel` while it waited
                 self._outbox.popleft()
                 if self.switches.reorder and not item.released and self._held is None:
                     self._held = item
@@ -270,8 +328,15 @@ class WebhookSender:
         status: int | None = None
         error: str | None = None
         outcome = FAILED
+        if item.body is not None:
+            request: dict[str, Any] = {
+                "data": item.body,
+                "headers": {"Content-Type": "application/json", **(item.headers or {})},
+            }
+        else:
+            request = {"json": item.payload, "headers": item.headers}
         try:
-            async with self._session.post(item.url, json=item.payload) as response:
+            async with self._session.post(item.url, **request) as response:
                 status = response.status
                 await response.read()
         except asyncio.CancelledError:
@@ -297,15 +362,21 @@ class WebhookSender:
                     status,
                     error,
                     loop.time() - started,
+                    item.headers,
                 )
             )
         if error is not None:
             _LOGGER.warning("Webhook %s to %s failed: %s", item.event, item.url, error)
 
     def _record(self, delivery: Delivery) -> None:
-        """Log and count one outcome."""
+        """Log and count one outcome, then tell `on_record`."""
         self.log.append(delivery)
         self.counts[delivery.outcome] += 1
+        if self.on_record is not None:
+            try:
+                self.on_record(delivery)
+            except Exception:
+                _LOGGER.exception("Delivery listener failed")
 
 
 def _loop_time() -> float | None:

@@ -315,7 +315,9 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
-        exists_fn=_not_zone,
+        # a device whose cloud tells when it last reported (not a Netatmo
+        # camera, nor a home)
+        exists_fn=lambda device: _not_zone(device) and device.last_report is not None,
         value_fn=lambda device: device.last_report,
     ),
     PetSmartSensorEntityDescription(
