@@ -550,6 +550,15 @@ class NetatmoSimulator(BaseSimulator):
             and (since is None or (request.at is not None and request.at >= since))
         )
 
+    def api_requests(self) -> list[tuple[str, datetime]]:
+        """Every API request received: its endpoint name and when (sim clock)."""
+        return [
+            (name, request.at)
+            for request in self.requests
+            if (name := self._api_routes.get(request.route)) is not None
+            and request.at is not None
+        ]
+
     def calls_per_hour(self, endpoint: str | None = None) -> dict[datetime, int]:
         """API requests per hour of the simulator clock, oldest hour first."""
         counts: Counter[datetime] = Counter()
