@@ -556,16 +556,11 @@ class HassClient:
 
     # --- config entries and their flows ----------------------------------------
 
-    async def start_flow(
-        self, handler: str, *, advanced: bool = False
-    ) -> dict[str, Any]:
-        """Start a config flow, as Settings → Add integration does.
-
-        ``advanced``: as a user whose profile has advanced mode on.
-        """
+    async def start_flow(self, handler: str) -> dict[str, Any]:
+        """Start a config flow, as Settings → Add integration does."""
         result: dict[str, Any] = await self.post(
             "/api/config/config_entries/flow",
-            {"handler": handler, "show_advanced_options": advanced},
+            {"handler": handler, "show_advanced_options": False},
         )
         return result
 

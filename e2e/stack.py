@@ -145,7 +145,7 @@ async def add_netatmo_account(
     """Add a Netatmo account as a user does, sign-in page and all.
 
     Settings → Application credentials → the user's Netatmo app; then Add
-    integration → PetSmart Hub → Netatmo (advanced: the simulator's URL), and
+    integration → PetSmart Hub → Netatmo (unfolded: the simulator's URL), and
     Netatmo's own sign-in page in the browser, which sends the user back
     through Home Assistant's /auth/external/callback.
     """
@@ -157,7 +157,7 @@ async def add_netatmo_account(
             client_secret=netatmo.client_secret,
             name="Netatmo",
         )
-    menu = await client.start_flow(DOMAIN, advanced=True)
+    menu = await client.start_flow(DOMAIN)
     form = await client.flow_step(menu["flow_id"], {"next_step_id": "netatmo"})
     external = await client.flow_step(
         form["flow_id"], {"advanced": {"base_url": base_url}}

@@ -174,16 +174,20 @@ class PetSmartHubConfigFlow(
     async def _async_step_oauth2_url(
         self, descriptor: VendorDescriptor, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
-        """OAuth2: an advanced user may move the cloud first; then HA's steps."""
+        """OAuth2: the cloud's URL (folded away under advanced); then HA's steps.
+
+        One click for most users; who must use another server (a regional
+        cloud, our simulator) unfolds the section first.
+        """
         errors: dict[str, str] = {}
+        if descriptor.default_url is None:
+            return await self.async_step_pick_implementation()
         if user_input is not None:
             url = str(_flatten(user_input).get(CONF_BASE_URL) or "").strip()
             if _valid_url(url):
                 self._base_url = url
                 return await self.async_step_pick_implementation()
             errors["base"] = "invalid_url"
-        elif not self.show_advanced_options or descriptor.default_url is None:
-            return await self.async_step_pick_implementation()
         return self.async_show_form(
             step_id=descriptor.key,
             data_schema=_credentials_schema(descriptor, _flatten(user_input)),

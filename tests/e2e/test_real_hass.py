@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 
 from e2e.hass import DOMAIN, HassClient, HassProcess, HassWebSocket, LogEntry, wait_for
-from e2e.stack import Stack, add_netro_account, expected_version, running_stack
+from e2e.stack import (
+    Stack,
+    add_netatmo_account,
+    add_netro_account,
+    expected_version,
+    running_stack,
+)
 from simulator.onenata.devices import filter_life, food_percentage, waste_level
 
 pytestmark = pytest.mark.timeout(300)
@@ -97,7 +103,7 @@ async def add_onenata(stack: Stack) -> dict[str, Any]:
     client, fleet = stack.client, stack.fleet
     menu = await client.start_flow(DOMAIN)
     assert menu["type"] == "menu"
-    assert menu["menu_options"] == ["onenata", "netro"]
+    assert menu["menu_options"] == ["onenata", "netro", "netatmo"]
     form = await client.flow_step(menu["flow_id"], {"next_step_id": "onenata"})
     assert form["type"] == "form"
     assert form["step_id"] == "onenata"
@@ -430,6 +436,73 @@ async def check_push(stack: Stack, ws: HassWebSocket, entry_id: str) -> None:
     assert all(d.status == 200 for d in delivered)
 
 
+async def check_netatmo(stack: Stack, ws: HassWebSocket) -> dict[str, Any]:
+    """Netatmo through the real sign-in: cameras, room climate, persons, push.
+
+    The user's app goes into Application credentials; the flow sends the
+    browser to the simulator's login page and back through Home Assistant's
+    /auth/external/callback. HA's external URL is already set (check_push),
+    so the account registers its webhook, and an animal the garden camera
+    sees becomes the camera's event at once, signed and verified on the way.
+    """
+    client, sim = stack.client, stack.fleet.netatmo
+    entry = await add_netatmo_account(
+        client, client.session, sim, stack.fleet.netatmo_url
+    )
+    assert entry["title"] == "Netatmo"
+    tokens = [g for g in sim.oauth.log if g.grant_type == "authorization_code"]
+    assert len(tokens) == 1  # one sign-in, one code traded
+
+    async def shown() -> bool:
+        states = await client.states()
+        wanted = (
+            "camera.pet_cam",
+            "sensor.pet_room_temperature",
+            "sensor.bedroom_carbon_dioxide",
+            "binary_sensor.home_alice",
+            "select.home_scenario",
+        )
+        return all(
+            entity_id in states and states[entity_id]["state"] != "unavailable"
+            for entity_id in wanted
+        )
+
+    await wait_for(shown, within=30, what="Netatmo's entities")
+    alice = await client.state("binary_sensor.home_alice")
+    bob = await client.state("binary_sensor.home_bob")
+    assert alice is not None and alice["state"] == "on"
+    assert bob is not None and bob["state"] == "off"
+    temperature = await client.state("sensor.pet_room_temperature")
+    assert temperature is not None
+    assert temperature["attributes"]["unit_of_measurement"] == "°C"
+    assert -50 < float(temperature["state"]) < 100
+    scenario = await client.state("select.home_scenario")
+    assert scenario is not None
+    assert "Movie night" in scenario["attributes"]["options"]
+
+    async def registered() -> bool:
+        return sim.webhook is not None
+
+    await wait_for(registered, within=20, what="Netatmo's webhook")
+    assert sim.webhook is not None
+    assert sim.webhook.url.startswith(f"{stack.hass.url}/api/webhook/")
+    garden = "70:ee:50:01:02:01"  # the outdoor camera
+    sim.raise_event(garden, "animal")
+    raised = time.monotonic()
+
+    async def animal() -> bool:
+        state = await client.state("event.garden_camera_event")
+        return state is not None and state["attributes"].get("event_type") == "animal"
+
+    await wait_for(animal, within=5, interval=0.05, what="the pushed animal")
+    assert time.monotonic() - raised < 1.5  # "within a second", and a REST poll
+    seen = await client.state("sensor.garden_last_animal_seen")
+    assert seen is not None and seen["state"] not in ("unknown", "unavailable")
+    delivered = [d for d in sim.deliveries if d.outcome == "sent"]
+    assert delivered and all(d.status == 200 for d in delivered)
+    return entry
+
+
 async def remove_everything(
     stack: Stack, ws: HassWebSocket, entry_ids: set[str], entity_ids: set[str]
 ) -> None:
@@ -446,18 +519,25 @@ async def remove_everything(
     ] == []
     assert entity_ids.isdisjoint(await client.states())
 
+    # unloading dropped Netatmo's webhook
+    assert fleet.netatmo.webhook is None
     onenata_before = len(fleet.onenata.requests)
     netro_before = len(fleet.netro.requests)
+    netatmo_before = len(fleet.netatmo.requests)
 
     async def polled() -> bool:
         return (
             len(fleet.onenata.requests) > onenata_before
             or len(fleet.netro.requests) > netro_before
+            or len(fleet.netatmo.requests) > netatmo_before
         )
 
     # Until a polling interval (and 5 s) after the last request: any poll
     # still scheduled would have asked the clouds by then.
-    last = max(r.received for r in fleet.onenata.requests + fleet.netro.requests)
+    last = max(
+        r.received
+        for r in fleet.onenata.requests + fleet.netro.requests + fleet.netatmo.requests
+    )
     quiet_until = last + SCAN_INTERVAL + 5
     with pytest.raises(TimeoutError):
         await wait_for(
@@ -545,6 +625,8 @@ async def test_real_home_assistant(
             await change_options(stack, onenata["entry_id"])
             await check_outage(stack)
             await check_push(stack, ws, onenata["entry_id"])
+            netatmo = await check_netatmo(stack, ws)
+            entry_ids.add(netatmo["entry_id"])
             entity_ids = {
                 e["entity_id"] for e in await ws.entities() if e["platform"] == DOMAIN
             }
