@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections import Counter
 from pathlib import Path
 import random
 import statistics
@@ -55,7 +56,9 @@ async def run(per_kind: int, minutes: float, push: bool, seed: int) -> None:
             sim = stack.fleet.onenata
             if push:
                 await stack.reach_from_the_cloud()
-            await add_onenata_account(stack.client, stack.fleet.onenata_url, API_KEY)
+            entry = await add_onenata_account(
+                stack.client, stack.fleet.onenata_url, API_KEY
+            )
             if push:
 
                 async def registered() -> bool:
@@ -96,7 +99,20 @@ async def run(per_kind: int, minutes: float, push: bool, seed: int) -> None:
                 f"  requests {requests}: {requests / devices / elapsed_h:.1f} "
                 "per device-hour"
             )
+            routes = Counter(r.route for r in sim.requests[before:])
+            print(
+                "  by route: "
+                + ", ".join(f"{route} {count}" for route, count in routes.most_common())
+            )
             if push:
+                diagnostics = await stack.client.get(
+                    f"/api/diagnostics/config_entry/{entry['entry_id']}"
+                )
+                health = diagnostics["data"]["push"]
+                print(
+                    f"  push at the end: {health['state']}"
+                    + (f" ({health['error']})" if health.get("error") else "")
+                )
                 failed = [
                     d for d in deliveries if d.outcome != "sent" or d.status != 200
                 ]

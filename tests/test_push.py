@@ -495,3 +495,50 @@ async def test_unload_cancels_a_pending_retry_and_read(
     assert (await post(event)).status == 200
     assert await hass.config_entries.async_unload(config_entry.entry_id)
     assert push_issue(hass, config_entry) is None  # no issue outlives its entry
+
+
+@pytest.mark.usefixtures("reachable")
+@pytest.mark.parametrize("read", ["after the push", "before the push"])
+async def test_a_push_during_a_poll_is_kept_and_not_a_miss(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    read: str,
+) -> None:
+    """A push applied while a (long) safety-net poll runs wins over what it read.
+
+    The poll may read the device after the push (the change it finds is no
+    miss) or before it (what it read is older than the push: no roll-back).
+    A big account's poll takes seconds, so both happen.
+    """
+    coordinator = init_integration.runtime_data
+    assert coordinator.push_healthy
+    account = coordinator.account
+    poll = account.async_refresh
+
+    async def push() -> None:
+        # what the webhook handler does with a status event, mid-poll
+        onenata.sim.devices[FEEDER].battery_level = 7
+        pushed = account.parse_webhook(status_event(7), coordinator.data.devices)
+        for update in pushed.updates:
+            coordinator.async_apply_update(update)
+
+    async def refresh_with_a_push(request: Any) -> Any:
+        if read == "after the push":
+            await push()
+            return await poll(request)
+        result = await poll(request)
+        await push()
+        return result
+
+    with patch.object(account, "async_refresh", refresh_with_a_push):
+        freezer.tick(timedelta(minutes=15, seconds=1))
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get(BATTERY).state == "7.0"
+    freezer.tick(timedelta(seconds=61))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert coordinator.push_healthy
+    assert push_issue(hass, init_integration) is None

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from functools import partial
 import logging
 import math
+import time
 from typing import Any, Protocol
 
 import aiohttp
@@ -329,6 +330,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._registry_shown: dict[str, tuple[str | None, ...]] = {}
         #: Device id -> when the cloud observed the newest update applied.
         self._update_at: dict[str, datetime] = {}
+        #: When (monotonic) an update between refreshes was last applied, per device.
+        self._pushed_at: dict[str, float] = {}
         self._streams: dict[str, StreamInfo] = {}
         #: Device id -> fresh, complete listings in a row that left it out.
         self._missing_since: dict[str, int] = {}
@@ -478,6 +481,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
 
     async def _async_poll(self) -> HubData:
         known = self.data.devices
+        started = time.monotonic()
         try:
             refresh = await self.account.async_refresh(
                 RefreshRequest(known=known, push_healthy=self.push_healthy)
@@ -506,8 +510,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         wanted = [device.id for device in inventory]
         wanted += [device_id for device_id in known if device_id in missing]
         devices, renamed = self._adopt(refresh, inventory, wanted)
+        # a push applied while the poll ran is newer than what the poll read
+        pushed = {
+            device_id
+            for device_id, at in self._pushed_at.items()
+            if at >= started and device_id in devices
+        }
+        for device_id in pushed & set(self.data.devices):
+            devices[device_id] = self.data.devices[device_id]
         failed = set(refresh.failed) & set(devices)
-        self._check_push(known, refresh.devices)
+        self._check_push(
+            known, {k: v for k, v in refresh.devices.items() if k not in pushed}
+        )
         for device in devices.values():
             self._log_availability(device, refresh.failed.get(device.id))
         gone = await self._async_confirm_missing(
@@ -740,6 +754,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         """
         for device_id in set(self._update_at) - present:
             del self._update_at[device_id]
+        for device_id in set(self._pushed_at) - present:
+            del self._pushed_at[device_id]
         for device_id in set(self._registry_shown) - present:
             del self._registry_shown[device_id]
         for device_id in set(self._streams) - present:
@@ -826,6 +842,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 return
             self._update_at[device.id] = update.at
         _keep_known_metadata(device, known)
+        self._pushed_at[device.id] = time.monotonic()
         self.data = HubData(
             devices={**self.data.devices, device.id: device},
             failed=self.data.failed - {device.id},

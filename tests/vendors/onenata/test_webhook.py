@@ -250,3 +250,7 @@ def test_the_account_parses_and_judges_what_push_missed() -> None:
     assert account.push_missed(held, kind)
     other = Device(id=held.id, kind=DeviceKind.TOY, name="x", manufacturer="y")
     assert not account.push_missed(held, other)
+    tracker = Device(id="t", kind=DeviceKind.TRACKER, name="t", manufacturer="y")
+    seen = copy.deepcopy(tracker)
+    seen.tracker.last_seen = AT  # type: ignore[union-attr]  # its check-in
+    assert not account.push_missed(tracker, seen)

@@ -84,6 +84,9 @@ from .client import _LOGGER, DEVICE_TYPES, MANUFACTURER, OneNataClient
 #: (model attribute, JSON keys, converter) for each kind's state holder.
 _Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
 
+#: Status fields that tell when a device last checked in, not what it reports.
+_CHECK_IN_FIELDS: Final = frozenset({"last_report", "last_seen"})
+
 _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
     DeviceKind.FEEDER: (
         ("food_level", ("foodLevel",), to_float),
@@ -591,13 +594,18 @@ class OneNataAccount(
         Only what a status event carries counts (the device's status fields
         and its kind's): slow-tier readings are never pushed.
         """
-        kind_fields = [name for name, _keys, _convert in _STATUS_FIELDS[held.kind]]
-        # the report time moves with every check-in, which OneNata never
-        # pushes: only a change of what the device reports counts
+        # the report time (a tracker's "last seen") moves with every
+        # check-in, which OneNata never pushes: only a change of what the
+        # device reports counts
+        kind_fields = [
+            name
+            for name, _keys, _convert in _STATUS_FIELDS[held.kind]
+            if name not in _CHECK_IN_FIELDS
+        ]
         device_fields = [
             name
             for name, _keys, _convert in _DEVICE_STATUS_FIELDS
-            if name != "last_report"
+            if name not in _CHECK_IN_FIELDS
         ]
         if held.kind is not polled.kind:
             return False
