@@ -55,6 +55,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--onenata-port", type=int, default=8900)
     parser.add_argument("--netro-port", type=int, default=8901)
+    parser.add_argument("--netatmo-port", type=int, default=8902)
     parser.add_argument("--time-zone", default=local_time_zone())
     return parser.parse_args(argv)
 
@@ -90,6 +91,7 @@ def banner(stack: Stack, config_dir: Path) -> str:
     controller = fleet.netro.controllers[fleet.netro_controller]
     zones = ", ".join(zone.name for zone in controller.zones.values() if zone.enabled)
     sensor = fleet.netro.sensors[fleet.netro_sensor]
+    netatmo = fleet.netatmo
     try:
         shown = config_dir.relative_to(Path.cwd())
     except ValueError:
@@ -107,8 +109,12 @@ def banner(stack: Stack, config_dir: Path) -> str:
             f"  Netro       {fleet.netro_url}",
             f"              {controller.name} ({controller.serial}): {zones}",
             f"              {sensor.name} ({sensor.serial})",
+            f"  Netatmo     {fleet.netatmo_url} (app {netatmo.client_id};"
+            f" sign-in {netatmo.email} / {netatmo.password})",
+            "              two homes: cameras, persons, scenarios; a weather station,"
+            " a home coach",
             "",
-            "  Settings → Devices & services → PetSmart Hub shows the three accounts,",
+            "  Settings → Devices & services → PetSmart Hub shows the four accounts,",
             "  added through the config flow; every device has its own page.",
             f"  Configuration and log: {shown}/ (fresh at every start)",
             "",
@@ -125,6 +131,7 @@ async def run(args: argparse.Namespace) -> int:
         ("Home Assistant", args.port),
         ("OneNata", args.onenata_port),
         ("Netro", args.netro_port),
+        ("Netatmo", args.netatmo_port),
     ):
         if not port_is_free(port):
             say(
@@ -142,10 +149,12 @@ async def run(args: argparse.Namespace) -> int:
         port=args.port,
         onenata_port=args.onenata_port,
         netro_port=args.netro_port,
+        netatmo_port=args.netatmo_port,
         time_zone=args.time_zone,
     ) as stack:
-        # HA's own address is the URL the simulated cloud calls: the OneNata
-        # account registers its webhook, and changes show the moment they happen
+        # HA's own address is the URL the simulated clouds call: the OneNata
+        # and Netatmo accounts register their webhooks, and changes show the
+        # moment they happen
         await stack.reach_from_the_cloud()
         await stack.add_accounts()
         say(banner(stack, config_dir))

@@ -255,7 +255,7 @@ class Stack:
             await ws.command("config/core/update", external_url=self.hass.url)
 
     async def add_accounts(self) -> list[dict[str, Any]]:
-        """Add the OneNata account and both Netro devices through the config flow."""
+        """Add OneNata, both Netro devices and Netatmo through the config flow."""
         fleet = self.fleet
         self.entries = [
             await add_onenata_account(
@@ -265,6 +265,9 @@ class Stack:
                 self.client, fleet.netro_url, fleet.netro_controller
             ),
             await add_netro_account(self.client, fleet.netro_url, fleet.netro_sensor),
+            await add_netatmo_account(
+                self.client, self.client.session, fleet.netatmo, fleet.netatmo_url
+            ),
         ]
         return self.entries
 
@@ -276,6 +279,7 @@ async def running_stack(
     port: int = 0,
     onenata_port: int = 0,
     netro_port: int = 0,
+    netatmo_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     time_zone: str = "UTC",
     history: bool = True,
@@ -285,6 +289,7 @@ async def running_stack(
     fleet = await start_fleet(
         onenata_port=onenata_port,
         netro_port=netro_port,
+        netatmo_port=netatmo_port,
         api_key=api_key,
         devices_per_kind=devices_per_kind,
     )

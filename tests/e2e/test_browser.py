@@ -25,6 +25,7 @@ pytestmark = pytest.mark.timeout(300)
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 FEEDER = "feeding_machine_001"
 FOUNTAIN = "water_fountain_001"
+PET_ROOM = "03:00:00:bb:00:01"  # Netatmo: the weather station's indoor module
 COMMANDS = "/v1/devices/{device_id}/commands"
 
 
@@ -102,7 +103,8 @@ async def test_device_pages_in_chromium(
         assert home_assistant in ("this venv's", stack.version)
         await stack.add_accounts()
         async with stack.client.websocket() as ws:
-            # identifiers are "<entry id>_<device id>"; OneNata's ids are unique here
+            # identifiers are "<entry id>_<device id>"; OneNata's and Netatmo's
+            # ids are unique here
             devices = {
                 identifier.split("_", 1)[1]: device["id"]
                 for device in await ws.devices()
@@ -182,11 +184,31 @@ async def test_device_pages_in_chromium(
             assert value_of(text, "Pump") == "Not running"
             assert re.fullmatch(r"\d+\.\d °C", value_of(text, "Water temperature"))
 
+            # Netatmo's pet room (a weather station's indoor module): its
+            # readings, named by what they measure, with their units.
+            text = await open_device(
+                page,
+                stack,
+                devices[PET_ROOM],
+                "Pet room",
+                "PetSmart Hub",
+                "by Netatmo",
+                "Temperature",
+                "Humidity",
+                "Carbon dioxide",
+                "Battery",
+            )
+            shots.append(await shoot(page, f"{stack.version}/netatmo-pet-room"))
+            check_translated(text)
+            assert re.fullmatch(r"-?\d+\.\d °C", value_of(text, "Temperature"))
+            assert re.fullmatch(r"\d+ ppm", value_of(text, "Carbon dioxide"))
+
             # Overview: every device of every account, by its name.
             await page.navigate(overview_url(stack))
             names = [device.name for device in sim.devices.values()]
             controller = stack.fleet.netro.controllers[stack.fleet.netro_controller]
             names += [controller.name, "Front Lawn", "Whisperer 1"]
+            names += ["Pet cam", "Garden", "Front door", "Pet room", "Bedroom"]
             text = await page.wait_for_text(*names)
             shots.append(await shoot(page, f"{stack.version}/overview"))
             check_translated(text)
