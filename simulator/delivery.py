@@ -385,3 +385,39 @@ def _loop_time() -> float | None:
         return asyncio.get_running_loop().time()
     except RuntimeError:
         return None
+
+
+class DeliversWebhooks:
+    """What a simulator that calls webhooks offers its tests: deliveries and switches.
+
+    The simulator creates ``webhook_sender`` in its ``__init__``.
+    """
+
+    webhook_sender: WebhookSender
+
+    @property
+    def deliveries(self) -> list[Delivery]:
+        """Every delivery outcome so far, in order."""
+        return self.webhook_sender.log
+
+    @property
+    def delivery_counts(self) -> Counter[str]:
+        """Deliveries by outcome: sent, failed, dropped, cancelled."""
+        return self.webhook_sender.counts
+
+    @property
+    def delivery(self) -> DeliverySwitches:
+        """The switches that make deliveries late, lost, doubled or swapped."""
+        return self.webhook_sender.switches
+
+    def set_delivery(self, **switches: Any) -> DeliverySwitches:
+        """Change delivery switches: delay, drop_next, drop_rate, duplicate, reorder."""
+        return self.webhook_sender.configure(**switches)
+
+    async def deliveries_idle(self) -> None:
+        """Wait until every pending delivery is done (held ones are released)."""
+        await self.webhook_sender.idle()
+
+    async def close_deliveries(self) -> None:
+        """Cancel pending deliveries and close their HTTP session."""
+        await self.webhook_sender.close()

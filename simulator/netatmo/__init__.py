@@ -63,7 +63,14 @@ from ..core import (
     Handler,
     route_template,
 )
-from ..delivery import FAILED, SENT, Delivery, DeliverySwitches, WebhookSender
+from ..delivery import (
+    FAILED,
+    SENT,
+    DeliversWebhooks,
+    Delivery,
+    DeliverySwitches,
+    WebhookSender,
+)
 from ..media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
 from .api import (
     DEVICE_UNREACHABLE,
@@ -181,7 +188,7 @@ class BannedWebhook:
     failures: int
 
 
-class NetatmoSimulator(BaseSimulator):
+class NetatmoSimulator(DeliversWebhooks, BaseSimulator):
     """The Netatmo cloud: OAuth2, homes and cameras, stations, coaches, webhooks."""
 
     fault_routes: ClassVar[Mapping[FaultKind, str]] = dict.fromkeys(
@@ -653,21 +660,6 @@ class NetatmoSimulator(BaseSimulator):
             self.webhook = None
             self.webhook_sender.cancel(hook.url)
 
-    @property
-    def deliveries(self) -> list[Delivery]:
-        """Every delivery outcome so far, in order (see `simulator.delivery`)."""
-        return self.webhook_sender.log
-
-    @property
-    def delivery_counts(self) -> Counter[str]:
-        """Deliveries by outcome: sent, failed, dropped, cancelled."""
-        return self.webhook_sender.counts
-
-    @property
-    def delivery(self) -> DeliverySwitches:
-        """The switches that make deliveries late, lost, doubled or swapped."""
-        return self.webhook_sender.switches
-
     def set_delivery(self, **switches: Any) -> DeliverySwitches:
         """Change delivery switches: delay, drop_next, drop_rate, duplicate, reorder.
 
@@ -680,14 +672,6 @@ class NetatmoSimulator(BaseSimulator):
                 raise ValueError(f"signature must be one of {', '.join(SIGNATURES)}")
             self.signature = signature
         return self.webhook_sender.configure(**switches)
-
-    async def deliveries_idle(self) -> None:
-        """Wait until every pending delivery is done (held ones are released)."""
-        await self.webhook_sender.idle()
-
-    async def close_deliveries(self) -> None:
-        """Cancel pending deliveries and close their HTTP session."""
-        await self.webhook_sender.close()
 
     async def _on_cleanup(self, app: web.Application) -> None:
         """Stop delivering when the app is cleaned up (the server closes)."""

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from aiohttp import WSMsgType, web
 
 from ..core import BaseSimulator, Fault, FaultKind, Handler, shift_times, status_message
-from ..delivery import Delivery, DeliverySwitches, WebhookSender
+from ..delivery import DeliversWebhooks, WebhookSender
 from ..media import JPEG_BYTES, TS_SEGMENT_BYTES, hls_playlist
 from .api import (
     COMMANDS,
@@ -72,7 +72,7 @@ class WebhookRegistration:
         return {"webhookId": self.webhook_id, "url": self.url, "events": self.events}
 
 
-class OneNataSimulator(BaseSimulator):
+class OneNataSimulator(DeliversWebhooks, BaseSimulator):
     """The OneNata cloud: devices, commands, webhooks and camera media."""
 
     fault_routes: ClassVar[Mapping[FaultKind, str]] = dict.fromkeys(
@@ -239,33 +239,6 @@ class OneNataSimulator(BaseSimulator):
             return
         payload = {"event": event, "timestamp": iso(self.clock.now()), "data": data}
         self.webhook_sender.send(hook.url, event, payload, data.get("deviceId"))
-
-    @property
-    def deliveries(self) -> list[Delivery]:
-        """Every delivery outcome so far, in order (see `simulator.delivery`)."""
-        return self.webhook_sender.log
-
-    @property
-    def delivery_counts(self) -> Counter[str]:
-        """Deliveries by outcome: sent, failed, dropped, cancelled."""
-        return self.webhook_sender.counts
-
-    @property
-    def delivery(self) -> DeliverySwitches:
-        """The switches that make deliveries late, lost, doubled or swapped."""
-        return self.webhook_sender.switches
-
-    def set_delivery(self, **switches: Any) -> DeliverySwitches:
-        """Change delivery switches: delay, drop_next, drop_rate, duplicate, reorder."""
-        return self.webhook_sender.configure(**switches)
-
-    async def deliveries_idle(self) -> None:
-        """Wait until every pending delivery is done (held ones are released)."""
-        await self.webhook_sender.idle()
-
-    async def close_deliveries(self) -> None:
-        """Cancel pending deliveries and close their HTTP session."""
-        await self.webhook_sender.close()
 
     async def _on_cleanup(self, app: web.Application) -> None:
         """Stop delivering when the app is cleaned up (the server closes)."""
