@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 import json
 from typing import Any
@@ -26,6 +26,8 @@ from custom_components.petsmart_hub.vendors.netatmo import (
     NetatmoClient,
     client as netatmo_client,
 )
+
+from ..canned import Reply, respond
 
 START = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 T0 = int(START.timestamp())
@@ -292,18 +294,6 @@ def scenarios() -> dict[str, Any]:
 
 
 @dataclass
-class Reply:
-    """One canned answer: a JSON-able body, or bytes/str sent verbatim."""
-
-    body: Any = None
-    status: int = 200
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
-    #: Seconds to wait before answering (a camera that does not answer).
-    delay: float = 0.0
-
-
-@dataclass
 class Seen:
     """One request the cloud received."""
 
@@ -391,32 +381,15 @@ class Cloud:
             Seen(request.method, endpoint, dict(request.query), body, token)
         )
         if path.startswith("api/") and token in self.ended:
-            return _respond(Reply(error(3, "Access token expired"), status=403))
+            return respond(Reply(error(3, "Access token expired"), status=403))
         answers = self.replies.get(endpoint)
         if not answers:
-            return _respond(Reply(error(404, "no such endpoint"), status=404))
+            return respond(Reply(error(404, "no such endpoint"), status=404))
         answer = answers.pop(0) if len(answers) > 1 else answers[0]
         reply = answer if isinstance(answer, Reply) else answer(request)
         if reply.delay:
             await asyncio.sleep(reply.delay)
-        return _respond(reply)
-
-
-def _respond(reply: Reply) -> web.Response:
-    if isinstance(reply.body, bytes):
-        raw = reply.body
-    elif isinstance(reply.body, str):
-        raw = reply.body.encode()
-    elif reply.body is None:
-        raw = b""
-    else:
-        raw = json.dumps(reply.body).encode()
-    return web.Response(
-        body=raw,
-        status=reply.status,
-        content_type=reply.content_type,
-        headers=reply.headers,
-    )
+        return respond(reply)
 
 
 class Tokens:

@@ -7,8 +7,6 @@ the simulator cannot produce (real devices' shapes, broken answers).
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from dataclasses import dataclass, field
-import json
 from typing import Any
 
 import aiohttp
@@ -17,21 +15,13 @@ import pytest
 
 from simulator.core import BaseSimulator, RunningSimulator, start_server
 
+from ..canned import Reply, respond
+
 
 @pytest.fixture
 async def session() -> AsyncGenerator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client_session:
         yield client_session
-
-
-@dataclass
-class Reply:
-    """One canned answer: a JSON-able body, or bytes/str sent verbatim."""
-
-    body: Any = None
-    status: int = 200
-    content_type: str = "application/json"
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Canned:
@@ -52,21 +42,7 @@ class Canned:
         self.replies[f"/npa/v1/{name}.json"] = Reply(body, **kwargs)
 
     async def _handle(self, request: web.Request) -> web.Response:
-        reply = self.replies[request.path]
-        if isinstance(reply.body, bytes):
-            raw = reply.body
-        elif isinstance(reply.body, str):
-            raw = reply.body.encode()
-        elif reply.body is None:
-            raw = b""
-        else:
-            raw = json.dumps(reply.body).encode()
-        return web.Response(
-            body=raw,
-            status=reply.status,
-            content_type=reply.content_type,
-            headers=reply.headers,
-        )
+        return respond(self.replies[request.path])
 
 
 @pytest.fixture
