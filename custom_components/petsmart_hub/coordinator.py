@@ -70,6 +70,7 @@ from .vendors.base import (
     Refresh,
     RefreshRequest,
     RequestRejectedError,
+    SelfLimitedError,
     VendorAccount,
     VendorError,
     WebhookAccount,
@@ -991,10 +992,13 @@ def _action_error(
             translation_placeholders={"action": action.value, "error": str(err)},
         )
     if isinstance(err, RateLimitError) and not isinstance(err, BudgetExhaustedError):
-        # held back by the account's gate (no request sent) or refused by the cloud
+        # held back by the account's own cap, or by the cloud (Retry-After,
+        # or refused by it)
         return HomeAssistantError(
             translation_domain=DOMAIN,
-            translation_key="throttled",
+            translation_key=(
+                "self_limited" if isinstance(err, SelfLimitedError) else "throttled"
+            ),
             translation_placeholders={
                 "action": action.value,
                 "seconds": str(math.ceil(err.retry_after or 60)),

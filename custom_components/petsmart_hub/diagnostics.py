@@ -28,6 +28,8 @@ TO_REDACT = {
     "address",
     "stream_url",
     "thumbnail_url",
+    "snapshot_url",  # an event's picture (a signed URL, a view of the home)
+    "persons",  # who lives there: names, keyed by the vendor's person ids
 }
 
 

@@ -41,6 +41,14 @@ class RateLimitError(VendorError):
         self.retry_after = retry_after
 
 
+class SelfLimitedError(RateLimitError):
+    """Held back by the account's own cap on requests: nothing was sent.
+
+    Not the cloud's word: our own limit keeps the account well inside the
+    cloud's (``retry_after``: when a request may go again).
+    """
+
+
 class BudgetExhaustedError(RateLimitError):
     """The key's call budget is spent until ``reset`` (no call may be made)."""
 

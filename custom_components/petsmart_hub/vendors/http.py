@@ -19,7 +19,7 @@ from typing import Any, Final
 import aiohttp
 from multidict import CIMultiDict
 
-from .base import BadResponseError, CannotConnectError, RateLimitError
+from .base import BadResponseError, CannotConnectError, RateLimitError, SelfLimitedError
 from .parse import to_float
 
 #: The largest answer we read; a bigger one is refused, not buffered.
@@ -91,7 +91,7 @@ class RequestGate:
             self._sent.popleft()
         if len(self._sent) >= self.cap:
             self.refused += 1
-            raise RateLimitError(
+            raise SelfLimitedError(
                 f"{label} held back: {self.cap} requests in {self.window}",
                 (self._sent[0] + self.window - now).total_seconds(),
             )

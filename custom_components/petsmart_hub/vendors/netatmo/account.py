@@ -883,7 +883,9 @@ class NetatmoAccount(VendorAccount, WebhookAccount, CameraAccount):
 
         The activation call changes nothing; an unknown type, a camera we do
         not hold or a malformed body is refused (PushRejectedError). What the
-        event says is kept too, so that the next refresh agrees with it.
+        event says is kept too, so that the next refresh agrees with it. A
+        camera back on line (connected, booted) is read again: what it shows
+        (monitoring, memory card, power) was unknown while it was off line.
         """
         pushed = parse_push(payload, self.report)
         if pushed is None:
@@ -927,7 +929,12 @@ class NetatmoAccount(VendorAccount, WebhookAccount, CameraAccount):
                     person.last_seen = at
             updates.append(DeviceUpdate(home, at))
         self._build(self._now())
-        return Pushed(updates=updates, events=[self._device_event(home_id, occurrence)])
+        back = occurrence.type in (EventType.CONNECTED, EventType.BOOTED)
+        return Pushed(
+            updates=updates,
+            events=[self._device_event(home_id, occurrence)],
+            refresh={held.id} if back else set(),
+        )
 
     def push_missed(self, held: Device, polled: Device) -> bool:
         """Whether a poll found a camera change push should have brought.
