@@ -150,6 +150,19 @@ READING_SENSORS = tuple(_reading(measurement) for measurement in Measurement)
 SD_CARD_OPTIONS = [state.value for state in SdCard]
 POWER_SUPPLY_OPTIONS = [state.value for state in PowerSupply]
 
+
+def _tells_report_time(device: Device) -> bool:
+    """Whether a device tells when it last reported (a Last report sensor).
+
+    Not a zone (its controller tells) nor a home. A device read without a
+    report time has none to tell (a Netatmo camera); one not read yet (its
+    first read failed) may, and keeps its sensor.
+    """
+    if device.kind in (DeviceKind.SPRINKLER_ZONE, DeviceKind.HOME):
+        return False
+    return device.last_report is not None or device.online is None
+
+
 CAMERA_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
     PetSmartSensorEntityDescription(
         key="last_animal",
@@ -315,9 +328,7 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
-        # a device whose cloud tells when it last reported (not a Netatmo
-        # camera, nor a home)
-        exists_fn=lambda device: _not_zone(device) and device.last_report is not None,
+        exists_fn=_tells_report_time,
         value_fn=lambda device: device.last_report,
     ),
     PetSmartSensorEntityDescription(
