@@ -21,7 +21,10 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
-from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.petsmart_hub.const import DOMAIN
@@ -56,8 +59,9 @@ from homeassistant.const import (
     STATE_UNKNOWN,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import HomeAssistantError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.setup import async_setup_component
 from simulator.media import JPEG_BYTES
 
 from .netatmo_fixtures import (  # noqa: F401 - fixtures
@@ -708,3 +712,58 @@ async def test_unload_and_removal_leave_no_polling(
         await tick(TOPOLOGY_QUARTER)
     assert sim.requests == []
     assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_a_scenario_gone_meanwhile_is_refused(
+    hass: HomeAssistant, netatmo: NetatmoCloud, init_netatmo: MockConfigEntry
+) -> None:
+    """A scenario the home no longer has (chosen from an old list) runs nothing."""
+    entity = hass.data[SELECT_DOMAIN].get_entity(SCENARIO)
+    with pytest.raises(ServiceValidationError) as err:
+        await entity.async_select_option("Gone since")
+    assert err.value.translation_key == "unknown_scenario"
+    assert err.value.translation_placeholders == {"scenario": "Gone since"}
+    assert setstate_bodies(netatmo) == []
+
+
+async def test_the_event_picture_is_fetched_once_and_a_lost_one_is_none(
+    hass: HomeAssistant,
+    netatmo: NetatmoCloud,
+    netatmo_config_entry: MockConfigEntry,
+    tick: Tick,
+) -> None:
+    """The latest event's picture is downloaded once; one the cloud fails is none."""
+    sim = netatmo.sim
+    sim.raise_event(PET_CAM, "animal", at=sim.clock.now() - timedelta(minutes=1))
+    assert await hass.config_entries.async_setup(netatmo_config_entry.entry_id)
+    await hass.async_block_till_done()
+    entity = hass.data["image"].get_entity("image.pet_cam_latest_event")
+    sim.reset_requests()
+    assert await entity.async_image() == JPEG_BYTES
+    assert await entity.async_image() == JPEG_BYTES
+    assert len(sim.requests) == 1  # fetched once
+
+    sim.add_fault("http_500", route="/images/{image_id}")
+    sim.raise_event(PET_CAM, "animal")
+    await tick(EVENTS_INTERVAL + timedelta(seconds=1))
+    assert hass.states.get("image.pet_cam_latest_event").state == (
+        "2025-06-10T10:00:00+00:00"
+    )
+    assert await entity.async_image() is None  # no picture, no error
+
+
+async def test_the_credentials_form_says_where_to_make_an_app(
+    hass: HomeAssistant,
+    netatmo_credentials: None,
+    hass_ws_client: WebSocketGenerator,
+) -> None:
+    """Application credentials → PetSmart Hub explains the app and its redirect URI."""
+    assert await async_setup_component(hass, DOMAIN, {})
+    client = await hass_ws_client(hass)
+    await client.send_json({"id": 1, "type": "application_credentials/config"})
+    answer = await client.receive_json()
+    assert answer["success"]
+    assert DOMAIN in answer["result"]["domains"]
+    placeholders = answer["result"]["integrations"][DOMAIN]["description_placeholders"]
+    assert placeholders["apps_url"] == "https://dev.netatmo.com/apps/"
+    assert placeholders["redirect_url"].endswith("/redirect/oauth")

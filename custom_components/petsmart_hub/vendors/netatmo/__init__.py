@@ -104,7 +104,10 @@ DESCRIPTOR = VendorDescriptor(
     default_url=DEFAULT_BASE_URL,
     factory=_open,
     oauth2=OAuth2Endpoints(
-        authorize_url=AUTHORIZE_URL, token_url=TOKEN_URL, scopes=SCOPES
+        authorize_url=AUTHORIZE_URL,
+        token_url=TOKEN_URL,
+        scopes=SCOPES,
+        apps_url="https://dev.netatmo.com/apps/",
     ),
     push=Push.WEBHOOK,
     # the plan wakes the coordinator itself; this is only its fallback
