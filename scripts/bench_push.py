@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from e2e.hass import wait_for
-from e2e.stack import add_onenata_account, running_stack
+from e2e.stack import PASSWORD, USERNAME, add_onenata_account, running_stack
 
 API_KEY = "bench-key"
 
@@ -105,6 +105,8 @@ async def run(per_kind: int, minutes: float, push: bool, seed: int) -> None:
                 + ", ".join(f"{route} {count}" for route, count in routes.most_common())
             )
             if push:
+                # Home Assistant's access tokens last 30 minutes
+                await stack.client.login(USERNAME, PASSWORD)
                 diagnostics = await stack.client.get(
                     f"/api/diagnostics/config_entry/{entry['entry_id']}"
                 )

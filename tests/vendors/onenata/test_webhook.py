@@ -242,6 +242,8 @@ def test_the_account_parses_and_judges_what_push_missed() -> None:
     assert not account.push_missed(held, same)
     same.last_report = AT  # a check-in: OneNata pushes none
     assert not account.push_missed(held, same)
+    same.alerts = ["food_low"]  # alerts come as device.alert events
+    assert not account.push_missed(held, same)
     status = copy.deepcopy(held)
     status.battery = 10
     assert account.push_missed(held, status)

@@ -84,8 +84,10 @@ from .client import _LOGGER, DEVICE_TYPES, MANUFACTURER, OneNataClient
 #: (model attribute, JSON keys, converter) for each kind's state holder.
 _Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
 
-#: Status fields that tell when a device last checked in, not what it reports.
-_CHECK_IN_FIELDS: Final = frozenset({"last_report", "last_seen"})
+#: Status fields a poll may find changed without push having missed anything:
+#: when the device last checked in (OneNata pushes no check-in), and its alert
+#: list, whose news comes as device.alert events (the Alert entity fires).
+_CHECK_IN_FIELDS: Final = frozenset({"last_report", "last_seen", "alerts"})
 
 _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
     DeviceKind.FEEDER: (
@@ -595,8 +597,8 @@ class OneNataAccount(
         and its kind's): slow-tier readings are never pushed.
         """
         # the report time (a tracker's "last seen") moves with every
-        # check-in, which OneNata never pushes: only a change of what the
-        # device reports counts
+        # check-in, which OneNata never pushes, and alerts come as events:
+        # only a change of what the device reports counts
         kind_fields = [
             name
             for name, _keys, _convert in _STATUS_FIELDS[held.kind]
