@@ -69,10 +69,18 @@ class NetatmoCloud:
         return self.server.url
 
 
+@pytest.fixture(name="netatmo_history")
+def fixture_netatmo_history() -> bool:
+    """Whether every camera has an event (a day old) before the test starts."""
+    return True
+
+
 @pytest.fixture(name="netatmo")
-async def fixture_netatmo(socket_enabled: None) -> AsyncGenerator[NetatmoCloud]:
+async def fixture_netatmo(
+    socket_enabled: None, netatmo_history: bool
+) -> AsyncGenerator[NetatmoCloud]:
     """A Netatmo cloud (two homes, a station, a home coach) on 127.0.0.1."""
-    sim = NetatmoSimulator()
+    sim = NetatmoSimulator(history=netatmo_history)
     server = await start_server(sim)
     yield NetatmoCloud(sim, server)
     await server.close()

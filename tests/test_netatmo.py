@@ -79,6 +79,7 @@ from .netatmo_fixtures import (  # noqa: F401 - fixtures
     fixture_netatmo,
     fixture_netatmo_config_entry,
     fixture_netatmo_credentials,
+    fixture_netatmo_history,
     fixture_netatmo_options,
     fixture_tick,
     netatmo_entry,
@@ -767,3 +768,16 @@ async def test_the_credentials_form_says_where_to_make_an_app(
     placeholders = answer["result"]["integrations"][DOMAIN]["description_placeholders"]
     assert placeholders["apps_url"] == "https://dev.netatmo.com/apps/"
     assert placeholders["redirect_url"].endswith("/redirect/oauth")
+
+
+@pytest.mark.parametrize("netatmo_history", [False])
+async def test_a_camera_that_saw_nothing_yet_has_no_picture(
+    hass: HomeAssistant, netatmo: NetatmoCloud, init_netatmo: MockConfigEntry
+) -> None:
+    """Before its first event a camera's picture is unknown, not an error."""
+    image = hass.states.get("image.pet_cam_latest_event")
+    assert image.state == STATE_UNKNOWN
+    assert "event_type" not in image.attributes
+    entity = hass.data["image"].get_entity("image.pet_cam_latest_event")
+    assert await entity.async_image() is None
+    assert hass.states.get("sensor.pet_cam_last_animal_seen").state == STATE_UNKNOWN

@@ -40,6 +40,7 @@ from .netatmo_fixtures import (  # noqa: F401 - fixtures
     async_serve_http,
     fixture_netatmo,
     fixture_netatmo_credentials,
+    fixture_netatmo_history,
     netatmo_entry,
 )
 

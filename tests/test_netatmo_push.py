@@ -57,6 +57,7 @@ from .netatmo_fixtures import (  # noqa: F401 - fixtures
     fixture_netatmo,
     fixture_netatmo_config_entry,
     fixture_netatmo_credentials,
+    fixture_netatmo_history,
     fixture_netatmo_options,
     fixture_tick,
 )
