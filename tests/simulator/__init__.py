@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import contextlib
 from dataclasses import dataclass
 import json
 from typing import Any
 
-from aiohttp import ClientSession
+from aiohttp import ClientSession, web
 
 API_KEY = "test-key"
 KEEP = object()  # "use the helper's own Authorization header"
@@ -98,3 +99,20 @@ class Api:
         """GET the status data of a device."""
         data: dict[str, Any] = (await self.get(f"/devices/{device_id}/status")).data
         return data
+
+
+@contextlib.asynccontextmanager
+async def serve_hook(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]],
+) -> AsyncIterator[str]:
+    """Serve ``handle`` on 127.0.0.1 (a webhook receiver); yield its URL."""
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
+    finally:
+        await runner.cleanup()

@@ -13,6 +13,7 @@ import pytest
 from simulator.core import RunningSimulator, start_server
 from simulator.netatmo import NetatmoSimulator
 
+from .. import serve_hook
 from . import T0, Netatmo
 
 
@@ -77,12 +78,6 @@ class Receiver:
 async def receiver() -> AsyncGenerator[Receiver]:
     """Serve a `Receiver` at <url>/hook."""
     receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    receiver.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    yield receiver
-    await runner.cleanup()
+    async with serve_hook(receiver.handle) as url:
+        receiver.url = url
+        yield receiver

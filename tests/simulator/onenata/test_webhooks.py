@@ -15,7 +15,7 @@ from simulator.core import start_server
 from simulator.delivery import WebhookSender
 from simulator.onenata import WEBHOOK_EVENTS, OneNataSimulator
 
-from .. import Api
+from .. import Api, serve_hook
 
 T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 STAMP = "2024-01-15T10:30:00Z"
@@ -54,15 +54,9 @@ class Receiver:
 async def receiver() -> AsyncGenerator[Receiver]:
     """Serve a `Receiver` at <url>/hook."""
     receiver = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", receiver.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    receiver.url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    yield receiver
-    await runner.cleanup()
+    async with serve_hook(receiver.handle) as url:
+        receiver.url = url
+        yield receiver
 
 
 @pytest.fixture
