@@ -515,9 +515,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         pushed = {
             device_id
             for device_id, at in self._pushed_at.items()
-            if at >= started and device_id in devices
+            if at >= started and device_id in devices and device_id in self.data.devices
         }
-        for device_id in pushed & set(self.data.devices):
+        for device_id in pushed:
             devices[device_id] = self.data.devices[device_id]
         failed = set(refresh.failed) & set(devices)
         self._check_push(
