@@ -43,6 +43,11 @@ class Quantity(StrEnum):
     CO2 = "co2"  # ppm
     NOISE = "noise"  # dB
     PRESSURE = "pressure"  # hPa
+    POWER = "power"  # W
+    ELECTRIC_ENERGY = "electric_energy"  # kWh
+    VOLTAGE = "voltage"  # V
+    CURRENT = "current"  # A
+    LINK_QUALITY = "link_quality"  # LQI, 0-255
 
 
 #: The range a reading of each quantity can physically take (inclusive).
@@ -74,6 +79,11 @@ PLAUSIBLE_RANGES: Final[dict[Quantity, tuple[float, float]]] = {
     Quantity.CO2: (0, 10_000),  # outdoor air is ~420 ppm; 10,000 is a sensor's top
     Quantity.NOISE: (0, 200),  # a jet engine close by is ~150 dB
     Quantity.PRESSURE: (300, 1_100),  # the top of Everest is ~330 hPa
+    Quantity.POWER: (-100_000, 100_000),  # W; a plug that feeds in is negative
+    Quantity.ELECTRIC_ENERGY: (0, 10_000_000),  # kWh
+    Quantity.VOLTAGE: (0, 1_000),  # V
+    Quantity.CURRENT: (0, 1_000),  # A
+    Quantity.LINK_QUALITY: (0, 255),  # Zigbee's LQI
 }
 
 
@@ -90,6 +100,14 @@ class Measurement(StrEnum):
     CO2 = "co2"  # ppm
     NOISE = "noise"  # dB
     PRESSURE = "pressure"  # hPa (at sea level, as weather reports give it)
+    MOISTURE = "moisture"  # % (soil)
+    ILLUMINANCE = "illuminance"  # lx
+    POWER = "power"  # W
+    ENERGY = "energy"  # kWh (electricity used)
+    VOLTAGE = "voltage"  # V
+    CURRENT = "current"  # A
+    WATER_LEVEL = "water_level"  # %
+    LINK_QUALITY = "link_quality"  # LQI (0-255)
 
 
 #: The quantity (and so the plausible range) of each measurement.
@@ -99,6 +117,14 @@ MEASUREMENT_QUANTITY: Final[dict[Measurement, Quantity]] = {
     Measurement.CO2: Quantity.CO2,
     Measurement.NOISE: Quantity.NOISE,
     Measurement.PRESSURE: Quantity.PRESSURE,
+    Measurement.MOISTURE: Quantity.PERCENT,
+    Measurement.ILLUMINANCE: Quantity.ILLUMINANCE,
+    Measurement.POWER: Quantity.POWER,
+    Measurement.ENERGY: Quantity.ELECTRIC_ENERGY,
+    Measurement.VOLTAGE: Quantity.VOLTAGE,
+    Measurement.CURRENT: Quantity.CURRENT,
+    Measurement.WATER_LEVEL: Quantity.PERCENT,
+    Measurement.LINK_QUALITY: Quantity.LINK_QUALITY,
 }
 
 #: Moments outside this span are not readings either (a year-1 or year-9999
@@ -200,6 +226,12 @@ class DeviceKind(StrEnum):
     CLIMATE_SENSOR = "climate_sensor"
     #: A home as a whole: who is in it, what scenarios it can run.
     HOME = "home"
+    #: A hub other devices are reached through (their ``via_device``).
+    GATEWAY = "gateway"
+    #: A device of a generic IoT platform (a plug, a sensor, a lamp): what it
+    #: measures is in ``readings`` and ``values``, what it switches in
+    #: ``power`` or ``light``.
+    GENERIC = "generic"
 
 
 class Action(StrEnum):
@@ -225,6 +257,12 @@ class Action(StrEnum):
     SET_ENABLED = "set_enabled"
     SET_MONITORING = "set_monitoring"
     RUN_SCENARIO = "run_scenario"
+    #: Switch a device on or off (``Device.power``): a switch entity.
+    SET_POWER = "set_power"
+    #: Switch, dim or colour a light (``Device.light``): a light entity.
+    SET_LIGHT = "set_light"
+    #: Send the device a raw payload (the ``send_command`` action).
+    SEND_COMMAND = "send_command"
 
 
 class Feature(StrEnum):
@@ -524,6 +562,48 @@ class ClimateState:
     measured_at: datetime | None = None
 
 
+class LightMode(StrEnum):
+    """How a light can be set (Home Assistant's colour modes, vendor-neutral)."""
+
+    ONOFF = "onoff"
+    BRIGHTNESS = "brightness"
+    XY = "xy"  # CIE 1931 (Zigbee lamps)
+    RGB = "rgb"
+    COLOR_TEMP = "color_temp"
+
+
+@dataclass(slots=True)
+class LightState:
+    """A light: on or off, how bright, what colour."""
+
+    #: How it can be set (one or more of ``LightMode``).
+    modes: frozenset[LightMode] = frozenset({LightMode.ONOFF})
+    on: bool | None = None
+    brightness: float | None = reading(Quantity.PERCENT)  # percent
+    xy: tuple[float, float] | None = None
+    rgb: tuple[int, int, int] | None = None
+    color_temp_kelvin: int | None = None
+
+
+@dataclass(slots=True)
+class GatewayState:
+    """A gateway: whether it is connected to its cloud, and why not."""
+
+    connected: bool | None = None
+    #: Why it last disconnected, as the cloud says it (``CONNECTION_LOST``).
+    disconnect_reason: str | None = None
+    #: When it last connected or disconnected.
+    changed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class GenericState:
+    """A generic device: when its readings were measured."""
+
+    #: When the device sent its current readings (not when we asked).
+    measured_at: datetime | None = None
+
+
 @dataclass(slots=True)
 class Device:
     """One device of an account, with everything we know of it."""
@@ -559,6 +639,8 @@ class Device:
     soil: SoilSensorState | None = None
     climate: ClimateState | None = None
     home: HomeState | None = None
+    gateway: GatewayState | None = None
+    generic: GenericState | None = None
     #: Generic readings, keyed by what is measured (any kind may have them).
     readings: dict[Measurement, float] = field(
         default_factory=dict, metadata={_READINGS: True}
@@ -566,6 +648,14 @@ class Device:
     #: What it measures, whether or not this answer had a value of each (an
     #: unreachable station still measures temperature: shown as unknown).
     measures: frozenset[Measurement] = frozenset()
+    #: Readings no ``Measurement`` covers, keyed by the vendor's own name
+    #: (a plain sensor each, named by its key); a key that is gone from the
+    #: latest data leaves its entity unavailable.
+    values: dict[str, float | str | bool] = field(default_factory=dict)
+    #: On or off, for a device that switches (``Action.SET_POWER``).
+    power: bool | None = None
+    #: A light's state (``Action.SET_LIGHT``); None: no light.
+    light: LightState | None = None
     #: The room or area the device is in, as the cloud names it.
     area: str | None = None
     #: Id of the device this one is reached through (a zone's controller).
@@ -604,6 +694,8 @@ STATE_HOLDERS: dict[DeviceKind, tuple[str, type]] = {
     DeviceKind.SOIL_SENSOR: ("soil", SoilSensorState),
     DeviceKind.CLIMATE_SENSOR: ("climate", ClimateState),
     DeviceKind.HOME: ("home", HomeState),
+    DeviceKind.GATEWAY: ("gateway", GatewayState),
+    DeviceKind.GENERIC: ("generic", GenericState),
 }
 
 
@@ -889,6 +981,41 @@ class RunScenario:
     scenario: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetPower:
+    """Switch a device on or off."""
+
+    action: ClassVar[Action] = Action.SET_POWER
+    on: bool
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SetLight:
+    """Switch a light on or off; on, also set what is given of its look."""
+
+    action: ClassVar[Action] = Action.SET_LIGHT
+    on: bool
+    brightness: float | None = None  # percent, 0-100
+    xy: tuple[float, float] | None = None
+    rgb: tuple[int, int, int] | None = None
+    color_temp_kelvin: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SendCommand:
+    """Send a device a raw JSON payload, for what the entities do not cover.
+
+    ``path`` and ``method`` reach a device that is itself an HTTP server (a
+    Shelly plug behind a gateway); ``query`` is passed on as it is.
+    """
+
+    action: ClassVar[Action] = Action.SEND_COMMAND
+    payload: dict[str, Any]
+    path: str | None = None
+    method: str | None = None
+    query: dict[str, str] = field(default_factory=dict)
+
+
 type Command = (
     Feed
     | SetFeedingSchedule
@@ -910,6 +1037,9 @@ type Command = (
     | SetEnabled
     | SetMonitoring
     | RunScenario
+    | SetPower
+    | SetLight
+    | SendCommand
 )
 
 

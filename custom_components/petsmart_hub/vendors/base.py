@@ -66,6 +66,13 @@ class BadResponseError(VendorError):
     """The cloud answered something we cannot understand."""
 
 
+class NotAnApiError(VendorError):
+    """The URL answers, but not as the vendor's API (a 404 where it lists, a web page).
+
+    The user's URL is wrong (the config flow says ``invalid_url``).
+    """
+
+
 class RequestRejectedError(VendorError):
     """The cloud understood the request but refused it (4xx other than auth)."""
 
@@ -274,9 +281,22 @@ class Pushed:
     events: list[DeviceEvent] = field(default_factory=list)
     #: Devices the message said changed without saying how: read them again.
     refresh: set[str] = field(default_factory=set)
+    #: The account's devices changed (one was paired): list them again.
+    relist: bool = False
+    #: Devices the cloud says left the account (unpaired). They go only once
+    #: the cloud confirms it does not know them any more (a probe).
+    removed: set[str] = field(default_factory=set)
 
 
-class WebhookAccount(ABC):
+class PushAccount(ABC):
+    """An account whose cloud pushes its changes (by webhook or socket)."""
+
+    @abstractmethod
+    def push_missed(self, held: Device, polled: Device) -> bool:
+        """Whether a poll found a change of ``held`` that push should have brought."""
+
+
+class WebhookAccount(PushAccount):
     """An account whose cloud calls a webhook URL we register with it."""
 
     #: The HTTP status a delivery we ignore (unknown event, unknown device,
@@ -314,9 +334,42 @@ class WebhookAccount(ABC):
         creates a device.
         """
 
+
+class PushSocket(ABC):
+    """One open socket of an account's cloud (the push module reads it)."""
+
+    #: When the socket must be opened again (the token it was opened with
+    #: ends then); None: it may stay open.
+    renew_at: datetime | None = None
+
     @abstractmethod
-    def push_missed(self, held: Device, polled: Device) -> bool:
-        """Whether a poll found a change of ``held`` that push should have brought."""
+    async def receive(self) -> Any:
+        """The next message, decoded (None: the socket closed).
+
+        The socket's own protocol (pings, handshakes) is handled inside.
+        Raises PushRejectedError for a frame it cannot decode (the socket
+        stays open) and CannotConnectError when the socket failed.
+        """
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Close the socket (nothing more is received)."""
+
+
+class SocketAccount(PushAccount):
+    """An account whose cloud pushes over a socket we open to it."""
+
+    @abstractmethod
+    async def async_open_socket(self) -> PushSocket:
+        """Open the socket with valid credentials (AuthError, CannotConnectError...)."""
+
+    @abstractmethod
+    def parse_socket_message(self, message: Any, known: Mapping[str, Device]) -> Pushed:
+        """Turn one message into updates of ``known`` devices (new objects).
+
+        Raises PushRejectedError for a message it cannot use; a message it
+        merely has no use for (a log line) gives an empty ``Pushed``.
+        """
 
 
 class CameraAccount(ABC):

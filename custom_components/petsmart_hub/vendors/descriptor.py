@@ -143,7 +143,8 @@ class VendorDescriptor:
     key: str
     title: str
     sign_in: SignIn
-    #: The API base URL; None: the vendor has no user-changeable URL.
+    #: The API base URL; None: the vendor has no user-changeable URL (or,
+    #: with ``url_asked``, no default one).
     default_url: str | None
     factory: Callable[[AccountContext], VendorAccount]
     options: tuple[OptionSpec, ...] = ()
@@ -153,6 +154,9 @@ class VendorDescriptor:
     #: How often to poll while push works (the vendor's safety net).
     push_safety_net: timedelta = timedelta(minutes=15)
     oauth2: OAuth2Endpoints | None = None
+    #: The user's own API URL (a project's, a local gateway's) is the sign-in
+    #: form's first field, not a default folded away under advanced.
+    url_asked: bool = False
     #: Version 1 device ids this vendor renamed: (old id, key) -> new id.
     migrate_device_id: Callable[[str, str], str] | None = None
 
