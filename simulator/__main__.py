@@ -3,6 +3,7 @@
 python -m simulator onenata --port 8900 --devices 3
 python -m simulator netro --port 8901 --controllers 1 --zones 6 --sensors 1
 python -m simulator netatmo --port 8902 --homes 2
+python -m simulator instathings --port 8903 --gateways 1 [--on-premise]
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import signal
 import sys
 
 from .core import BaseSimulator, start_server
+from .instathings import (
+    DEFAULT_CLIENT_ID as INSTATHINGS_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET as INSTATHINGS_CLIENT_SECRET,
+    InstathingsSimulator,
+)
+from .instathings.auth import DEFAULT_TOKEN_TTL as INSTATHINGS_TOKEN_TTL
 from .netatmo import NetatmoSimulator
 from .netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator, describe
 from .netro.api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
@@ -119,6 +126,65 @@ def _netatmo(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
     ]
 
 
+def _instathings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Instathings options."""
+    parser.add_argument("--client-id", default=INSTATHINGS_CLIENT_ID)
+    parser.add_argument("--client-secret", default=INSTATHINGS_CLIENT_SECRET)
+    parser.add_argument("--gateways", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--on-premise",
+        action="store_true",
+        help="serve a gateway's server: no auth, socket.io websocket",
+    )
+    parser.add_argument(
+        "--token-ttl",
+        type=int,
+        default=INSTATHINGS_TOKEN_TTL,
+        help="seconds a token lives",
+    )
+    parser.add_argument(
+        "--status-delay",
+        type=float,
+        default=0.5,
+        help="seconds a device takes to answer a status request",
+    )
+    parser.add_argument(
+        "--tick", type=float, help="move the readings every this many seconds"
+    )
+    parser.add_argument("--public-url", help="base URL clients use, if not host:port")
+
+
+def _instathings(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
+    """Build an Instathings simulator and the lines describing how to reach it."""
+    sim = InstathingsSimulator(
+        args.client_id,
+        args.client_secret,
+        gateways=args.gateways,
+        on_premise=args.on_premise,
+        token_ttl=args.token_ttl,
+        status_delay=args.status_delay,
+        tick_interval=args.tick,
+        latency=args.latency,
+        seed=args.seed,
+        public_url=args.public_url,
+    )
+    devices = ", ".join(f"{d.device_id} ({d.name})" for d in sim.devices.values())
+    if sim.on_premise:
+        return sim, [
+            "Mode:          on premise (no authentication)",
+            "Websocket:     /socket.io/?EIO=3&transport=websocket",
+            f"Devices:       {devices}",
+        ]
+    return sim, [
+        f"Client ID:     {sim.client_id}",
+        f"Client secret: {sim.client_secret}",
+        f"Project:       {sim.project_id}",
+        f"Websocket:     /?project={sim.project_id}&access_token=<JWT>",
+        f"Devices:       {devices}",
+    ]
+
+
 VENDORS = {
     "onenata": Vendor(
         "the OneNata pet device cloud", "/v1", 8900, _onenata_arguments, _onenata
@@ -136,6 +202,13 @@ VENDORS = {
         8902,
         _netatmo_arguments,
         _netatmo,
+    ),
+    "instathings": Vendor(
+        "the Instathings IoT cloud (JWT, gateways, websocket), or --on-premise",
+        "",
+        8903,
+        _instathings_arguments,
+        _instathings,
     ),
 }
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from homeassistant.components.binary_sensor import (
@@ -120,6 +121,35 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
 )
 
 
+@cache
+def value_binary_sensor(key: str) -> PetSmartBinarySensorEntityDescription:
+    """The binary sensor of a yes/no reading its vendor names freely (by its key).
+
+    Unavailable while the device's latest data lacks the key.
+    """
+
+    def is_on(device: Device) -> bool | None:
+        found = device.values.get(key)
+        return found if isinstance(found, bool) else None
+
+    return PetSmartBinarySensorEntityDescription(
+        key=f"value_{key}",
+        name=key,
+        exists_fn=lambda device: key in device.values,
+        present_fn=lambda device: key in device.values,
+        is_on_fn=is_on,
+    )
+
+
+def value_binary_sensors(
+    device: Device,
+) -> Iterable[PetSmartBinarySensorEntityDescription]:
+    """A binary sensor per free-form reading that is a yes or a no."""
+    for key, found in device.values.items():
+        if isinstance(found, bool):
+            yield value_binary_sensor(key)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PetSmartHubConfigEntry,
@@ -131,7 +161,11 @@ async def async_setup_entry(
     the home first names them.
     """
     async_add_device_entities(
-        entry, async_add_entities, BINARY_SENSORS, PetSmartBinarySensor
+        entry,
+        async_add_entities,
+        BINARY_SENSORS,
+        PetSmartBinarySensor,
+        dynamic=value_binary_sensors,
     )
     coordinator = entry.runtime_data
     known: set[tuple[str, str]] = set()

@@ -36,13 +36,30 @@ from homeassistant.components.device_tracker import (  # type: ignore[attr-defin
     TrackerEntity,
     TrackerEntityDescription,
 )
+
+# The light service's keys and colour modes: in light/const.py by HA 2026.10
+# (HA 2025.4 defines the keys in the package; ColorMode is in const.py on
+# both). The package has them all on both releases. Remove when the minimum
+# HA is >= 2026.10 and import them from light/const.py in light.py.
+from homeassistant.components.light import (  # type: ignore[attr-defined]
+    ATTR_BRIGHTNESS,
+    ATTR_COLOR_TEMP_KELVIN,
+    ATTR_RGB_COLOR,
+    ATTR_XY_COLOR,
+    ColorMode,
+)
 from homeassistant.helpers import device_registry as dr
 
 __all__ = [
+    "ATTR_BRIGHTNESS",
+    "ATTR_COLOR_TEMP_KELVIN",
+    "ATTR_RGB_COLOR",
+    "ATTR_XY_COLOR",
     "PARTS_PER_MILLION",
     "SINGLE_ENTRY_DEVICES",
     "BinarySensorDeviceClass",
     "CameraEntityFeature",
+    "ColorMode",
     "TrackerEntity",
     "TrackerEntityDescription",
     "async_get_entry_device",

@@ -45,6 +45,7 @@ from .vendors.base import (
     BudgetExhaustedError,
     CannotConnectError,
     Inventory,
+    NotAnApiError,
     RateLimitError,
     VendorAccount,
     VendorError,
@@ -65,9 +66,19 @@ def _credentials_schema(
     *,
     with_url: bool = True,
 ) -> vol.Schema:
-    """The sign-in kind's fields, and the base URL folded away under advanced."""
+    """The sign-in kind's fields, and the base URL folded away under advanced.
+
+    A vendor whose URL is the user's own (a project's) asks for it first.
+    """
+    schema: dict[Any, Any] = {}
+    if with_url and descriptor.url_asked:
+        schema[
+            vol.Required(
+                CONF_BASE_URL, default=defaults.get(CONF_BASE_URL, vol.UNDEFINED)
+            )
+        ] = _URL
     # a stored secret is never shown again (reauth): no default at all there
-    schema: dict[Any, Any] = {
+    schema |= {
         (
             vol.Required(field.key, default=defaults.get(field.key, ""))
             if with_url
@@ -221,9 +232,9 @@ class PetSmartHubConfigFlow(
             CONF_VENDOR: descriptor.key,
             **entry_credentials(descriptor, flat),
         }
-        if descriptor.default_url is not None:
+        if descriptor.default_url is not None or descriptor.url_asked:
             data[CONF_BASE_URL] = str(
-                flat.get(CONF_BASE_URL) or descriptor.default_url
+                flat.get(CONF_BASE_URL) or descriptor.default_url or ""
             ).strip()
         for field in descriptor.credentials:
             if not data[field.key]:
@@ -255,6 +266,8 @@ class PetSmartHubConfigFlow(
             return "rate_limited", Inventory()
         except CannotConnectError:
             return "cannot_connect", Inventory()
+        except NotAnApiError:
+            return "invalid_url", Inventory()
         except VendorError as err:
             LOGGER.debug(
                 "Unexpected answer while validating %s: %s", descriptor.key, err

@@ -54,6 +54,7 @@ from .model import (
     HubData,
     Location,
     StreamInfo,
+    entity_shape,
 )
 from .vendors.base import (
     AuthError,
@@ -66,6 +67,8 @@ from .vendors.base import (
     InvalidParameterError,
     Inventory,
     LocationHistoryAccount,
+    NotAnApiError,
+    PushAccount,
     RateLimitError,
     Refresh,
     RefreshRequest,
@@ -73,7 +76,6 @@ from .vendors.base import (
     SelfLimitedError,
     VendorAccount,
     VendorError,
-    WebhookAccount,
 )
 from .vendors.descriptor import AccountContext, TokenGetter, VendorDescriptor
 from .vendors.registry import VENDORS
@@ -281,7 +283,7 @@ def error_translation_key(err: VendorError) -> str:
         return "auth_failed"
     if isinstance(err, RateLimitError):
         return "rate_limited"
-    if isinstance(err, BadResponseError):
+    if isinstance(err, BadResponseError | NotAnApiError):
         return "bad_response"
     if isinstance(err, RequestRejectedError):
         return "request_rejected"
@@ -382,7 +384,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         PUSH_GRACE, push missed the change (push.py is told).
         """
         account = self.account
-        if not self.push_healthy or not isinstance(account, WebhookAccount):
+        if not self.push_healthy or not isinstance(account, PushAccount):
             return
         for device_id, polled in fresh.items():
             held = known.get(device_id)
@@ -808,6 +810,41 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             HubData(devices=devices, failed=failed, polling_paused_until=paused)
         )
 
+    async def async_confirm_removed(self, device_ids: Iterable[str]) -> None:
+        """The cloud says devices left the account: remove those it no longer knows.
+
+        A push alone never deletes a device: each is probed, and only one the
+        cloud says it does not know goes (one it still answers for stays).
+        """
+        gone = set()
+        for device_id in device_ids:
+            if device_id not in self.data.devices:
+                continue
+            try:
+                known = await self.account.async_probe_device(device_id)
+            except VendorError:
+                known = None
+            if known is False:
+                gone.add(device_id)
+        if not gone:
+            return
+        for device_id in gone:
+            LOGGER.info(
+                "%s: %s left the account",
+                self.config_entry.title,
+                self.data.devices[device_id].name,
+            )
+        devices = {k: v for k, v in self.data.devices.items() if k not in gone}
+        self.listed -= gone
+        self._forget(set(devices), gone)
+        self.async_set_updated_data(
+            HubData(
+                devices=devices,
+                failed=self.data.failed - gone,
+                polling_paused_until=self.data.polling_paused_until,
+            )
+        )
+
     @callback
     def async_add_device_listener(
         self, device_id: str, listener: Callable[[], None]
@@ -849,6 +886,10 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             failed=self.data.failed - {device.id},
             polling_paused_until=self.data.polling_paused_until,
         )
+        if entity_shape(device) != entity_shape(known):
+            # it gained a reading or a control: the platforms add its entity
+            self.async_update_listeners()
+            return
         for listener in list(self._device_listeners.get(device.id, ())):
             listener()
 

@@ -12,7 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import Device, DeviceKind
+from .model import Device, DeviceKind, entity_shape
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -25,6 +25,9 @@ class PetSmartEntityDescription(EntityDescription):
     exists_fn: Callable[[Device], bool] = lambda _: True
     #: Stay available while the cloud reports the device offline.
     available_offline: bool = False
+    #: What the device must have now for the entity to be available (a
+    #: reading the latest data carries); None: nothing more.
+    present_fn: Callable[[Device], bool] | None = None
 
     def applies_to(self, device: Device) -> bool:
         """Tell whether a device gets this entity."""
@@ -104,9 +107,12 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
             return False
         if self.device_id in data.failed:
             return False
-        return (
-            self.entity_description.available_offline or self.device.online is not False
-        )
+        description = self.entity_description
+        if description.present_fn is not None and not description.present_fn(
+            self.device
+        ):
+            return False
+        return description.available_offline or self.device.online is not False
 
 
 def async_add_device_entities[D: PetSmartEntityDescription](
@@ -114,27 +120,42 @@ def async_add_device_entities[D: PetSmartEntityDescription](
     async_add_entities: AddEntitiesCallback,
     descriptions: Iterable[D],
     factory: Callable[[PetSmartHubCoordinator, Device, D], Entity],
+    dynamic: Callable[[Device], Iterable[D]] | None = None,
 ) -> None:
-    """Add entities for every device now and for devices that appear later."""
+    """Add entities for every device now and for what appears later.
+
+    A device that appears, and what a device gains (a new reading, a new
+    action), get their entities when they appear.
+
+    ``dynamic`` gives a device's own descriptions beyond the fixed ones (a
+    sensor per reading its vendor names freely). A device is looked at again
+    only when its ``entity_shape`` changed; an entity once added stays (one
+    whose reading is gone is unavailable, not deleted).
+    """
     coordinator = entry.runtime_data
     wanted = tuple(descriptions)
-    known: set[str] = set()
+    #: Device id -> its shape when last looked at, and its entities' keys.
+    added: dict[str, tuple[tuple[object, ...], set[str]]] = {}
 
-    def add_new_devices() -> None:
+    def add_new_entities() -> None:
         devices = coordinator.data.devices
-        known.intersection_update(devices)
-        new = [
-            device for device_id, device in devices.items() if device_id not in known
-        ]
-        if not new:
-            return
-        known.update(device.id for device in new)
-        async_add_entities(
-            factory(coordinator, device, description)
-            for device in new
-            for description in wanted
-            if description.applies_to(device)
-        )
+        for device_id in set(added) - set(devices):
+            del added[device_id]
+        new: list[Entity] = []
+        for device in devices.values():
+            shape = entity_shape(device)
+            held = added.get(device.id)
+            if held is not None and held[0] == shape:
+                continue
+            keys = held[1] if held is not None else set()
+            candidates = (*wanted, *(dynamic(device) if dynamic else ()))
+            for description in candidates:
+                if description.key not in keys and description.applies_to(device):
+                    keys.add(description.key)
+                    new.append(factory(coordinator, device, description))
+            added[device.id] = (shape, keys)
+        if new:
+            async_add_entities(new)
 
-    add_new_devices()
-    entry.async_on_unload(coordinator.async_add_listener(add_new_devices))
+    add_new_entities()
+    entry.async_on_unload(coordinator.async_add_listener(add_new_entities))

@@ -583,6 +583,9 @@ class LightState:
     xy: tuple[float, float] | None = None
     rgb: tuple[int, int, int] | None = None
     color_temp_kelvin: int | None = None
+    #: The mode it is in now, where it tells (Zigbee's ``color_mode``);
+    #: None: the colour it reports says.
+    mode: LightMode | None = None
 
 
 @dataclass(slots=True)
@@ -679,6 +682,25 @@ class Device:
     def kind_state(self) -> object:
         """The state holder of this device's kind (``feeder`` for a feeder...)."""
         return getattr(self, STATE_HOLDERS[self.kind][0])
+
+
+def entity_shape(device: Device) -> tuple[object, ...]:
+    """What decides which entities a device has: when it changes, look again.
+
+    Its kind, what it can do and offer, what it measures, the keys (and
+    kinds of value) of its free-form readings, and whether it switches or
+    lights.
+    """
+    return (
+        device.kind,
+        device.actions,
+        device.features,
+        device.measures,
+        frozenset(device.readings),
+        frozenset((key, type(value)) for key, value in device.values.items()),
+        device.power is None,
+        device.light is None,
+    )
 
 
 #: Per kind: the Device attribute holding its state, and the state's class.
@@ -1147,6 +1169,8 @@ LIMITS: Final = Limits(
         "wind_speed": Range(0, 100, "m/s"),
         "humidity": Range(0, 100, "%"),
         "pressure": Range(800, 1200, "hPa"),
+        # an HTTP device's own method (send_command)
+        "method": ("GET", "POST", "PUT", "PATCH", "DELETE"),
     },
     actions={
         Action.START_PUMP: {

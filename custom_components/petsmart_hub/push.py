@@ -1,21 +1,32 @@
 """Push: a vendor's cloud tells Home Assistant of changes the moment they happen.
 
 Vendor-neutral. A vendor whose account is a ``WebhookAccount`` gets a webhook
-of HA's ``webhook`` component, registered with its cloud; what arrives is
-parsed by the vendor into the same typed updates a poll brings, applied to
-the devices they name only. While push is healthy the coordinator polls at
-the vendor's safety-net interval; when registration fails, or a poll finds a
-change push never brought, polling goes back to normal, a repair issue says
-why, and registration is tried again with back-off (1 min doubling to 1 h).
+of HA's ``webhook`` component, registered with its cloud; one whose account
+is a ``SocketAccount`` gets a socket kept open to its cloud. What arrives
+either way is parsed by the vendor into the same typed updates a poll
+brings, applied to the devices they name only. While push is healthy the
+coordinator polls at the vendor's safety-net interval.
+
+- A webhook whose registration fails, or that misses a change a poll found,
+  sends polling back to normal; a repair issue says why, and registration
+  is tried again with back-off (1 min doubling to 1 h).
+- A socket that drops (or misses a change) sends polling back to normal and
+  is opened again with a jittered back-off (1 s doubling to 5 min); it is
+  opened again before the token it was opened with ends. A repair issue
+  says so only when it stays down for SOCKET_ISSUE_AFTER.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import timedelta
 from enum import StrEnum
 import json
+import random
 import secrets
-from typing import Final
+import time
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -25,10 +36,18 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.network import NoURLAvailableError, get_url
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .vendors.base import PushRejectedError, VendorError, WebhookAccount
+from .vendors.base import (
+    Pushed,
+    PushRejectedError,
+    PushSocket,
+    SocketAccount,
+    VendorError,
+    WebhookAccount,
+)
 
 #: The option that turns push off (it is on wherever a URL can be reached).
 OPT_PUSH: Final = "push"
@@ -39,6 +58,14 @@ RETRY_MIN: Final = timedelta(minutes=1)
 RETRY_MAX: Final = timedelta(hours=1)
 #: A pushed device that asks to be read again is read this long after.
 REFRESH_DELAY: Final = 2.0
+#: A socket is opened again after about this long, doubling up to the max
+#: (each wait jittered between half and all of it, never under the min).
+SOCKET_RETRY_MIN: Final = timedelta(seconds=1)
+SOCKET_RETRY_MAX: Final = timedelta(minutes=5)
+#: A socket that stayed open this long starts the back-off over.
+SOCKET_STABLE: Final = timedelta(minutes=1)
+#: A socket down this long (reopening failed all the while) raises a repair issue.
+SOCKET_ISSUE_AFTER: Final = timedelta(minutes=5)
 
 
 class PushState(StrEnum):
@@ -76,6 +103,13 @@ class PushManager:
         self._retry = RETRY_MIN
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
+        #: The socket runner (a socket vendor) and the socket it holds open.
+        self._runner: asyncio.Task[None] | None = None
+        self._socket: PushSocket | None = None
+        #: Sockets opened since start (diagnostics), and when the current
+        #: outage began (monotonic; None: the socket is up or never was).
+        self.connections = 0
+        self._down_since: float | None = None
 
     @property
     def _account(self) -> WebhookAccount | None:
@@ -83,15 +117,27 @@ class PushManager:
         return account if isinstance(account, WebhookAccount) else None
 
     @property
+    def _socket_account(self) -> SocketAccount | None:
+        account = self.coordinator.account
+        return account if isinstance(account, SocketAccount) else None
+
+    @property
     def _issue_id(self) -> str:
         return f"push_failed_{self.entry.entry_id}"
 
     async def async_start(self) -> None:
-        """Register the webhook with HA and the cloud, when push can work."""
-        if self._account is None:
+        """Register the webhook with HA and the cloud, or open the socket."""
+        sockets = self._socket_account is not None
+        if self._account is None and not sockets:
             return
         if not self.entry.options.get(OPT_PUSH, True):
             self.state = PushState.OFF
+            return
+        if sockets:
+            self.state = PushState.STARTING
+            self._runner = self.entry.async_create_background_task(
+                self.hass, self._async_run_socket(), f"{DOMAIN} push socket"
+            )
             return
         cloudhook = self._cloudhook_available()
         base = self._external_base()
@@ -200,11 +246,149 @@ class PushManager:
     @callback
     def async_push_missed(self) -> None:
         """A poll found a change push never brought."""
-        if self.state is PushState.HEALTHY:
+        if self.state is not PushState.HEALTHY:
+            return
+        if self._runner is None:
             self._fail("a change reached us only by polling")
+            return
+        # a socket that lets changes by is no good: open a new one
+        LOGGER.info(
+            "%s: a change reached us only by polling; reopening the socket",
+            self.entry.title,
+        )
+        self._socket_down("a change reached us only by polling")
+        if self._socket is not None:
+            self.hass.async_create_task(self._socket.close())
+
+    # -- the socket --------------------------------------------------------------
+
+    async def _async_run_socket(self) -> None:
+        """Keep a socket open to the cloud, whatever it does, until stopped."""
+        account = self._socket_account
+        assert account is not None  # started only for a socket account
+        retry = SOCKET_RETRY_MIN
+        while True:
+            try:
+                socket = await account.async_open_socket()
+            except VendorError as err:
+                self._socket_down(f"could not open the socket: {err}")
+                retry = await self._async_wait(retry)
+                continue
+            opened = time.monotonic()
+            self._socket = socket
+            self.connections += 1
+            self._socket_up()
+            try:
+                reason = await self._async_read(socket)
+            finally:
+                self._socket = None
+                await socket.close()
+            if time.monotonic() - opened >= SOCKET_STABLE.total_seconds():
+                retry = SOCKET_RETRY_MIN
+            if reason is None:  # its token ends: a new one, at once
+                LOGGER.debug("%s: reopening the socket (new token)", self.entry.title)
+                continue
+            self._socket_down(reason)
+            retry = await self._async_wait(retry)
+
+    async def _async_wait(self, retry: timedelta) -> timedelta:
+        """Wait a jittered ``retry`` before opening again; return the next wait."""
+        seconds = max(
+            SOCKET_RETRY_MIN.total_seconds(),
+            retry.total_seconds() * random.uniform(0.5, 1.0),  # noqa: S311 - jitter
+        )
+        LOGGER.debug(
+            "%s: opening the socket again in %.1f s", self.entry.title, seconds
+        )
+        await asyncio.sleep(seconds)
+        return min(retry * 2, SOCKET_RETRY_MAX)
+
+    async def _async_read(self, socket: PushSocket) -> str | None:
+        """Apply what the socket brings until it ends; return why (None: renew)."""
+        while True:
+            timeout = None
+            if socket.renew_at is not None:
+                timeout = max((socket.renew_at - dt_util.utcnow()).total_seconds(), 0)
+            try:
+                async with asyncio.timeout(timeout):
+                    message = await socket.receive()
+            except TimeoutError:
+                return None
+            except PushRejectedError as err:
+                self._refuse(err.reason)
+                continue
+            except VendorError as err:
+                return f"the socket failed: {err}"
+            if message is None:
+                return "the cloud closed the socket"
+            self._apply_message(message)
+
+    @callback
+    def _apply_message(self, message: Any) -> None:
+        """Apply one socket message the way a webhook call is applied."""
+        account = self._socket_account
+        assert account is not None
+        try:
+            pushed = account.parse_socket_message(
+                message, self.coordinator.data.devices
+            )
+        except PushRejectedError as err:
+            self._refuse(err.reason)
+            return
+        except Exception:  # noqa: BLE001 - a vendor bug must not end the socket
+            LOGGER.exception("%s: could not read a socket message", self.entry.title)
+            self._refuse("unreadable")
+            return
+        self.accepted += 1
+        self._apply(pushed)
+
+    @callback
+    def _socket_up(self) -> None:
+        """The socket is open: polling is the safety net again."""
+        if self.state is not PushState.HEALTHY:
+            LOGGER.debug("%s: push is healthy (socket open)", self.entry.title)
+        self._down_since = None
+        self.error = None
+        self.state = PushState.HEALTHY
+        self.coordinator.set_push_healthy(True)
+        ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+
+    @callback
+    def _socket_down(self, reason: str) -> None:
+        """The socket is down: poll as usual; a long outage raises a repair issue."""
+        if self.state is PushState.HEALTHY:
+            LOGGER.info("%s: %s; polling until it is back", self.entry.title, reason)
+        now = time.monotonic()
+        if self._down_since is None:
+            self._down_since = now
+        self.state = PushState.FAILED
+        self.error = reason
+        self.coordinator.set_push_healthy(False)
+        if now - self._down_since >= SOCKET_ISSUE_AFTER.total_seconds():
+            if not ir.async_get(self.hass).async_get_issue(DOMAIN, self._issue_id):
+                LOGGER.warning(
+                    "%s: push is off, polling instead: %s", self.entry.title, reason
+                )
+            ir.async_create_issue(
+                self.hass,
+                DOMAIN,
+                self._issue_id,
+                is_fixable=False,
+                severity=ir.IssueSeverity.WARNING,
+                translation_key="push_socket_down",
+                translation_placeholders={
+                    "account": self.entry.title,
+                    "error": reason,
+                },
+            )
 
     async def async_stop(self) -> None:
         """Remove HA's handler, stop retrying, and unregister where the cloud can."""
+        if self._runner is not None:
+            self._runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._runner
+            self._runner = None
         registered_with_cloud = self.state is PushState.HEALTHY
         if self._registered:
             webhook.async_unregister(self.hass, self.entry.data[CONF_WEBHOOK_ID])
@@ -263,13 +447,24 @@ class PushManager:
             LOGGER.exception("%s: could not read a webhook call", self.entry.title)
             return self._refuse("unreadable", ignored)
         self.accepted += 1
+        self._apply(pushed)
+        return web.Response(status=200)
+
+    @callback
+    def _apply(self, pushed: Pushed) -> None:
+        """Apply what one push brought (a webhook call or a socket message)."""
         for update in pushed.updates:
             self.coordinator.async_apply_update(update)
         for event in pushed.events:
             self.coordinator.async_fire_event(event)
         for device_id in pushed.refresh:
             self._refresh_soon(device_id)
-        return web.Response(status=200)
+        if pushed.relist:
+            self.hass.async_create_task(self.coordinator.async_request_refresh())
+        if pushed.removed:
+            self.hass.async_create_task(
+                self.coordinator.async_confirm_removed(pushed.removed)
+            )
 
     @callback
     def _refresh_soon(self, device_id: str) -> None:
@@ -293,5 +488,17 @@ class PushManager:
             "error": self.error,
             "accepted": self.accepted,
             "refused": dict(self.refused),
-            "retry_in": str(self._retry) if self.state is PushState.FAILED else None,
+            "retry_in": (
+                str(self._retry)
+                if self.state is PushState.FAILED and self._runner is None
+                else None
+            ),
+            "transport": (
+                "socket"
+                if self._socket_account is not None
+                else "webhook"
+                if self._account is not None
+                else None
+            ),
+            "sockets_opened": self.connections,
         }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -17,8 +18,12 @@ from homeassistant.const import (
     LIGHT_LUX,
     PERCENTAGE,
     EntityCategory,
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
     UnitOfLength,
     UnitOfMass,
+    UnitOfPower,
     UnitOfPressure,
     UnitOfSoundPressure,
     UnitOfTemperature,
@@ -108,39 +113,76 @@ def _not_zone(device: Device) -> bool:
     return device.kind is not DeviceKind.SPRINKLER_ZONE
 
 
-#: How each generic reading is shown: device class, unit, precision. Named by
-#: Home Assistant from the device class: a temperature is "Temperature".
-_READINGS: dict[Measurement, tuple[SensorDeviceClass, str, int]] = {
-    Measurement.TEMPERATURE: (
-        SensorDeviceClass.TEMPERATURE,
-        UnitOfTemperature.CELSIUS,
-        1,
+class _Shown(NamedTuple):
+    """How a generic reading is shown."""
+
+    device_class: SensorDeviceClass | None
+    unit: str | None
+    precision: int
+    #: Its name, where no device class names it.
+    translation_key: str | None = None
+    state_class: SensorStateClass = SensorStateClass.MEASUREMENT
+    category: EntityCategory | None = None
+
+
+#: How each generic reading is shown. Named by Home Assistant from the
+#: device class where it has one: a temperature is "Temperature".
+_READINGS: dict[Measurement, _Shown] = {
+    Measurement.TEMPERATURE: _Shown(
+        SensorDeviceClass.TEMPERATURE, UnitOfTemperature.CELSIUS, 1
     ),
-    Measurement.HUMIDITY: (SensorDeviceClass.HUMIDITY, PERCENTAGE, 0),
-    Measurement.CO2: (SensorDeviceClass.CO2, PARTS_PER_MILLION, 0),
-    Measurement.NOISE: (
-        SensorDeviceClass.SOUND_PRESSURE,
-        UnitOfSoundPressure.DECIBEL,
-        0,
+    Measurement.HUMIDITY: _Shown(SensorDeviceClass.HUMIDITY, PERCENTAGE, 0),
+    Measurement.CO2: _Shown(SensorDeviceClass.CO2, PARTS_PER_MILLION, 0),
+    Measurement.NOISE: _Shown(
+        SensorDeviceClass.SOUND_PRESSURE, UnitOfSoundPressure.DECIBEL, 0
     ),
-    Measurement.PRESSURE: (
-        SensorDeviceClass.ATMOSPHERIC_PRESSURE,
-        UnitOfPressure.HPA,
-        1,
+    Measurement.PRESSURE: _Shown(
+        SensorDeviceClass.ATMOSPHERIC_PRESSURE, UnitOfPressure.HPA, 1
+    ),
+    Measurement.MOISTURE: _Shown(SensorDeviceClass.MOISTURE, PERCENTAGE, 0),
+    Measurement.ILLUMINANCE: _Shown(SensorDeviceClass.ILLUMINANCE, LIGHT_LUX, 0),
+    Measurement.POWER: _Shown(SensorDeviceClass.POWER, UnitOfPower.WATT, 1),
+    Measurement.ENERGY: _Shown(
+        SensorDeviceClass.ENERGY,
+        UnitOfEnergy.KILO_WATT_HOUR,
+        2,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+    ),
+    Measurement.VOLTAGE: _Shown(
+        SensorDeviceClass.VOLTAGE, UnitOfElectricPotential.VOLT, 0
+    ),
+    Measurement.CURRENT: _Shown(
+        SensorDeviceClass.CURRENT, UnitOfElectricCurrent.AMPERE, 2
+    ),
+    Measurement.WATER_LEVEL: _Shown(None, PERCENTAGE, 0, "water_level"),
+    Measurement.LINK_QUALITY: _Shown(
+        None, None, 0, "link_quality", category=EntityCategory.DIAGNOSTIC
     ),
 }
 
 
 def _reading(measurement: Measurement) -> PetSmartSensorEntityDescription:
-    """The sensor of one generic reading, on any device that measures it."""
-    device_class, unit, precision = _READINGS[measurement]
+    """The sensor of one generic reading, on any device that measures it.
+
+    It exists once the device measures it (or reports it); a device whose
+    latest data lacks it shows it unavailable, unless it says it measures
+    it all the same (then its value is unknown).
+    """
+    shown = _READINGS[measurement]
+
+    def present(device: Device) -> bool:
+        return measurement in device.measures or measurement in device.readings
+
     return PetSmartSensorEntityDescription(
         key=f"reading_{measurement.value}",
-        device_class=device_class,
-        native_unit_of_measurement=unit,
-        state_class=SensorStateClass.MEASUREMENT,
-        suggested_display_precision=precision,
-        exists_fn=lambda device: measurement in device.measures,
+        translation_key=shown.translation_key,
+        device_class=shown.device_class,
+        native_unit_of_measurement=shown.unit,
+        state_class=shown.state_class,
+        entity_category=shown.category,
+        suggested_display_precision=shown.precision,
+        exists_fn=present,
+        present_fn=present,
         value_fn=lambda device: device.readings.get(measurement),
     )
 
@@ -162,6 +204,22 @@ def _tells_report_time(device: Device) -> bool:
         return False
     return device.last_report is not None or device.online is None
 
+
+GATEWAY_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
+    PetSmartSensorEntityDescription(
+        key="disconnect_reason",
+        translation_key="disconnect_reason",
+        kinds=frozenset({DeviceKind.GATEWAY}),
+        entity_category=EntityCategory.DIAGNOSTIC,
+        # why it is offline is worth seeing most while it is offline
+        available_offline=True,
+        value_fn=lambda device: (
+            device.gateway.disconnect_reason
+            if device.gateway and device.gateway.connected is False
+            else None
+        ),
+    ),
+)
 
 CAMERA_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
     PetSmartSensorEntityDescription(
@@ -648,7 +706,46 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
     *READING_SENSORS,
     *CAMERA_SENSORS,
     *HOME_SENSORS,
+    *GATEWAY_SENSORS,
 )
+
+
+#: The longest text a free-form sensor shows (Home Assistant's state limit).
+MAX_STATE_LENGTH = 255
+
+
+@cache
+def value_sensor(key: str, numeric: bool) -> PetSmartSensorEntityDescription:
+    """The plain sensor of a reading its vendor names freely, named by its key.
+
+    A number is a measurement (long-term statistics); text is shown as it
+    is. The sensor is unavailable while the device's latest data lacks the
+    key, and unknown while it holds a value of the other kind.
+    """
+
+    def value(device: Device) -> StateType:
+        found = device.values.get(key)
+        if isinstance(found, bool) or found is None:
+            return None
+        if numeric:
+            return found if isinstance(found, int | float) else None
+        return None if isinstance(found, int | float) else found[:MAX_STATE_LENGTH]
+
+    return PetSmartSensorEntityDescription(
+        key=f"value_{key}",
+        name=key,
+        state_class=SensorStateClass.MEASUREMENT if numeric else None,
+        exists_fn=lambda device: key in device.values,
+        present_fn=lambda device: key in device.values,
+        value_fn=value,
+    )
+
+
+def value_sensors(device: Device) -> Iterable[PetSmartSensorEntityDescription]:
+    """A plain sensor per free-form reading that is a number or text."""
+    for key, found in device.values.items():
+        if not isinstance(found, bool):
+            yield value_sensor(key, isinstance(found, int | float))
 
 
 async def async_setup_entry(
@@ -656,8 +753,10 @@ async def async_setup_entry(
     entry: PetSmartHubConfigEntry,
     async_add_entities: AddEntitiesCallback,
 ) -> None:
-    """Add sensors for every device, now and when devices appear."""
-    async_add_device_entities(entry, async_add_entities, SENSORS, PetSmartSensor)
+    """Add sensors for every device, now and when devices (or readings) appear."""
+    async_add_device_entities(
+        entry, async_add_entities, SENSORS, PetSmartSensor, dynamic=value_sensors
+    )
 
 
 class PetSmartSensor(PetSmartEntity, SensorEntity):

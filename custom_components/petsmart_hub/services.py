@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import partial
+import json
 import re
 from typing import Any
 
@@ -48,6 +49,7 @@ from .model import (
     Range,
     RecordingQuality,
     ReportWeather,
+    SendCommand,
     SetFeedingSchedule,
     SetGeofence,
     SetMoisture,
@@ -316,6 +318,46 @@ def _weather(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     )
 
 
+#: The largest raw payload sent (bytes of JSON).
+MAX_PAYLOAD_BYTES = 16 * 1024
+_PATH = re.compile(r"^/[\x21-\x7e]*$")
+
+
+def _raw_command(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    """A raw payload: a JSON object (or its text), and an HTTP device's path."""
+    payload = data["payload"]
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except ValueError as err:
+            raise _invalid("payload_not_json", error=str(err)) from err
+    if not isinstance(payload, dict):
+        raise _invalid("payload_not_object")
+    try:
+        size = len(json.dumps(payload).encode())
+    except (TypeError, ValueError) as err:
+        raise _invalid("payload_not_json", error=str(err)) from err
+    if size > MAX_PAYLOAD_BYTES:
+        raise _invalid("payload_too_large", size=size, max=MAX_PAYLOAD_BYTES)
+    path, method = data.get("path"), data.get("method")
+    if (path is None) != (method is None):
+        raise _invalid("path_and_method")
+    if path is not None and not _PATH.match(path):
+        raise _invalid("invalid_path", value=path)
+    query = data.get("query") or {}
+    if not isinstance(query, dict) or not all(
+        isinstance(value, str | int | float) and not isinstance(value, bool)
+        for value in query.values()
+    ):
+        raise _invalid("invalid_query")
+    return SendCommand(
+        payload=payload,
+        path=path,
+        method=method,
+        query={str(key): str(value) for key, value in query.items()},
+    )
+
+
 # --- schemas -------------------------------------------------------------------
 
 _DEVICES = vol.All(cv.ensure_list, [cv.string])
@@ -427,6 +469,15 @@ _SCHEMAS: dict[str, vol.Schema] = {
             if field != "condition"
         }
     ),
+    "send_command": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required("payload"): vol.Any(dict, cv.string),
+            vol.Optional("path"): cv.string,
+            vol.Optional("method"): cv.string,
+            vol.Optional("query"): dict,
+        }
+    ),
     "add_device": vol.Schema(
         {
             vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
@@ -455,6 +506,7 @@ _COMMAND_SERVICES: dict[str, CommandBuilder] = {
     "no_water": lambda hass, data: NoWater(days=data["days"]),
     "set_moisture": lambda hass, data: SetMoisture(moisture=data["moisture"]),
     "report_weather": _weather,
+    "send_command": _raw_command,
 }
 
 

@@ -1,4 +1,4 @@
-"""Switches: a documented on and off (controller, zone watering, camera monitoring)."""
+"""Switches: a documented on and off (controller, zone watering, camera monitoring, plugs)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.components.switch import (
+    SwitchDeviceClass,
+    SwitchEntity,
+    SwitchEntityDescription,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
@@ -20,6 +24,7 @@ from .model import (
     DeviceKind,
     SetEnabled,
     SetMonitoring,
+    SetPower,
     StopWatering,
     Water,
 )
@@ -88,6 +93,18 @@ SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
         off_action=Action.SET_MONITORING,
         turn_on_fn=lambda _: SetMonitoring(on=True),
         turn_off_fn=lambda _: SetMonitoring(on=False),
+    ),
+    PetSmartSwitchEntityDescription(
+        # a plug or relay: the device's own main entity (named as the device)
+        key="power",
+        name=None,
+        device_class=SwitchDeviceClass.SWITCH,
+        exists_fn=lambda device: device.power is not None,
+        is_on_fn=lambda device: device.power,
+        on_action=Action.SET_POWER,
+        off_action=Action.SET_POWER,
+        turn_on_fn=lambda _: SetPower(on=True),
+        turn_off_fn=lambda _: SetPower(on=False),
     ),
 )
 

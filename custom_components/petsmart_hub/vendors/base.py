@@ -308,16 +308,14 @@ class WebhookAccount(PushAccount):
     async def async_register_webhook(self, url: str) -> None:
         """Ask the cloud to call ``url`` with the account's events (VendorError if not)."""
 
-    async def async_unregister_webhook(self) -> None:  # noqa: B027 - optional
+    async def async_unregister_webhook(self) -> None:
         """Ask the cloud to stop calling our webhook (where its API can).
 
         Called when the entry unloads; a failure is only logged. Default:
         the cloud has no such call (HA's handler goes away all the same).
         """
 
-    def verify_webhook(  # noqa: B027 - optional: most clouds sign nothing
-        self, body: bytes, headers: Mapping[str, str]
-    ) -> None:
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> None:
         """Refuse a delivery that did not come from the cloud (PushRejectedError).
 
         Called with the raw body and the request's headers before anything
