@@ -56,6 +56,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--onenata-port", type=int, default=8900)
     parser.add_argument("--netro-port", type=int, default=8901)
     parser.add_argument("--netatmo-port", type=int, default=8902)
+    parser.add_argument("--instathings-port", type=int, default=8903)
     parser.add_argument("--time-zone", default=local_time_zone())
     return parser.parse_args(argv)
 
@@ -92,6 +93,8 @@ def banner(stack: Stack, config_dir: Path) -> str:
     zones = ", ".join(zone.name for zone in controller.zones.values() if zone.enabled)
     sensor = fleet.netro.sensors[fleet.netro_sensor]
     netatmo = fleet.netatmo
+    instathings = fleet.instathings
+    things = ", ".join(device.name for device in instathings.devices.values())
     try:
         shown = config_dir.relative_to(Path.cwd())
     except ValueError:
@@ -113,8 +116,11 @@ def banner(stack: Stack, config_dir: Path) -> str:
             f" sign-in {netatmo.email} / {netatmo.password})",
             "              two homes: cameras, persons, scenarios; a weather station,"
             " a home coach",
+            f"  Instathings {fleet.instathings_url} (client {instathings.client_id};"
+            f" secret {instathings.client_secret})",
+            f"              {things}",
             "",
-            "  Settings → Devices & services → PetSmart Hub shows the four accounts,",
+            "  Settings → Devices & services → PetSmart Hub shows the five accounts,",
             "  added through the config flow; every device has its own page.",
             f"  Configuration and log: {shown}/ (fresh at every start)",
             "",
@@ -132,6 +138,7 @@ async def run(args: argparse.Namespace) -> int:
         ("OneNata", args.onenata_port),
         ("Netro", args.netro_port),
         ("Netatmo", args.netatmo_port),
+        ("Instathings", args.instathings_port),
     ):
         if not port_is_free(port):
             say(
@@ -150,6 +157,7 @@ async def run(args: argparse.Namespace) -> int:
         onenata_port=args.onenata_port,
         netro_port=args.netro_port,
         netatmo_port=args.netatmo_port,
+        instathings_port=args.instathings_port,
         time_zone=args.time_zone,
     ) as stack:
         # HA's own address is the URL the simulated clouds call: the OneNata

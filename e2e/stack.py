@@ -15,6 +15,7 @@ import aiohttp
 from yarl import URL
 
 from simulator.core import RunningSimulator, start_server
+from simulator.instathings import InstathingsSimulator
 from simulator.netatmo import NetatmoSimulator
 from simulator.netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator
 from simulator.onenata import OneNataSimulator
@@ -45,6 +46,8 @@ class Fleet:
     netro_server: RunningSimulator
     netatmo: NetatmoSimulator
     netatmo_server: RunningSimulator
+    instathings: InstathingsSimulator
+    instathings_server: RunningSimulator
 
     @property
     def onenata_url(self) -> str:
@@ -71,8 +74,15 @@ class Fleet:
         """Netatmo's base URL (API, OAuth2 and the cameras' relay)."""
         return self.netatmo_server.url
 
+    @property
+    def instathings_url(self) -> str:
+        """The Instathings project's URL (REST, token and websocket)."""
+        return self.instathings_server.url
+
     async def close(self) -> None:
         """Stop serving the clouds."""
+        await self.instathings.drop_sockets()
+        await self.instathings_server.close()
         await self.onenata_server.close()
         await self.netro_server.close()
         await self.netatmo.close_deliveries()
@@ -84,6 +94,7 @@ async def start_fleet(
     onenata_port: int = 0,
     netro_port: int = 0,
     netatmo_port: int = 0,
+    instathings_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     devices_per_kind: int = 1,
     zones: int = 6,
@@ -92,22 +103,36 @@ async def start_fleet(
 
     Every OneNata kind; a Netro controller with zones plus a soil sensor; a
     Netatmo account of two homes with cameras, a weather station and a home
-    coach.
+    coach; an Instathings project of a gateway with Zigbee and HTTP devices.
     """
     onenata = OneNataSimulator(api_key=api_key, devices_per_kind=devices_per_kind)
     netro = NetroSimulator(controllers=1, zones=zones, sensors=1)
     netatmo = NetatmoSimulator()
+    instathings = InstathingsSimulator()
     servers: list[RunningSimulator] = []
     try:
-        for sim, port in ((onenata, onenata_port), (netro, netro_port)):
+        for sim, port in (
+            (onenata, onenata_port),
+            (netro, netro_port),
+            (netatmo, netatmo_port),
+            (instathings, instathings_port),
+        ):
             servers.append(await start_server(sim, port=port))
-        servers.append(await start_server(netatmo, port=netatmo_port))
     except BaseException:
         for server in servers:
             await server.close()
         raise
-    onenata_server, netro_server, netatmo_server = servers
-    return Fleet(onenata, onenata_server, netro, netro_server, netatmo, netatmo_server)
+    onenata_server, netro_server, netatmo_server, instathings_server = servers
+    return Fleet(
+        onenata,
+        onenata_server,
+        netro,
+        netro_server,
+        netatmo,
+        netatmo_server,
+        instathings,
+        instathings_server,
+    )
 
 
 async def add_onenata_account(
@@ -132,6 +157,24 @@ async def add_netro_account(
     return _created(
         await client.flow_step(
             form["flow_id"], {"api_key": serial, "advanced": {"base_url": base_url}}
+        )
+    )
+
+
+async def add_instathings_account(
+    client: HassClient, project_url: str, client_id: str, client_secret: str
+) -> dict[str, Any]:
+    """Settings → Add integration → PetSmart Hub → Instathings: URL, id, secret."""
+    menu = await client.start_flow(DOMAIN)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "instathings"})
+    return _created(
+        await client.flow_step(
+            form["flow_id"],
+            {
+                "base_url": project_url,
+                "client_id": client_id,
+                "client_secret": client_secret,
+            },
         )
     )
 
@@ -255,7 +298,7 @@ class Stack:
             await ws.command("config/core/update", external_url=self.hass.url)
 
     async def add_accounts(self) -> list[dict[str, Any]]:
-        """Add OneNata, both Netro devices and Netatmo through the config flow."""
+        """Add OneNata, both Netro devices, Netatmo and Instathings (config flow)."""
         fleet = self.fleet
         self.entries = [
             await add_onenata_account(
@@ -267,6 +310,12 @@ class Stack:
             await add_netro_account(self.client, fleet.netro_url, fleet.netro_sensor),
             await add_netatmo_account(
                 self.client, self.client.session, fleet.netatmo, fleet.netatmo_url
+            ),
+            await add_instathings_account(
+                self.client,
+                fleet.instathings_url,
+                fleet.instathings.client_id,
+                fleet.instathings.client_secret,
             ),
         ]
         return self.entries
@@ -280,6 +329,7 @@ async def running_stack(
     onenata_port: int = 0,
     netro_port: int = 0,
     netatmo_port: int = 0,
+    instathings_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     time_zone: str = "UTC",
     history: bool = True,
@@ -290,6 +340,7 @@ async def running_stack(
         onenata_port=onenata_port,
         netro_port=netro_port,
         netatmo_port=netatmo_port,
+        instathings_port=instathings_port,
         api_key=api_key,
         devices_per_kind=devices_per_kind,
     )

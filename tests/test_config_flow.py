@@ -204,7 +204,12 @@ async def test_user_menu_offers_implemented_vendors(hass: HomeAssistant) -> None
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == [VENDOR_ONENATA, VENDOR_NETRO, "netatmo"]
+    assert result["menu_options"] == [
+        VENDOR_ONENATA,
+        VENDOR_NETRO,
+        "netatmo",
+        "instathings",
+    ]
     assert set(result["menu_options"]) == set(
         STRINGS["config"]["step"]["user"]["menu_options"]
     )

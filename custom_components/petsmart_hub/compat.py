@@ -19,7 +19,7 @@ from homeassistant import const as ha_const
 
 # --- names that moved -----------------------------------------------------------
 # By HA 2026.10 these left their platform package's __init__ for
-# binary_sensor/const.py, camera/const.py and device_tracker/entity.py (HA 2025.4
+# binary_sensor/const.py, camera/const.py, switch/const.py and device_tracker/entity.py (HA 2025.4
 # defines the first two in the package and the trackers in
 # device_tracker/config_entry.py, since a deprecated alias module whose notices
 # name the package). Only the package has them on both releases, but from 2026.10
@@ -48,6 +48,9 @@ from homeassistant.components.light import (  # type: ignore[attr-defined]
     ATTR_XY_COLOR,
     ColorMode,
 )
+from homeassistant.components.switch import (  # type: ignore[attr-defined]
+    SwitchDeviceClass,
+)
 from homeassistant.helpers import device_registry as dr
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "BinarySensorDeviceClass",
     "CameraEntityFeature",
     "ColorMode",
+    "SwitchDeviceClass",
     "TrackerEntity",
     "TrackerEntityDescription",
     "async_get_entry_device",

@@ -22,6 +22,13 @@ TO_REDACT = {
     "id",
     "serial",
     "via_device",  # a device id of the vendor's
+    # where free-form readings (Instathings) tell of the home network
+    "wifi_sta_ip",
+    "wifi_sta_ssid",
+    "ip",
+    "ssid",
+    "mac",
+    "ipAddress",
     "latitude",
     "longitude",
     "altitude",

@@ -25,6 +25,13 @@ On premise: no authentication at all, and the token endpoint answers 404.
 A request whose Accept header rules JSON out is 406; an unknown route 404, a
 wrong method 405. Error bodies are {"statusCode", "error", "message"}.
 
+World changes push their events to every open socket (in its framing) and show
+in REST: `report`, `disconnect_gateway` / `connect_gateway`, `discover`, `pair`,
+`pair_failed`, `unpair`, `set_software_version`, `log`, `install_protocol`,
+`tick`; a status request's answer pushes `status`. Socket faults:
+`drop_sockets`, `send_garbage`, `stall_sockets` / `unstall_sockets`,
+`refuse_sockets` / `accept_sockets`; `socket_connections` counts upgrades.
+
 Injected faults (see `simulator.core`) act before the API, as a proxy or the
 network would. BODY_CODE is this vendor's error table: the fault's code (500
 by default) as the HTTP status with the error body. BAD_ENTRIES, EMPTY_LIST,
@@ -86,7 +93,6 @@ from .sockets import (
     GARBAGE_KINDS,
     GOING_AWAY,
     SOCKET_IO,
-    UNAUTHORIZED_CLOSE,
     Frame,
     SocketHub,
     SocketSession,
@@ -308,6 +314,7 @@ class InstathingsSimulator(BaseSimulator):
             self.clock, ping_interval=ping_interval, ping_timeout=ping_timeout
         )
         self.status_requests: dict[str, StatusRequest] = {}
+        self._unanswered: dict[str, StatusRequest] = {}
         #: every command the set endpoint forwarded
         self.controls: list[Control] = []
         #: every event pushed to the sockets
@@ -839,9 +846,15 @@ class InstathingsSimulator(BaseSimulator):
     async def _handle_token(self, request: web.Request) -> web.Response:
         """POST the client credentials, get a JWT (404 on premise)."""
         if self.on_premise:
+            status = self.shapes.on_premise_token
+            if status == 405:
+                raise ApiError(405, "Method Not Allowed")
             raise ApiError(404, "Not Found")
         issued = self.auth.grant(
-            request.get(REQUEST_JSON), self.clock.now(), with_exp=self.shapes.jwt_exp
+            request.get(REQUEST_JSON),
+            self.clock.now(),
+            with_exp=self.shapes.jwt_exp,
+            refusal=self.shapes.bad_credentials,
         )
         answer: JSON = {self.shapes.token: issued.token}
         if self.shapes.expires_in:
@@ -1020,11 +1033,13 @@ class InstathingsSimulator(BaseSimulator):
             is_http=device.is_http,
         )
         self.status_requests[request_id] = pending
+        self._unanswered[request_id] = pending
         if delay <= 0:
             self._settle()
         else:
-            handle = asyncio.get_running_loop().call_later(delay, self._settle)
-            self._timers.add(handle)
+            loop = asyncio.get_running_loop()
+            self._timers = {h for h in self._timers if h.when() > loop.time()}
+            self._timers.add(loop.call_later(delay, self._settle))
         location = f"/device/v1/control/{request_id}/fetch"
         if self.shapes.location == "absolute":
             location = f"{self._base_url(request)}{location}"
@@ -1069,8 +1084,8 @@ class InstathingsSimulator(BaseSimulator):
     def _settle(self) -> None:
         """Let devices answer the status requests now due (the reachable ones)."""
         now = self.clock.now()
-        for pending in self.status_requests.values():
-            if not pending.pending or pending.due > now:
+        for pending in list(self._unanswered.values()):
+            if pending.due > now:
                 continue
             device = self.world.devices.get(pending.device_id)
             if device is None or not self.world.reachable(device):
@@ -1084,6 +1099,7 @@ class InstathingsSimulator(BaseSimulator):
                 answer = copy.deepcopy(device.state)
             pending.response = answer
             pending.answered = now
+            del self._unanswered[pending.request_id]
             self._emit(
                 "status",
                 pending.device_id,
@@ -1116,9 +1132,11 @@ class InstathingsSimulator(BaseSimulator):
             self._check_socket(request.query.get("project"), token)
         except ApiError as err:
             self.socket_rejections += 1
-            await ws.close(code=UNAUTHORIZED_CLOSE, message=err.message.encode())
+            await ws.close(code=self.shapes.socket_close, message=err.message.encode())
             return ws
-        await self.hub.serve_cloud(request, ws, token, self._seconds_left)
+        await self.hub.serve_cloud(
+            request, ws, token, self._seconds_left, lambda: self.shapes.socket_close
+        )
         return ws
 
     def _check_socket(self, project: str | None, token: str | None) -> None:

@@ -32,6 +32,9 @@ from .world import (
 # The choices of every switch (None, where allowed, means "as the mode does").
 CHOICES: Mapping[str, tuple[Any, ...]] = {
     "token": ("access_token", "accessToken", "token"),
+    "bad_credentials": (401, 400, 403),
+    "on_premise_token": (404, 405),
+    "socket_close": (4001, 1008),
     "expires_in": (False, True),
     "jwt_exp": (True, False),
     "devices": ("list", "data", "items"),
@@ -90,7 +93,11 @@ class Shapes:
     """Which of the allowed alternatives every answer takes.
 
     - `token`: the token answer's key (access_token, accessToken, token);
-      `expires_in`: add the lifetime in seconds; `jwt_exp`: put `exp` in the JWT.
+      `expires_in`: add the lifetime in seconds; `jwt_exp`: put `exp` in the JWT;
+      `bad_credentials`: the status of wrong credentials (401, 400 or 403);
+      `on_premise_token`: what the token endpoint answers on premise (404 or
+      405); `socket_close`: the close code of a cloud socket whose token is
+      wrong or expires (4001 or 1008).
     - `devices`: the device list bare ("list"), as {"data": [...]} or
       {"items": [...]}; `list_sub_devices` / `device_sub_devices`: a gateway's
       subDevices as ids or as objects, in the list and in the by-id answer.
@@ -108,6 +115,9 @@ class Shapes:
     """
 
     token: str = "access_token"  # noqa: S105 - the name of a key
+    bad_credentials: int = 401
+    on_premise_token: int = 404
+    socket_close: int = 4001
     expires_in: bool = False
     jwt_exp: bool = True
     devices: str = "list"

@@ -107,8 +107,18 @@ class TokenServer:
         self.refusals: Counter[int] = Counter()
         self._serial = 0
 
-    def grant(self, body: Any, now: datetime, *, with_exp: bool) -> IssuedToken:
-        """Answer the token endpoint's body (ApiError 400 or 401 if refused)."""
+    def grant(
+        self,
+        body: Any,
+        now: datetime,
+        *,
+        with_exp: bool,
+        refusal: int = 401,
+    ) -> IssuedToken:
+        """Answer the token endpoint's body.
+
+        ApiError 400 without the credentials, `refusal` with wrong ones.
+        """
         if (
             not isinstance(body, dict)
             or not isinstance(body.get("clientId"), str)
@@ -120,8 +130,8 @@ class TokenServer:
             body["clientId"] != self.client_id
             or body["clientSecret"] != self.client_secret
         ):
-            self.refusals[401] += 1
-            raise ApiError(401, "Invalid client credentials")
+            self.refusals[refusal] += 1
+            raise ApiError(refusal, "Invalid client credentials")
         self.grants += 1
         return self.issue(now, with_exp=with_exp)
 

@@ -308,11 +308,13 @@ class SocketHub:
         ws: web.WebSocketResponse,
         token: str | None,
         seconds_left: Callable[[str | None], float | None],
+        close_code: Callable[[], int] = lambda: UNAUTHORIZED_CLOSE,
     ) -> None:
         """Serve an authorized cloud socket until it closes.
 
         `seconds_left` says how long the token still works (None: no known end)
-        and raises ApiError once it does not.
+        and raises ApiError once it does not; the socket is then closed with
+        `close_code()`.
         """
         session = SocketSession(
             ws,
@@ -322,7 +324,9 @@ class SocketHub:
             transport=request.transport,
             token=token,
         )
-        await self._run(session, lambda: self._guard_token(session, seconds_left))
+        await self._run(
+            session, lambda: self._guard_token(session, seconds_left, close_code)
+        )
 
     async def serve_socket_io(
         self, request: web.Request, ws: web.WebSocketResponse
@@ -377,11 +381,12 @@ class SocketHub:
                 return
             if session.stalled:  # arrived as the stall began: read once resumed
                 await session.wait_resumed()
-                if ws.closed:
+                if _closed(ws):  # (a call: the stall may have closed it)
                     return
             if message.type is WSMsgType.PING:
-                await ws.pong(message.data)
-                session.pongs += 1
+                with contextlib.suppress(ConnectionError, RuntimeError):
+                    await ws.pong(message.data)
+                    session.pongs += 1
             elif message.type is WSMsgType.TEXT:
                 session.received.append(message.data)
                 if session.framing == SOCKET_IO and self._on_packet(
@@ -403,8 +408,9 @@ class SocketHub:
         self,
         session: SocketSession,
         seconds_left: Callable[[str | None], float | None],
+        close_code: Callable[[], int],
     ) -> None:
-        """Close with 4001 once the socket's token expires or is revoked."""
+        """Close (4001) once the socket's token expires or is revoked."""
         while session.open:
             session.wake.clear()
             if session.stalled:
@@ -413,7 +419,7 @@ class SocketHub:
             try:
                 left = seconds_left(session.token)
             except ApiError as err:
-                session.close(UNAUTHORIZED_CLOSE, err.message)
+                session.close(close_code(), err.message)
                 return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(
@@ -515,3 +521,8 @@ def _handshake(request: web.Request) -> Handshake:
     """The path and query a socket opened with (the token left out)."""
     query = {k: v for k, v in request.query.items() if k != "access_token"}
     return Handshake(request.path, query)
+
+
+def _closed(ws: web.WebSocketResponse) -> bool:
+    """Whether the socket is closed now."""
+    return ws.closed

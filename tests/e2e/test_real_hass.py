@@ -103,7 +103,7 @@ async def add_onenata(stack: Stack) -> dict[str, Any]:
     client, fleet = stack.client, stack.fleet
     menu = await client.start_flow(DOMAIN)
     assert menu["type"] == "menu"
-    assert menu["menu_options"] == ["onenata", "netro", "netatmo"]
+    assert menu["menu_options"] == ["onenata", "netro", "netatmo", "instathings"]
     form = await client.flow_step(menu["flow_id"], {"next_step_id": "onenata"})
     assert form["type"] == "form"
     assert form["step_id"] == "onenata"
@@ -504,6 +504,90 @@ async def check_netatmo(stack: Stack, ws: HassWebSocket) -> dict[str, Any]:
     return entry
 
 
+async def check_instathings(stack: Stack) -> dict[str, Any]:
+    """Instathings: the project URL, client id and secret; live values over its socket.
+
+    Every gateway and sub-device appears with its values; the plug's switch
+    sends the documented body; a reading the device sends reaches HA's
+    state within a second through the project's websocket, with no poll.
+    """
+    client, sim = stack.client, stack.fleet.instathings
+    menu = await client.start_flow(DOMAIN)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "instathings"})
+    assert [field["name"] for field in form["data_schema"]] == [
+        "base_url",
+        "client_id",
+        "client_secret",
+    ]
+    wrong = await client.flow_step(
+        form["flow_id"],
+        {
+            "base_url": stack.fleet.instathings_url,
+            "client_id": sim.client_id,
+            "client_secret": "not-the-secret",
+        },
+    )
+    assert wrong["type"] == "form"
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    entry = await client.flow_step(
+        wrong["flow_id"],
+        {
+            "base_url": stack.fleet.instathings_url,
+            "client_id": sim.client_id,
+            "client_secret": sim.client_secret,
+        },
+    )
+    assert entry["type"] == "create_entry", entry
+    assert entry["title"] == "Instathings"
+    entry = entry["result"]
+
+    wanted = (
+        "binary_sensor.gateway_connectivity",
+        "sensor.terrarium_climate_temperature",
+        "sensor.garden_soil_moisture",
+        "sensor.aquarium_plug_power",
+        "sensor.pet_fountain_mode",
+        "switch.aquarium_plug",
+        "switch.heater_plug",
+        "light.hue_lamp",
+    )
+
+    async def shown() -> bool:
+        states = await client.states()
+        return all(
+            entity_id in states and states[entity_id]["state"] != "unavailable"
+            for entity_id in wanted
+        )
+
+    await wait_for(shown, within=30, what="Instathings' entities")
+    moisture = await client.state("sensor.garden_soil_moisture")
+    assert moisture is not None
+    assert moisture["attributes"]["unit_of_measurement"] == "%"
+    assert 0 <= float(moisture["state"]) <= 100
+
+    await client.call("switch", "turn_off", {"entity_id": "switch.aquarium_plug"})
+    assert sim.controls[-1].body == {"state": "OFF"}
+    plug = await client.state("switch.aquarium_plug")
+    assert plug is not None and plug["state"] == "off"
+
+    async def socket_open() -> bool:
+        return bool(sim.open_sockets)
+
+    await wait_for(socket_open, within=20, what="Instathings' socket")
+    before = len(sim.requests)
+    sim.report("VAvVrKLY", temperature=28.75)  # the terrarium's sensor
+    sent = time.monotonic()
+
+    async def pushed() -> bool:
+        state = await client.state("sensor.terrarium_climate_temperature")
+        return state is not None and state["state"] == "28.75"
+
+    await wait_for(pushed, within=5, interval=0.02, what="the pushed temperature")
+    assert time.monotonic() - sent < 1.0
+    assert len(sim.requests) == before  # no poll brought it
+    return entry
+
+
 async def remove_everything(
     stack: Stack, ws: HassWebSocket, entry_ids: set[str], entity_ids: set[str]
 ) -> None:
@@ -520,24 +604,30 @@ async def remove_everything(
     ] == []
     assert entity_ids.isdisjoint(await client.states())
 
-    # unloading dropped Netatmo's webhook
+    # unloading dropped Netatmo's webhook and closed Instathings' socket
     assert fleet.netatmo.webhook is None
+    assert not fleet.instathings.open_sockets
     onenata_before = len(fleet.onenata.requests)
     netro_before = len(fleet.netro.requests)
     netatmo_before = len(fleet.netatmo.requests)
+    instathings_before = len(fleet.instathings.requests)
 
     async def polled() -> bool:
         return (
             len(fleet.onenata.requests) > onenata_before
             or len(fleet.netro.requests) > netro_before
             or len(fleet.netatmo.requests) > netatmo_before
+            or len(fleet.instathings.requests) > instathings_before
         )
 
     # Until a polling interval (and 5 s) after the last request: any poll
     # still scheduled would have asked the clouds by then.
     last = max(
         r.received
-        for r in fleet.onenata.requests + fleet.netro.requests + fleet.netatmo.requests
+        for r in fleet.onenata.requests
+        + fleet.netro.requests
+        + fleet.netatmo.requests
+        + fleet.instathings.requests
     )
     quiet_until = last + SCAN_INTERVAL + 5
     with pytest.raises(TimeoutError):
@@ -628,6 +718,8 @@ async def test_real_home_assistant(
             await check_push(stack, ws, onenata["entry_id"])
             netatmo = await check_netatmo(stack, ws)
             entry_ids.add(netatmo["entry_id"])
+            instathings = await check_instathings(stack)
+            entry_ids.add(instathings["entry_id"])
             entity_ids = {
                 e["entity_id"] for e in await ws.entities() if e["platform"] == DOMAIN
             }

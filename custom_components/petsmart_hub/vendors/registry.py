@@ -12,7 +12,7 @@ from typing import Final
 from .descriptor import VendorDescriptor
 
 #: The vendor packages, in the order the config flow offers them.
-VENDOR_PACKAGES: Final = ("onenata", "netro", "netatmo")
+VENDOR_PACKAGES: Final = ("onenata", "netro", "netatmo", "instathings")
 
 
 def _load(package: str) -> VendorDescriptor:

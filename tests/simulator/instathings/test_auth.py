@@ -95,6 +95,20 @@ async def test_token_refused(client: Insta, sim: InstathingsSimulator) -> None:
     assert sim.auth.grants == 0
 
 
+@pytest.mark.parametrize("status", [400, 403])
+async def test_bad_credentials_status(
+    client: Insta, sim: InstathingsSimulator, status: int
+) -> None:
+    sim.set_shapes(bad_credentials=status)
+    reply = await client.sign_in(sim.client_id, "wrong")
+    assert (reply.status, reply.body["statusCode"]) == (status, status)
+    # Missing credentials stay a 400.
+    reply = await client.request(
+        "POST", "/authentication/v1/oauth/token", json={}, token=None
+    )
+    assert reply.status == 400
+
+
 async def test_token_wrong_method(client: Insta) -> None:
     reply = await client.get("/authentication/v1/oauth/token")
     assert reply.status == 405
@@ -215,6 +229,9 @@ async def test_on_premise_has_no_token(
     # A stray bearer is ignored.
     reply = await client.request("GET", "/device/v1/types", token="whatever")
     assert reply.status == 200
+    sim.set_shapes(on_premise_token=405)
+    reply = await client.sign_in(sim.client_id, sim.client_secret)
+    assert (reply.status, reply.body["error"]) == (405, "Method Not Allowed")
 
 
 async def test_mode_can_switch_at_runtime(

@@ -208,10 +208,13 @@ async def test_status_flow(
     assert (await client.get(location)).body == answer.body
 
 
-async def test_status_answers_in_real_time(client: Insta) -> None:
+async def test_status_answers_in_real_time(
+    client: Insta, sim: InstathingsSimulator
+) -> None:
+    sim.set_answer_delay(CLIMATE, 0.2)
     location = await ask(client, CLIMATE)
     assert (await client.get(location)).status == 202
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.25)
     reply = await client.get(location)
     assert reply.status == 200
     assert "temperature" in reply.body["response"]

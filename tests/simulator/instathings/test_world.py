@@ -29,6 +29,7 @@ from . import (
     action,
     sio_events,
     sio_open,
+    until,
 )
 
 GATE_TYPE = "4023bd5d-9f88-4761-97c2-0e682aef5437"
@@ -294,8 +295,7 @@ async def test_soil_gets_watered(sim: InstathingsSimulator) -> None:
 @pytest.mark.parametrize("options", [{"tick_interval": 0.05}])
 async def test_ticker_while_served(client: Insta, sim: InstathingsSimulator) -> None:
     cycles = sim.device(FOUNTAIN).state["cycles"]
-    await asyncio.sleep(0.18)
-    assert sim.device(FOUNTAIN).state["cycles"] >= cycles + 2
+    await until(lambda: sim.device(FOUNTAIN).state["cycles"] >= cycles + 2)
 
 
 def test_world_change_errors(sim: InstathingsSimulator) -> None:

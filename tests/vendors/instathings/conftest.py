@@ -236,8 +236,8 @@ class Cloud:
     def __init__(self) -> None:
         self.replies: dict[str, list[Answer]] = {}
         self.requests: list[Seen] = []
-        #: Tokens the cloud accepts.
-        self.valid: set[str] = set()
+        #: Tokens the cloud accepts (None: no token at all, on premise).
+        self.valid: set[str | None] = set()
         #: Seconds each minted token lives (its ``exp``), from the clock's now.
         self.token_life = 3600
         self.minted = 0
@@ -275,7 +275,9 @@ class Cloud:
         self.reply("POST /authentication/v1/oauth/token", self.mint)
         self.reply("GET /device/v1/devices", devices())
         self.reply("GET /device/v1/types", types())
-        self.reply(f"GET /device/v1/protocols/{ZIGBEE}", {"id": ZIGBEE, "slug": "zigbee"})
+        self.reply(
+            f"GET /device/v1/protocols/{ZIGBEE}", {"id": ZIGBEE, "slug": "zigbee"}
+        )
         self.reply(
             f"GET /device/v1/protocols/{HTTP_PROTOCOL}",
             {"id": HTTP_PROTOCOL, "name": "HTTP", "slug": "http"},
@@ -287,7 +289,11 @@ class Cloud:
             self.reply(f"POST /device/v1/control/{device_id}/set", {})
         self.reply(
             f"POST /device/v1/control/{LAMP}/status",
-            Reply({}, status=202, headers={"Location": "/device/v1/control/req-lamp/fetch"}),
+            Reply(
+                {},
+                status=202,
+                headers={"Location": "/device/v1/control/req-lamp/fetch"},
+            ),
         )
         self.reply(
             "GET /device/v1/control/req-lamp/fetch",

@@ -61,7 +61,6 @@ from .conftest import (
     PROJECT,
     SENSOR,
     SENSOR_TYPE,
-    SHELLY_TYPE,
     START,
     T0_MS,
     VIRTUAL,
@@ -289,9 +288,7 @@ async def test_an_http_type_by_its_add_on(
     await account.async_execute(devices_[PLUG], SetPower(on=False))
 
     assert cloud.seen(PLUG_STATUS_REQUEST)[0].headers["instathings-path"] == "/status"
-    assert cloud.seen(f"POST /device/v1/control/{PLUG}/set")[0].query == {
-        "turn": "off"
-    }
+    assert cloud.seen(f"POST /device/v1/control/{PLUG}/set")[0].query == {"turn": "off"}
 
 
 async def test_an_http_device_by_its_data(
@@ -424,6 +421,52 @@ async def test_sub_devices_only_named_are_no_removal(
     assert not inventory.complete
 
 
+async def test_a_device_with_its_own_connection(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
+    """A device that connects by itself (no gateway) says so in its status."""
+    alone = {
+        **devices()[0],
+        "status": {"eventType": "disconnected", "timestamp": T0_MS},
+    }
+    orphan = sub(SENSOR, "doc", SENSOR_TYPE, parentDevice="NotListed")
+    cloud.reply(DEVICES, [alone, orphan])
+
+    found = await refresh_all(account)
+
+    assert found[VIRTUAL].online is False
+    assert found[VIRTUAL].gateway is None
+    assert found[SENSOR].online is None  # its gateway says nothing
+    assert found[SENSOR].via_device == "NotListed"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        f"GET /device/v1/protocols/{ZIGBEE}",
+        data_key(SENSOR),
+        LAMP_STATUS_REQUEST,
+        LAMP_FETCH,
+    ],
+)
+async def test_a_token_refused_anywhere_fails_the_refresh(
+    cloud: Cloud, account: InstathingsAccount, key: str
+) -> None:
+    cloud.reply(key, Reply({"message": "Unauthorized"}, status=401))
+
+    with pytest.raises(AuthError):
+        await account.async_refresh(RefreshRequest())
+
+
+async def test_a_token_refused_on_one_device(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
+    cloud.reply(f"GET /device/v1/devices/{SENSOR}", Reply(status=401))
+
+    with pytest.raises(AuthError):
+        await account.async_refresh(RefreshRequest(device_id=SENSOR))
+
+
 # --- the status round trip ---------------------------------------------------------------
 
 
@@ -457,7 +500,10 @@ async def test_a_status_that_never_comes_leaves_the_state_as_held(
     # the device answers no more; its data (older than the status we read)
     # says it is off
     cloud.reply(LAMP_FETCH, Reply(status=202))
-    cloud.reply(data_key(LAMP), page(record({"state": "OFF", "linkquality": 90}, T0_MS - 500, LAMP)))
+    cloud.reply(
+        data_key(LAMP),
+        page(record({"state": "OFF", "linkquality": 90}, T0_MS - 500, LAMP)),
+    )
 
     second = await refresh_all(account, first)
 
@@ -488,6 +534,35 @@ async def test_a_failing_status_leaves_the_state_as_held(
 
     assert second[PLUG].power is True
     assert second[PLUG].actions == {Action.SET_POWER, Action.SEND_COMMAND}
+
+
+async def test_a_status_without_a_state_leaves_it_as_held(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
+    first = await refresh_all(account)
+    cloud.reply(LAMP_FETCH, {"response": {"uptime": 5}})
+    cloud.reply(data_key(LAMP), page(record({"linkquality": 70}, T0_MS, LAMP)))
+
+    second = await refresh_all(account, first)
+
+    assert cloud.calls(LAMP_STATUS_REQUEST) == 2  # asked: it is a light
+    assert second[LAMP].light == first[LAMP].light
+    assert second[LAMP].readings == {Measurement.LINK_QUALITY: 70}
+
+
+async def test_a_state_in_data_without_a_time(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
+    cloud.reply(
+        data_key(LAMP),
+        page({"deviceId": LAMP, "data": {"state": "OFF", "brightness": 1}}),  # no ts
+    )
+
+    lamp = (await refresh_all(account, push_healthy=True))[LAMP]
+
+    assert lamp.light is not None
+    assert (lamp.light.on, lamp.light.brightness) == (False, 0.4)
+    assert lamp.last_report is None
 
 
 async def test_a_status_answered_at_once(
@@ -560,7 +635,7 @@ async def test_one_device_after_a_command(
     assert set(refresh.devices) == {PLUG}
     assert refresh.devices[PLUG].power is False
     assert refresh.devices[PLUG].name == "Plug"
-    assert [key for key in cloud.keys()[since:]] == [
+    assert cloud.keys()[since:] == [
         data_key(PLUG),
         PLUG_STATUS_REQUEST,
         PLUG_FETCH,

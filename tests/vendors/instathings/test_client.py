@@ -76,7 +76,10 @@ async def test_identify_asks_a_token_then_lists_with_it(
         "9s9WdonY9",
     ]
     token_request, listing = cloud.requests
-    assert (token_request.method, token_request.path) == ("POST", "/authentication/v1/oauth/token")
+    assert (token_request.method, token_request.path) == (
+        "POST",
+        "/authentication/v1/oauth/token",
+    )
     assert token_request.json == {"clientId": CLIENT_ID, "clientSecret": CLIENT_SECRET}
     assert token_request.token is None
     assert (listing.method, listing.path) == ("GET", "/device/v1/devices")
@@ -87,7 +90,15 @@ async def test_identify_asks_a_token_then_lists_with_it(
 
 @pytest.mark.parametrize(
     "shape",
-    ["access_token", "accessToken", "token", "data", "trailing_comma", "string", "text"],
+    [
+        "access_token",
+        "accessToken",
+        "token",
+        "data",
+        "trailing_comma",
+        "string",
+        "text",
+    ],
 )
 async def test_every_token_answer_shape(
     cloud: Cloud, client: InstathingsClient, shape: str
@@ -105,7 +116,9 @@ async def test_every_token_answer_shape(
     }[shape]
     cloud.reply(
         TOKEN,
-        Reply(body, content_type="text/plain" if shape == "text" else "application/json"),
+        Reply(
+            body, content_type="text/plain" if shape == "text" else "application/json"
+        ),
     )
 
     await client.async_devices()
@@ -115,7 +128,13 @@ async def test_every_token_answer_shape(
 
 @pytest.mark.parametrize(
     "body",
-    [{"message": "hello"}, {"access_token": ""}, {"access_token": 42}, "<html>hi</html>", ""],
+    [
+        {"message": "hello"},
+        {"access_token": ""},
+        {"access_token": 42},
+        "<html>hi</html>",
+        "",
+    ],
 )
 async def test_an_answer_without_a_token_is_not_the_api(
     cloud: Cloud, client: InstathingsClient, body: Any
@@ -242,9 +261,7 @@ async def test_on_premise_there_is_no_token(
     cloud: Cloud, account: InstathingsAccount, status: int
 ) -> None:
     cloud.reply(TOKEN, Reply({"message": "no"}, status=status))
-    cloud.valid.add(None)  # type: ignore[arg-type] # a gateway asks for none
-    for device in ("iIrGFfgU", GATEWAY):
-        cloud.reply(f"GET /device/v1/devices/{device}/data", {"data": []})
+    cloud.valid.add(None)  # a gateway asks for none
 
     inventory = await account.async_identify()
     await account.async_identify()
@@ -272,6 +289,18 @@ async def test_on_premise_a_401_asks_for_a_token_again(
     assert cloud.seen(DEVICES)[1].token in cloud.valid
 
 
+async def test_on_premise_a_server_that_refuses_us(
+    cloud: Cloud, client: InstathingsClient
+) -> None:
+    cloud.reply(TOKEN, Reply(status=405))
+
+    with pytest.raises(AuthError):
+        await client.async_devices()
+
+    assert cloud.keys() == [TOKEN, DEVICES, TOKEN, DEVICES]
+    assert client.on_premise
+
+
 async def test_token_endpoint_errors(cloud: Cloud, client: InstathingsClient) -> None:
     cloud.reply(TOKEN, Reply(status=429, headers={"Retry-After": "30"}))
     with pytest.raises(RateLimitError) as throttled:
@@ -296,7 +325,9 @@ async def test_token_endpoint_errors(cloud: Cloud, client: InstathingsClient) ->
 async def test_a_listing_that_is_not_found_is_not_the_api(
     cloud: Cloud, account: InstathingsAccount, status: int
 ) -> None:
-    cloud.reply(DEVICES, Reply("<html>Not here</html>", status=status, content_type="text/html"))
+    cloud.reply(
+        DEVICES, Reply("<html>Not here</html>", status=status, content_type="text/html")
+    )
 
     with pytest.raises(NotAnApiError):
         await account.async_identify()
@@ -328,7 +359,10 @@ async def test_listing_errors(cloud: Cloud, client: InstathingsClient) -> None:
     with pytest.raises(AuthError):
         await client.async_devices()
 
-    cloud.reply(DEVICES, Reply({"message": "Slow down"}, status=429, headers={"Retry-After": "12"}))
+    cloud.reply(
+        DEVICES,
+        Reply({"message": "Slow down"}, status=429, headers={"Retry-After": "12"}),
+    )
     with pytest.raises(RateLimitError, match="Slow down") as throttled:
         await client.async_devices()
     assert throttled.value.retry_after == 12
@@ -356,7 +390,12 @@ async def test_a_timeout_is_cannot_connect(
     session: aiohttp.ClientSession, cloud: Cloud, clock: Clock
 ) -> None:
     client = InstathingsClient(
-        session, cloud.base_url, CLIENT_ID, CLIENT_SECRET, now=clock, request_timeout=0.1
+        session,
+        cloud.base_url,
+        CLIENT_ID,
+        CLIENT_SECRET,
+        now=clock,
+        request_timeout=0.1,
     )
     cloud.reply(DEVICES, Reply([], delay=0.3))
 
@@ -391,7 +430,9 @@ async def test_device_call_errors(cloud: Cloud, client: InstathingsClient) -> No
         with pytest.raises(error, match=f"no {status}"):
             await client.async_control(LAMP, {"state": "ON"})
 
-    cloud.reply(f"GET /device/v1/devices/{LAMP}", Reply("<html/>", content_type="text/html"))
+    cloud.reply(
+        f"GET /device/v1/devices/{LAMP}", Reply("<html/>", content_type="text/html")
+    )
     with pytest.raises(BadResponseError):
         await client.async_device(LAMP)
 
@@ -402,12 +443,27 @@ async def test_device_call_errors(cloud: Cloud, client: InstathingsClient) -> No
 @pytest.mark.parametrize(
     ("reply", "fetch"),
     [
-        (Reply({}, status=202, headers={"Location": "/device/v1/control/r1/fetch"}), "/device/v1/control/r1/fetch"),
-        (Reply({}, status=202, headers={"Location": "../control/r2/fetch"}), "/control/r2/fetch"),
+        (
+            Reply({}, status=202, headers={"Location": "/device/v1/control/r1/fetch"}),
+            "/device/v1/control/r1/fetch",
+        ),
+        (
+            Reply({}, status=202, headers={"Location": "../control/r2/fetch"}),
+            "/control/r2/fetch",
+        ),
         (Reply({"requestId": "r3"}, status=202), "/device/v1/control/r3/fetch"),
         (Reply({"id": "r4"}, status=202), "/device/v1/control/r4/fetch"),
         # an absolute URL elsewhere: polled on our own origin (the token stays here)
-        (Reply({}, status=202, headers={"Location": "https://evil.example/device/v1/control/r5/fetch?x=1"}), "/device/v1/control/r5/fetch?x=1"),
+        (
+            Reply(
+                {},
+                status=202,
+                headers={
+                    "Location": "https://evil.example/device/v1/control/r5/fetch?x=1"
+                },
+            ),
+            "/device/v1/control/r5/fetch?x=1",
+        ),
     ],
 )
 async def test_where_a_status_is_polled(
@@ -429,12 +485,37 @@ async def test_an_absolute_location_on_our_origin_is_kept(
     assert ticket.url == f"{cloud.base_url}/device/v1/control/req-plug/fetch"
 
 
-async def test_a_status_answered_at_once(cloud: Cloud, client: InstathingsClient) -> None:
-    cloud.reply(f"POST /device/v1/control/{LAMP}/status", {"response": {"state": "OFF"}})
+async def test_a_status_answered_at_once(
+    cloud: Cloud, client: InstathingsClient
+) -> None:
+    cloud.reply(
+        f"POST /device/v1/control/{LAMP}/status", {"response": {"state": "OFF"}}
+    )
 
     ticket = await client.async_request_status(LAMP)
 
     assert ticket.response == {"state": "OFF"}
+
+
+async def test_a_status_response_that_is_none_yet(
+    cloud: Cloud, client: InstathingsClient
+) -> None:
+    cloud.reply(
+        f"POST /device/v1/control/{LAMP}/status",
+        Reply({"response": "pending"}, status=202, headers={"Location": "/f/r7"}),
+    )
+
+    ticket = await client.async_request_status(LAMP)
+
+    assert (ticket.url, ticket.response) == (f"{cloud.base_url}/f/r7", None)
+
+
+async def test_a_device_in_an_envelope(cloud: Cloud, client: InstathingsClient) -> None:
+    cloud.reply(
+        f"GET /device/v1/devices/{LAMP}", {"data": {"id": LAMP, "name": "Lamp"}}
+    )
+
+    assert await client.async_device(LAMP) == {"id": LAMP, "name": "Lamp"}
 
 
 async def test_a_status_request_without_a_ticket(
@@ -458,7 +539,10 @@ async def test_fetching_a_status(cloud: Cloud, client: InstathingsClient) -> Non
         cloud.reply("GET /device/v1/control/r9/fetch", pending)
         assert await client.async_fetch_status(url) is None
 
-    cloud.reply("GET /device/v1/control/r9/fetch", {"response": {"type": "data", "message": {"data": {"state": "ON"}}}})
+    cloud.reply(
+        "GET /device/v1/control/r9/fetch",
+        {"response": {"type": "data", "message": {"data": {"state": "ON"}}}},
+    )
     assert await client.async_fetch_status(url) == {"state": "ON"}
 
     cloud.reply("GET /device/v1/control/r9/fetch", Reply(status=500))

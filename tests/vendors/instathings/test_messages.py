@@ -15,7 +15,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from custom_components.petsmart_hub.model import Device, DeviceKind, LightMode, Measurement
+from custom_components.petsmart_hub.model import (
+    Device,
+    DeviceKind,
+    LightMode,
+    Measurement,
+)
 from custom_components.petsmart_hub.vendors.base import (
     PushRejectedError,
     RefreshRequest,
@@ -29,7 +34,18 @@ from custom_components.petsmart_hub.vendors.instathings import (
     InstathingsClient,
 )
 
-from .conftest import GATEWAY, LAMP, PLUG, PROJECT, SENSOR, T0_MS, VIRTUAL, Cloud, page, record
+from .conftest import (
+    GATEWAY,
+    LAMP,
+    PLUG,
+    PROJECT,
+    SENSOR,
+    T0_MS,
+    VIRTUAL,
+    Cloud,
+    page,
+    record,
+)
 
 
 def ms(value: int) -> datetime:
@@ -51,9 +67,15 @@ def offline(session: aiohttp.ClientSession) -> InstathingsAccount:
 def small_known() -> dict[str, Device]:
     """A gateway and a sensor behind it, built by hand."""
     return {
-        GATEWAY: Device(id=GATEWAY, kind=DeviceKind.GATEWAY, name="gw", manufacturer="I"),
+        GATEWAY: Device(
+            id=GATEWAY, kind=DeviceKind.GATEWAY, name="gw", manufacturer="I"
+        ),
         SENSOR: Device(
-            id=SENSOR, kind=DeviceKind.GENERIC, name="s", manufacturer="I", via_device=GATEWAY
+            id=SENSOR,
+            kind=DeviceKind.GENERIC,
+            name="s",
+            manufacturer="I",
+            via_device=GATEWAY,
         ),
     }
 
@@ -77,7 +99,9 @@ def gateway_payload(**extra: Any) -> dict[str, Any]:
 # --- data and status ---------------------------------------------------------------------
 
 
-async def test_a_cloud_data_event(account: InstathingsAccount, known: dict[str, Device]) -> None:
+async def test_a_cloud_data_event(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
     at = T0_MS + 60_000
     message = {
         "action": "data",
@@ -115,7 +139,10 @@ async def test_an_on_premise_data_event(
         "action": "data",
         "payload": {
             "deviceId": PLUG,
-            "payload": {"type": "data", "message": {"data": {"relays": [{"ison": False}], "temperature": 31}}},
+            "payload": {
+                "type": "data",
+                "message": {"data": {"relays": [{"ison": False}], "temperature": 31}},
+            },
             "ts": "2025-06-02T12:01:00.000Z",
         },
     }
@@ -129,12 +156,17 @@ async def test_an_on_premise_data_event(
     assert update.at == datetime(2025, 6, 2, 12, 1, tzinfo=UTC)
 
 
-async def test_a_cloud_status_event(account: InstathingsAccount, known: dict[str, Device]) -> None:
+async def test_a_cloud_status_event(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
     message = {
         "action": "status",
         "payload": {
             "projectId": PROJECT,
-            "response": {"type": "data", "message": {"data": {"state": "OFF", "linkquality": 60}}},
+            "response": {
+                "type": "data",
+                "message": {"data": {"state": "OFF", "linkquality": 60}},
+            },
             "ttl": 1589640897,
             "deviceId": LAMP,
             "id": "B9z87nrYo",
@@ -157,7 +189,10 @@ async def test_a_cloud_status_event(account: InstathingsAccount, known: dict[str
 async def test_a_data_event_makes_a_sensor_a_switch(
     account: InstathingsAccount, known: dict[str, Device]
 ) -> None:
-    message = {"action": "data", "payload": {"deviceId": VIRTUAL, "data": {"state": "ON", "battery": 300}}}
+    message = {
+        "action": "data",
+        "payload": {"deviceId": VIRTUAL, "data": {"state": "ON", "battery": 300}},
+    }
 
     (update,) = account.parse_socket_message(message, known).updates
 
@@ -167,10 +202,30 @@ async def test_a_data_event_makes_a_sensor_a_switch(
     assert update.device.last_report == known[VIRTUAL].last_report  # no ts
 
 
-async def test_pushed_values_are_capped(account: InstathingsAccount, known: dict[str, Device]) -> None:
+async def test_a_gateways_own_data(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
+    message = {
+        "action": "data",
+        "payload": {"deviceId": GATEWAY, "ts": T0_MS, "data": {"cpu_temp": 51}},
+    }
+
+    (update,) = account.parse_socket_message(message, known).updates
+
+    assert update.device.values == {"cpu_temp": 51.0}
+    assert update.device.last_report == ms(T0_MS)
+    assert update.device.generic is None
+
+
+async def test_pushed_values_are_capped(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
     held = copy.deepcopy(known)
     held[SENSOR].values = {f"v{i}": float(i) for i in range(MAX_VALUES)}
-    message = {"action": "data", "payload": {"deviceId": SENSOR, "data": {"v1": 5, "new": 1}}}
+    message = {
+        "action": "data",
+        "payload": {"deviceId": SENSOR, "data": {"v1": 5, "new": 1}},
+    }
 
     (update,) = account.parse_socket_message(message, held).updates
 
@@ -181,12 +236,24 @@ async def test_pushed_values_are_capped(account: InstathingsAccount, known: dict
 async def test_a_pushed_state_is_not_rolled_back_by_older_data(
     cloud: Cloud, account: InstathingsAccount, known: dict[str, Device]
 ) -> None:
-    message = {"action": "status", "payload": {"deviceId": PLUG, "payload": {"relays": [{"ison": False}]}, "ts": T0_MS + 60_000}}
+    message = {
+        "action": "status",
+        "payload": {
+            "deviceId": PLUG,
+            "payload": {"relays": [{"ison": False}]},
+            "ts": T0_MS + 60_000,
+        },
+    }
     (update,) = account.parse_socket_message(message, known).updates
     held = {**known, PLUG: update.device}
-    cloud.reply(f"GET /device/v1/devices/{PLUG}/data", page(record({"relays": [{"ison": True}]}, T0_MS - 5000, PLUG)))
+    cloud.reply(
+        f"GET /device/v1/devices/{PLUG}/data",
+        page(record({"relays": [{"ison": True}]}, T0_MS - 5000, PLUG)),
+    )
 
-    polled = (await account.async_refresh(RefreshRequest(known=held, push_healthy=True))).devices
+    polled = (
+        await account.async_refresh(RefreshRequest(known=held, push_healthy=True))
+    ).devices
 
     assert polled[PLUG].power is False
     assert not account.push_missed(held[PLUG], polled[PLUG])
@@ -217,17 +284,25 @@ async def test_a_gateway_disconnects_and_connects(
     assert hub.device.id == GATEWAY
     assert hub.at == ms(1588924123011)
     assert hub.device.gateway is not None
-    assert (hub.device.gateway.connected, hub.device.gateway.disconnect_reason) == (False, "CONNECTION_LOST")
+    assert (hub.device.gateway.connected, hub.device.gateway.disconnect_reason) == (
+        False,
+        "CONNECTION_LOST",
+    )
     assert hub.device.gateway.changed_at == ms(1588924123011)
     assert (hub.device.online, hub.device.firmware) == (False, "1.7.2")
     assert {update.device.id for update in subs} == {SENSOR, LAMP, PLUG}
     assert {update.device.online for update in subs} == {False}
     assert {update.at for update in subs} == {ms(1588924123011)}
 
-    offline = {**known, **{update.device.id: update.device for update in pushed.updates}}
+    offline = {
+        **known,
+        **{update.device.id: update.device for update in pushed.updates},
+    }
     back = {
         "action": "connected",
-        "payload": gateway_payload(status={"eventType": "connected", "timestamp": 1588924200000}),
+        "payload": gateway_payload(
+            status={"eventType": "connected", "timestamp": 1588924200000}
+        ),
     }
     pushed = account.parse_socket_message(back, offline)
 
@@ -238,7 +313,9 @@ async def test_a_gateway_disconnects_and_connects(
     assert hub.device.online
     assert {update.device.online for update in subs} == {True}
     # and again: nothing changes for the sub-devices
-    again = account.parse_socket_message(back, {**offline, **{u.device.id: u.device for u in pushed.updates}})
+    again = account.parse_socket_message(
+        back, {**offline, **{u.device.id: u.device for u in pushed.updates}}
+    )
     assert [update.device.id for update in again.updates] == [GATEWAY]
 
 
@@ -246,7 +323,9 @@ async def test_a_connected_event_without_a_status(
     account: InstathingsAccount, known: dict[str, Device]
 ) -> None:
     payload = gateway_payload(ts=T0_MS)
-    pushed = account.parse_socket_message({"action": "disconnected", "payload": payload}, known)
+    pushed = account.parse_socket_message(
+        {"action": "disconnected", "payload": payload}, known
+    )
 
     hub = pushed.updates[0]
     assert hub.at == ms(T0_MS)
@@ -254,7 +333,9 @@ async def test_a_connected_event_without_a_status(
     assert hub.device.gateway.disconnect_reason is None
 
 
-async def test_software_version(account: InstathingsAccount, known: dict[str, Device]) -> None:
+async def test_software_version(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
     message = {
         "action": "software_version",
         "payload": gateway_payload(
@@ -268,7 +349,9 @@ async def test_software_version(account: InstathingsAccount, known: dict[str, De
     assert update.device.firmware == "1.8.0"
     assert update.device.online
 
-    message["payload"] = gateway_payload(version={"gate": "instathings/gate:1.8.1"}, status={"eventType": "x"})
+    message["payload"] = gateway_payload(
+        version={"gate": "instathings/gate:1.8.1"}, status={"eventType": "x"}
+    )
     (update,) = account.parse_socket_message(message, known).updates
     assert update.device.firmware == "1.8.1"
 
@@ -296,34 +379,60 @@ def device_payload(device_id: str, event: str) -> dict[str, Any]:
 
 
 async def test_pairing(account: InstathingsAccount, known: dict[str, Device]) -> None:
-    new = account.parse_socket_message({"action": "paired", "payload": device_payload("f0xqzIBCt", "paired")}, known)
+    new = account.parse_socket_message(
+        {"action": "paired", "payload": device_payload("f0xqzIBCt", "paired")}, known
+    )
     assert new.relist
     assert not new.updates
 
     offline = copy.deepcopy(known)
     offline[SENSOR].online = False
-    back = account.parse_socket_message({"action": "paired", "payload": device_payload(SENSOR, "paired")}, offline)
+    back = account.parse_socket_message(
+        {"action": "paired", "payload": device_payload(SENSOR, "paired")}, offline
+    )
     assert not back.relist
     (update,) = back.updates
     assert update.device.online is True
 
-    gone = account.parse_socket_message({"action": "not_paired", "payload": device_payload(SENSOR, "not_paired")}, known)
+    gone = account.parse_socket_message(
+        {"action": "not_paired", "payload": device_payload(SENSOR, "not_paired")}, known
+    )
     assert gone.removed == {SENSOR}
 
-    never = account.parse_socket_message({"action": "not_paired", "payload": device_payload("f0xqzIBCt", "not_paired")}, known)
+    never = account.parse_socket_message(
+        {"action": "not_paired", "payload": device_payload("f0xqzIBCt", "not_paired")},
+        known,
+    )
     assert never == type(never)()
 
     hub = {**device_payload(GATEWAY, "not_paired"), "parentDevice": None}
-    assert account.parse_socket_message({"action": "not_paired", "payload": hub}, known).removed == set()
+    assert (
+        account.parse_socket_message(
+            {"action": "not_paired", "payload": hub}, known
+        ).removed
+        == set()
+    )
 
 
 @pytest.mark.parametrize(
     "message",
     [
-        {"action": "installation_succeded", "payload": {"event": {"protocol": "knx", "stdout": "secret?"}}},
+        {
+            "action": "installation_succeded",
+            "payload": {"event": {"protocol": "knx", "stdout": "secret?"}},
+        },
         {"action": "installation_failed", "payload": {"event": {"exitStatus": 1}}},
-        {"action": "discovering", "payload": device_payload("ULfDD5dO4", "discovering")},
-        {"action": "log", "payload": {"logs": [{"message": "Connecting...", "type": "LOG"}], "deviceId": GATEWAY}},
+        {
+            "action": "discovering",
+            "payload": device_payload("ULfDD5dO4", "discovering"),
+        },
+        {
+            "action": "log",
+            "payload": {
+                "logs": [{"message": "Connecting...", "type": "LOG"}],
+                "deviceId": GATEWAY,
+            },
+        },
         {"action": "log", "payload": None},
     ],
 )
@@ -332,7 +441,13 @@ def test_what_changes_nothing(
 ) -> None:
     pushed = offline.parse_socket_message(message, small_known())
 
-    assert not (pushed.updates or pushed.events or pushed.refresh or pushed.relist or pushed.removed)
+    assert not (
+        pushed.updates
+        or pushed.events
+        or pushed.refresh
+        or pushed.relist
+        or pushed.removed
+    )
 
 
 @pytest.mark.parametrize(
@@ -347,8 +462,20 @@ def test_what_changes_nothing(
         ({"action": "data", "payload": {"data": {"a": 1}}}, MALFORMED),
         ({"action": "data", "payload": {"deviceId": SENSOR}}, MALFORMED),
         ({"action": "data", "payload": {"deviceId": SENSOR, "data": 81}}, MALFORMED),
-        ({"action": "status", "payload": {"deviceId": SENSOR, "response": {"type": "data", "message": "x"}}}, MALFORMED),
-        ({"action": "data", "payload": {"deviceId": "nobody", "data": {"a": 1}}}, UNKNOWN_DEVICE),
+        (
+            {
+                "action": "status",
+                "payload": {
+                    "deviceId": SENSOR,
+                    "response": {"type": "data", "message": "x"},
+                },
+            },
+            MALFORMED,
+        ),
+        (
+            {"action": "data", "payload": {"deviceId": "nobody", "data": {"a": 1}}},
+            UNKNOWN_DEVICE,
+        ),
         ({"action": "connected", "payload": {"name": "no id"}}, MALFORMED),
         ({"action": "connected", "payload": {"id": "nobody"}}, UNKNOWN_DEVICE),
         ({"action": "paired", "payload": {"name": "no id"}}, MALFORMED),
@@ -366,7 +493,9 @@ def test_what_is_refused(
 # --- push_missed -----------------------------------------------------------------------------------
 
 
-async def test_push_missed(account: InstathingsAccount, known: dict[str, Device]) -> None:
+async def test_push_missed(
+    account: InstathingsAccount, known: dict[str, Device]
+) -> None:
     sensor = known[SENSOR]
     same = copy.deepcopy(sensor)
     same.updated_at = datetime(2030, 1, 1, tzinfo=UTC)
@@ -403,6 +532,10 @@ async def test_push_missed(account: InstathingsAccount, known: dict[str, Device]
     assert account.push_missed(known[PLUG], plug_off)
 
     hub = known[GATEWAY]
+    warmer = copy.deepcopy(hub)
+    warmer.readings[Measurement.TEMPERATURE] = 40
+    warmer.last_report = ms(T0_MS + 1000)
+    assert account.push_missed(hub, warmer)
     lost = copy.deepcopy(hub)
     lost.gateway.connected = False  # type: ignore[union-attr]
     assert account.push_missed(hub, lost)

@@ -33,7 +33,19 @@ from custom_components.petsmart_hub.vendors.instathings.payloads import (
 )
 from custom_components.petsmart_hub.vendors.parse import ParseReport
 
-from .conftest import GATEWAY, LAMP, PLUG, SENSOR, SHELLY_STATUS, T0_MS, devices, gateway, page, record, sub, types
+from .conftest import (
+    GATEWAY,
+    LAMP,
+    PLUG,
+    SENSOR,
+    SHELLY_STATUS,
+    T0_MS,
+    devices,
+    gateway,
+    record,
+    sub,
+    types,
+)
 
 
 def at_ms(ms: int) -> datetime:
@@ -56,7 +68,13 @@ def at_ms(ms: int) -> datetime:
 def test_every_listing_shape(wrap: Any) -> None:
     listing = parse_listing(wrap(devices()), ParseReport())
 
-    assert [entry.id for entry in listing.entries] == ["iIrGFfgU", GATEWAY, SENSOR, LAMP, PLUG]
+    assert [entry.id for entry in listing.entries] == [
+        "iIrGFfgU",
+        GATEWAY,
+        SENSOR,
+        LAMP,
+        PLUG,
+    ]
     assert listing.project_id == "77JTOK6B"
     assert listing.unreadable == 0
     assert not listing.mentioned
@@ -88,7 +106,7 @@ def test_sub_devices_as_objects_the_list_does_not_hold() -> None:
     """The by-id view: sub-devices as objects (here without parentDevice)."""
     nested = sub("Zz9", "nested", "t")
     del nested["parentDevice"]
-    hub = gateway(subDevices=[nested, "gone1"])
+    hub = gateway(subDevices=[nested, "gone1", {"name": "no id"}, 7])
     del hub["isGateway"]  # says nothing: its sub-devices make it a gateway
 
     listing = parse_listing([hub, hub, 5, {"name": "no id"}], report := ParseReport())
@@ -110,12 +128,35 @@ def test_a_sub_device_named_by_its_gateway_gets_its_parent() -> None:
     assert listing.entries[1].parent == GATEWAY
 
 
+def test_sub_devices_as_objects_the_list_holds_too() -> None:
+    listing = parse_listing(
+        [
+            gateway(subDevices=[sub(SENSOR, "nested view", "t")]),
+            sub(SENSOR, "doc", "t"),
+        ],
+        ParseReport(),
+    )
+
+    assert [(entry.id, entry.name) for entry in listing.entries] == [
+        (GATEWAY, "gateway"),
+        (SENSOR, "doc"),
+    ]
+
+
 def test_connectivity() -> None:
     lost = parse_connectivity(
-        {"eventType": "disconnected", "disconnectReason": "CONNECTION_LOST", "timestamp": 1588924123011}
+        {
+            "eventType": "disconnected",
+            "disconnectReason": "CONNECTION_LOST",
+            "timestamp": 1588924123011,
+        }
     )
     assert lost is not None
-    assert (lost.connected, lost.reason, lost.at) == (False, "CONNECTION_LOST", at_ms(1588924123011))
+    assert (lost.connected, lost.reason, lost.at) == (
+        False,
+        "CONNECTION_LOST",
+        at_ms(1588924123011),
+    )
     back = parse_connectivity({"eventType": "CONNECTED", "disconnectReason": "x"})
     assert back is not None
     assert (back.connected, back.reason) == (True, None)
@@ -135,13 +176,21 @@ def test_firmware() -> None:
 # --- types and protocols -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("wrap", [lambda t: t, lambda t: {"data": t}, lambda t: {"items": t}])
+@pytest.mark.parametrize(
+    "wrap", [lambda t: t, lambda t: {"data": t}, lambda t: {"items": t}]
+)
 def test_types(wrap: Any) -> None:
-    parsed = parse_types(wrap([*types(), {"model": "no id"}, "junk"]), report := ParseReport())
+    parsed = parse_types(
+        wrap([*types(), {"model": "no id"}, "junk"]), report := ParseReport()
+    )
 
     assert len(parsed) == 4
     hue = parsed["4023br5d-9f88-4f31-97c2-0e682aef543f"]
-    assert (hue.manufacturer, hue.model, hue.protocols) == ("Philips", "9290012573A", ("vRy6GTde",))
+    assert (hue.manufacturer, hue.model, hue.protocols) == (
+        "Philips",
+        "9290012573A",
+        ("vRy6GTde",),
+    )
     gate = parsed["4023bd5d-9f88-4761-97c2-0e682aef5437"]
     assert (gate.manufacturer, gate.model) == (None, "Instathings gate")
     assert report.skipped["device type"] == 2
@@ -159,7 +208,9 @@ def test_protocols_and_http_types() -> None:
     assert is_http_type(TypeInfo("t", add_on="@instathings/gate-addon-HTTP"), {})
     assert is_http_type(TypeInfo("t", protocols=("p1", "p2")), {"p2": "http"})
     assert not is_http_type(TypeInfo("t", protocols=("p1",)), {"p1": "zigbee"})
-    assert not is_http_type(TypeInfo("t", add_on="zigbee", protocols=("p9",)), {"p9": None})
+    assert not is_http_type(
+        TypeInfo("t", add_on="zigbee", protocols=("p9",)), {"p9": None}
+    )
 
 
 # --- data records ---------------------------------------------------------------------------
@@ -177,7 +228,12 @@ def test_the_cloud_docs_records_merge_newest_first() -> None:
 
     merged = parse_records(body, ParseReport())
 
-    assert merged.data == {"value": 33, "isVirtualData": True, "extra": 1, "older": "yes"}
+    assert merged.data == {
+        "value": 33,
+        "isVirtualData": True,
+        "extra": 1,
+        "older": "yes",
+    }
     assert merged.at == at_ms(1579597755184)
     assert merged.key_at["older"] == at_ms(1579597600000)
     assert merged.newest(["older", "nothing"]) == at_ms(1579597600000)
@@ -231,7 +287,9 @@ def test_unwrap() -> None:
     assert unwrap({"data": {"data": {"a": 3}}}) == {"a": 3}
     assert unwrap({"type": "data", "message": "text"}) is None
     assert unwrap("flat") is None
-    assert unwrap({"data": {"data": {"data": {"data": {"a": 4}}}}}) == {"data": {"a": 4}}
+    assert unwrap({"data": {"data": {"data": {"data": {"a": 4}}}}}) == {
+        "data": {"a": 4}
+    }
 
 
 # --- a device's data onto the model ---------------------------------------------------------------
@@ -280,15 +338,24 @@ def test_readings_by_key_and_unit(
 
 
 def test_the_first_alias_wins_and_the_others_stay_values() -> None:
-    mapped = map_data({"temp": 19, "temperature": 21, "illuminance": 9000}, ParseReport())
+    mapped = map_data(
+        {"temp": 19, "temperature": 21, "illuminance": 9000}, ParseReport()
+    )
 
-    assert mapped.readings == {Measurement.TEMPERATURE: 21, Measurement.ILLUMINANCE: 9000}
+    assert mapped.readings == {
+        Measurement.TEMPERATURE: 21,
+        Measurement.ILLUMINANCE: 9000,
+    }
     assert mapped.values == {"temp": 19.0}
 
 
 def test_battery_and_unknown_units() -> None:
     mapped = map_data(
-        {"battery": 91, "temperature": {"value": 20, "unit": "bananas"}, "voltage": {"value": 3, "unit": None}},
+        {
+            "battery": 91,
+            "temperature": {"value": 20, "unit": "bananas"},
+            "voltage": {"value": 3, "unit": None},
+        },
         report := ParseReport(),
     )
 
@@ -299,7 +366,9 @@ def test_battery_and_unknown_units() -> None:
 
 
 def test_a_word_under_a_reading_key_stays_a_value() -> None:
-    mapped = map_data({"power": "ON", "battery": "low", "humidity": None}, ParseReport())
+    mapped = map_data(
+        {"power": "ON", "battery": "low", "humidity": None}, ParseReport()
+    )
 
     assert mapped.readings == {}
     assert mapped.battery is None
@@ -342,7 +411,15 @@ def test_a_shelly_em_and_a_top_level_reading_that_wins() -> None:
     mapped = map_data(
         {
             "power": 5,
-            "emeters": [{"power": 100, "voltage": 231, "current": 0.4, "total": 3000, "is_valid": True}],
+            "emeters": [
+                {
+                    "power": 100,
+                    "voltage": 231,
+                    "current": 0.4,
+                    "total": 3000,
+                    "is_valid": True,
+                }
+            ],
             "meters": ["junk"],
         },
         ParseReport(),
@@ -356,6 +433,9 @@ def test_a_shelly_em_and_a_top_level_reading_that_wins() -> None:
     }
     assert mapped.values == {"emeters_0_power": 100.0, "meters_0": "junk"}
     assert not mapped.http
+    unread = map_data({"meters": [{"power": "n/a", "total": None}]}, ParseReport())
+    assert unread.readings == {}
+    assert unread.values == {"meters_0_power": "n/a"}
 
 
 def test_a_relay_that_does_not_say() -> None:
@@ -379,17 +459,24 @@ def test_a_switch(state: Any, power: bool) -> None:
     assert mapped.values == {}
 
 
-def test_a_state_that_is_no_switch_is_a_value() -> None:
-    mapped = map_data({"state": "TOGGLE"}, ParseReport())
+@pytest.mark.parametrize("state", ["TOGGLE", 1])
+def test_a_state_that_is_no_switch_is_a_value(state: Any) -> None:
+    mapped = map_data({"state": state}, ParseReport())
 
     assert mapped.power is None
     assert not mapped.has_state
-    assert mapped.values == {"state": "TOGGLE"}
+    assert mapped.values == {"state": state}
 
 
 def test_a_hue_lamp() -> None:
     mapped = map_data(
-        {"state": "ON", "brightness": 127, "color": {"x": 0.3068, "y": 0.4143, "hue": 3}, "color_temp": 155, "color_mode": "xy"},
+        {
+            "state": "ON",
+            "brightness": 127,
+            "color": {"x": 0.3068, "y": 0.4143, "hue": 3},
+            "color_temp": 155,
+            "color_mode": "xy",
+        },
         ParseReport(),
     )
 
@@ -400,7 +487,28 @@ def test_a_hue_lamp() -> None:
         brightness=50.0,
         xy=(0.3068, 0.4143),
         color_temp_kelvin=6452,
+        mode=LightMode.XY,
     )
+    assert mapped.values == {}
+
+
+@pytest.mark.parametrize(
+    ("color_mode", "mode"),
+    [
+        ("color_temp", LightMode.COLOR_TEMP),
+        ("XY", LightMode.XY),
+        ("rgb", LightMode.RGB),
+        ("hs", None),
+        (3, None),
+    ],
+)
+def test_the_mode_a_light_is_in(color_mode: Any, mode: LightMode | None) -> None:
+    mapped = map_data(
+        {"state": "ON", "color_temp": 250, "color_mode": color_mode}, ParseReport()
+    )
+
+    assert mapped.light is not None
+    assert mapped.light.mode is mode
     assert mapped.values == {}
 
 
@@ -427,23 +535,47 @@ def test_a_dimmer_and_colours_it_cannot_read() -> None:
         {"brightness": 300, "color": {"hue": 10, "saturation": 50}, "color_temp": 0},
         ParseReport(),
     )
+    number = map_data({"brightness": 10, "color": 5}, ParseReport())
 
-    assert mapped.light == LightState(modes=frozenset({LightMode.BRIGHTNESS}), brightness=100.0)
-    assert mapped.values == {"color_hue": 10.0, "color_saturation": 50.0, "color_temp": 0.0}
+    assert mapped.light == LightState(
+        modes=frozenset({LightMode.BRIGHTNESS}), brightness=100.0
+    )
+    assert mapped.values == {
+        "color_hue": 10.0,
+        "color_saturation": 50.0,
+        "color_temp": 0.0,
+    }
+    assert number.values == {"color": 5.0}
 
 
 def test_light_modes_and_merging() -> None:
     assert normal_modes([LightMode.BRIGHTNESS, LightMode.XY]) == {LightMode.XY}
-    assert normal_modes([LightMode.ONOFF, LightMode.BRIGHTNESS]) == {LightMode.BRIGHTNESS}
+    assert normal_modes([LightMode.ONOFF, LightMode.BRIGHTNESS]) == {
+        LightMode.BRIGHTNESS
+    }
     assert normal_modes([]) == {LightMode.ONOFF}
-    base = LightState(modes=frozenset({LightMode.XY}), on=True, brightness=20, xy=(0.1, 0.2))
-    merged = merge_light(base, LightState(modes=frozenset({LightMode.COLOR_TEMP}), on=False, color_temp_kelvin=3000))
+    base = LightState(
+        modes=frozenset({LightMode.XY}), on=True, brightness=20, xy=(0.1, 0.2)
+    )
+    merged = merge_light(
+        base,
+        LightState(
+            modes=frozenset({LightMode.COLOR_TEMP}), on=False, color_temp_kelvin=3000
+        ),
+    )
     assert merged == LightState(
         modes=frozenset({LightMode.XY, LightMode.COLOR_TEMP}),
         on=False,
         brightness=20,
         xy=(0.1, 0.2),
         color_temp_kelvin=3000,
+    )
+    assert (
+        merge_light(
+            LightState(modes=frozenset({LightMode.XY}), mode=LightMode.XY),
+            LightState(modes=frozenset(), on=True),
+        ).mode
+        is LightMode.XY
     )
     fresh = LightState(modes=frozenset({LightMode.RGB}), rgb=(1, 2, 3))
     assert merge_light(None, fresh) == fresh
@@ -455,7 +587,11 @@ def test_values_flatten_and_skip_metadata() -> None:
         {
             "isVirtualData": True,
             "ts": 5,
-            "sensor": {"pm25": 12, "deviceId": "x", "inner": {"ok": "yes", "nothing": None}},
+            "sensor": {
+                "pm25": 12,
+                "deviceId": "x",
+                "inner": {"ok": "yes", "nothing": None},
+            },
             "counts": [1, {"a": 2}],
             "nan": float("nan"),
             "huge": 10**400,
@@ -485,6 +621,8 @@ def test_values_are_capped() -> None:
     assert len(mapped.values) == MAX_VALUES
     assert "key049" in mapped.values
     assert "key050" not in mapped.values
-    small = map_data({"long": "x" * 1000, "k" * 100: 1, "deep": data["deep"]}, ParseReport())
+    small = map_data(
+        {"long": "x" * 1000, "k" * 100: 1, "deep": data["deep"]}, ParseReport()
+    )
     assert small.values == {"long": "x" * MAX_TEXT}
     assert report.skipped["value"] >= 10

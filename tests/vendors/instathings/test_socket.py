@@ -11,6 +11,8 @@ end, and a server that answers no ping.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+import itertools
 import json
 import socket
 from typing import Any
@@ -55,7 +57,9 @@ class Server:
         self.done = asyncio.Event()
 
 
-async def accept(request: web.Request, server: Server, **kwargs: Any) -> web.WebSocketResponse:
+async def accept(
+    request: web.Request, server: Server, **kwargs: Any
+) -> web.WebSocketResponse:
     server.connections.append(dict(request.query))
     server.paths.append(request.path)
     ws = web.WebSocketResponse(**kwargs)
@@ -76,7 +80,9 @@ async def drain(ws: web.WebSocketResponse, server: Server) -> None:
 # --- the cloud's socket ---------------------------------------------------------------
 
 
-async def test_the_cloud_socket_frames(cloud: Cloud, account: InstathingsAccount) -> None:
+async def test_the_cloud_socket_frames(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
     server = Server()
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -111,7 +117,9 @@ async def test_the_cloud_socket_frames(cloud: Cloud, account: InstathingsAccount
     assert await pushed.receive() is None
 
 
-async def test_closing_the_socket_ends_it(cloud: Cloud, account: InstathingsAccount) -> None:
+async def test_closing_the_socket_ends_it(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
     server = Server()
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -160,6 +168,34 @@ async def test_a_refused_handshake_renews_the_token_once(
         await account.async_open_socket()
 
 
+async def test_a_socket_opens_with_a_token_that_lasts(
+    cloud: Cloud, account: InstathingsAccount, clock: Any
+) -> None:
+    server = Server()
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        ws = await accept(request, server)
+        await ws.close()
+        return ws
+
+    cloud.socket = handler
+    await account.async_identify()
+    renew_at = account.client.renew_at
+    assert renew_at is not None
+    clock.advance(renew_at - clock() - timedelta(seconds=30))
+
+    pushed = await account.async_open_socket()
+
+    assert cloud.calls(TOKEN) == 2  # about to be renewed: renewed first
+    assert pushed.renew_at is not None
+    assert pushed.renew_at > renew_at
+    assert (
+        server.connections[0]["access_token"]
+        != cloud.seen("GET /device/v1/devices")[0].token
+    )
+    await pushed.close()
+
+
 @pytest.mark.parametrize("code", [4001, 1008])
 async def test_a_token_ended_by_a_close_is_renewed_once(
     cloud: Cloud, account: InstathingsAccount, code: int
@@ -182,7 +218,9 @@ async def test_a_token_ended_by_a_close_is_renewed_once(
 
     assert await pushed.receive() == DATA_EVENT  # after a renewal, reopened
     assert cloud.calls(TOKEN) == 2
-    assert server.connections[0]["access_token"] != server.connections[1]["access_token"]
+    assert (
+        server.connections[0]["access_token"] != server.connections[1]["access_token"]
+    )
     # a message came between: the next refusal renews again
     assert await pushed.receive() == DATA_EVENT
     assert cloud.calls(TOKEN) == 3
@@ -269,8 +307,13 @@ async def test_a_stalled_server_is_caught_by_the_heartbeat(
 
 
 def test_socket_urls(session: aiohttp.ClientSession) -> None:
-    assert cloud_socket_url("https://myproj.instathings.io") == "wss://wss.instathings.io/"
-    assert cloud_socket_url("https://cloud.example:8443/api") == "wss://cloud.example:8443/"
+    assert (
+        cloud_socket_url("https://myproj.instathings.io") == "wss://wss.instathings.io/"
+    )
+    assert (
+        cloud_socket_url("https://cloud.example:8443/api")
+        == "wss://cloud.example:8443/"
+    )
     assert cloud_socket_url("http://127.0.0.1:8080") == "ws://127.0.0.1:8080/"
     assert socketio_url("http://10.0.0.5:1234/") == (
         "ws://10.0.0.5:1234/socket.io/?EIO=3&transport=websocket"
@@ -282,7 +325,9 @@ def test_socket_urls(session: aiohttp.ClientSession) -> None:
     assert str(CloudSocket(client, PROJECT).url("abc.def.ghi")) == (
         f"wss://wss.instathings.io/?project={PROJECT}&access_token=abc.def.ghi"
     )
-    assert str(CloudSocket(client, None).url(None)) == "wss://wss.instathings.io/?project="
+    assert (
+        str(CloudSocket(client, None).url(None)) == "wss://wss.instathings.io/?project="
+    )
 
 
 # --- a gateway's socket.io ----------------------------------------------------------------------
@@ -302,14 +347,25 @@ async def test_socketio_events_and_pings(
     on_premise: Cloud, account: InstathingsAccount
 ) -> None:
     server = Server()
-    data = {"deviceId": SENSOR, "payload": {"temperature": 30.82}, "ts": "2020-05-20T12:19:44.395Z"}
-    status = {"deviceId": SENSOR, "payload": {"temperature": 30.5}, "ts": "2020-05-20T12:19:45.000Z"}
+    data = {
+        "deviceId": SENSOR,
+        "payload": {"temperature": 30.82},
+        "ts": "2020-05-20T12:19:44.395Z",
+    }
+    status = {
+        "deviceId": SENSOR,
+        "payload": {"temperature": 30.5},
+        "ts": "2020-05-20T12:19:45.000Z",
+    }
 
     async def handler(request: web.Request) -> web.StreamResponse:
         ws = await accept(request, server)
         reader = asyncio.create_task(drain(ws, server))
-        await ws.send_str('0{"sid":"abc","upgrades":[],"pingInterval":100,"pingTimeout":50}')
+        await ws.send_str(
+            '0{"sid":"abc","upgrades":[],"pingInterval":100,"pingTimeout":50}'
+        )
         await ws.send_str("40")
+        await ws.send_str('0{"sid":"abc","pingInterval":100}')  # again: pings anew
         await ws.send_str(event(f"data_{SENSOR}", {"temperature": 30.82}))
         await ws.send_str(event("data", data))
         await ws.send_str(event(SENSOR, {"action": "data", "payload": {}}))
@@ -318,6 +374,7 @@ async def test_socketio_events_and_pings(
         await ws.send_str("42not json")
         await ws.send_str('42{"event": "data"}')
         await ws.send_str("9nonsense")
+        await ws.send_str("47[]")
         await ws.send_str("")
         await ws.send_str("6")
         await ws.send_str("43[]")
@@ -337,7 +394,7 @@ async def test_socketio_events_and_pings(
     assert pushed.renew_at is None
     assert await pushed.receive() == {"action": "data", "payload": data}
     assert await pushed.receive() == {"action": "status", "payload": status}
-    for reason in (NOT_JSON, BAD_FRAME, BAD_FRAME, BAD_FRAME):
+    for reason in (NOT_JSON, BAD_FRAME, BAD_FRAME, BAD_FRAME, BAD_FRAME):
         with pytest.raises(PushRejectedError) as refused:
             await pushed.receive()
         assert refused.value.reason == reason
@@ -347,7 +404,7 @@ async def test_socketio_events_and_pings(
     assert server.received[0][1] == "3probe"  # the server's ping answered
     pings = [at for at, text in server.received if text == "2"]
     assert 2 <= len(pings) <= 5  # every 100 ms for 450 ms
-    gaps = [later - earlier for earlier, later in zip(pings, pings[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(pings)]
     assert all(0.08 < gap < 0.3 for gap in gaps)
     assert not pushed.stalled
 
@@ -381,7 +438,7 @@ async def test_socketio_a_server_that_answers_no_ping(
     [
         (["0not json", "40", "1"], None),
         (["0{}", "40", "41"], None),
-        (['0{"pingInterval": true}', "44{\"message\":\"nope\"}"], CannotConnectError),
+        (['0{"pingInterval": true}', '44{"message":"nope"}'], CannotConnectError),
         (["0[]", "40"], None),  # then the server closes the socket
         (["0{}", "42/nocomma"], PushRejectedError),
     ],

@@ -20,7 +20,7 @@ Home Assistant imports here.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Coroutine, Iterable, Mapping
 import copy
 from datetime import datetime, timedelta
 import logging
@@ -130,6 +130,16 @@ def _measured(device: Device) -> datetime | None:
     if device.generic is not None:
         return device.generic.measured_at
     return device.last_report
+
+
+async def _all(calls: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run ``calls`` concurrently; the first that fails (an AuthError) ends the rest."""
+    try:
+        async with asyncio.TaskGroup() as group:
+            for call in calls:
+                group.create_task(call)
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
 
 
 class InstathingsAccount(VendorAccount, SocketAccount):
@@ -251,7 +261,7 @@ class InstathingsAccount(VendorAccount, SocketAccount):
             for protocol in info.protocols
             if protocol not in self._slugs
         }
-        await asyncio.gather(*(self._async_read_protocol(p) for p in sorted(needed)))
+        await _all(self._async_read_protocol(p) for p in sorted(needed))
 
     async def _async_read_protocol(self, protocol: str) -> None:
         try:
@@ -283,16 +293,14 @@ class InstathingsAccount(VendorAccount, SocketAccount):
         for device_id, known in request.known.items():
             targets.setdefault(device_id, copy.deepcopy(known))
         refresh = Refresh(listing=inventory)
-        await asyncio.gather(
-            *(
-                self._async_read(
-                    device,
-                    request.known.get(device_id),
-                    refresh,
-                    ask_status=not request.push_healthy,
-                )
-                for device_id, device in targets.items()
+        await _all(
+            self._async_read(
+                device,
+                request.known.get(device_id),
+                refresh,
+                ask_status=not request.push_healthy,
             )
+            for device_id, device in targets.items()
         )
         return refresh
 

@@ -230,12 +230,17 @@ class InstathingsClient:
             return None
         return self._token.expires_at - TOKEN_MARGIN
 
-    async def async_token(self) -> str | None:
-        """A valid token (None: on premise, where none is wanted)."""
+    async def async_token(self, *, valid_for: timedelta = timedelta()) -> str | None:
+        """A token valid ``valid_for`` beyond now (None: on premise, where none is wanted).
+
+        A socket asks for one that lasts a while: one opened with a token
+        about to be renewed would have to be opened again at once.
+        """
         async with self._token_lock:
             token = self._token
             if token is not None and (
-                token.expires_at is None or self.now() < token.expires_at - TOKEN_MARGIN
+                token.expires_at is None
+                or self.now() + valid_for < token.expires_at - TOKEN_MARGIN
             ):
                 return token.value
             if self.on_premise and token is None:

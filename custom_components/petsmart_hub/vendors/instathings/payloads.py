@@ -65,6 +65,12 @@ STATE_KEYS: Final = frozenset(
 _LIGHT_KEYS: Final = ("brightness", "color", "color_temp")
 _COLOR_MODES: Final = frozenset({LightMode.XY, LightMode.RGB, LightMode.COLOR_TEMP})
 _HEX_COLOR: Final = re.compile(r"#?([0-9a-fA-F]{6})")
+#: Zigbee's ``color_mode`` (normalised) -> the mode a light is in.
+_CURRENT_MODES: Final = {
+    "xy": LightMode.XY,
+    "colortemp": LightMode.COLOR_TEMP,
+    "rgb": LightMode.RGB,
+}
 
 #: The battery: not a Measurement but ``Device.battery``.
 BATTERY: Final = "battery"
@@ -565,8 +571,9 @@ def map_state(
     """A switch's or a light's state: (power, light, the keys it used).
 
     ``state`` ON/OFF with ``brightness``, ``color`` or ``color_temp`` is a
-    light (brightness 0-254 becomes percent, mireds become kelvin); ``state``
-    alone is a switch, and so is a Shelly's ``relays[0].ison``.
+    light (brightness 0-254 becomes percent, mireds become kelvin; Zigbee's
+    ``color_mode`` says which mode it is in); ``state`` alone is a switch,
+    and so is a Shelly's ``relays[0].ison``.
     """
     used: set[str] = set()
     on = _switch(data.get("state")) if "state" in data else None
@@ -597,6 +604,7 @@ def map_state(
     if modes:
         if "color_mode" in data:
             used.add("color_mode")
+            light.mode = _CURRENT_MODES.get(norm(str(data["color_mode"])))
         light.on = on
         light.modes = normal_modes(modes)
         return None, light, used
@@ -621,6 +629,7 @@ def merge_light(base: LightState | None, new: LightState) -> LightState:
         color_temp_kelvin=new.color_temp_kelvin
         if new.color_temp_kelvin is not None
         else base.color_temp_kelvin,
+        mode=new.mode if new.mode is not None else base.mode,
     )
 
 

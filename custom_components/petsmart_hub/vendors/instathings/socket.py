@@ -21,6 +21,8 @@ Either way a stalled server is found by the websocket's own heartbeat
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
 import json
 import logging
 from typing import Any, Final
@@ -37,6 +39,9 @@ _LOGGER = logging.getLogger(__name__)
 
 #: Seconds between the websocket's pings (a missing pong ends the socket).
 SOCKET_HEARTBEAT: Final = 30.0
+#: The least a token must still be good for when a socket opens with it
+#: (else it is renewed first).
+SOCKET_TOKEN_LIFE: Final = timedelta(minutes=1)
 #: Seconds the websocket's handshake may take.
 CONNECT_TIMEOUT: Final = 20.0
 CLOUD_SOCKET_URL: Final = "wss://wss.instathings.io/"
@@ -105,8 +110,15 @@ async def _close(ws: aiohttp.ClientWebSocketResponse) -> None:
     """
     await ws.close()
     cancel = getattr(ws, "_cancel_heartbeat", None)
-    if callable(cancel):
+    if callable(cancel):  # pragma: no branch - every aiohttp we support has it
         cancel()
+
+
+@dataclass(frozen=True, slots=True)
+class _Closed:
+    """The socket closed (with this close code, where it had one)."""
+
+    code: int | None = None
 
 
 class _Socket(PushSocket):
@@ -116,28 +128,27 @@ class _Socket(PushSocket):
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._closed = False
 
-    async def _frame(self) -> aiohttp.WSMessage | None:
-        """The next frame (None: closed by us)."""
-        if self._closed or self._ws is None:
-            return None
-        try:
-            message = await self._ws.receive()
-        except (aiohttp.ClientError, TimeoutError) as err:
-            raise CannotConnectError(
-                f"the socket failed: {type(err).__name__}"
-            ) from err
-        if message.type is aiohttp.WSMsgType.ERROR or message.type in _CLOSED:
-            await _close(self._ws)  # its heartbeat ends with it
-        if message.type is aiohttp.WSMsgType.ERROR:
-            raise CannotConnectError(f"the socket failed: {message.data!r}")
+    async def _frame(self) -> str | _Closed:
+        """The next text frame, or how the socket ended.
+
+        Pings and pongs are aiohttp's own (it answers them); a binary frame
+        is a bad frame (the socket stays open); a failed socket (a missing
+        pong among them) is a CannotConnectError.
+        """
+        ws = self._ws
+        if self._closed or ws is None:
+            return _Closed()
+        message = await ws.receive()
+        if message.type is aiohttp.WSMsgType.TEXT:
+            return str(message.data)
         if message.type is aiohttp.WSMsgType.BINARY:
             raise PushRejectedError(BAD_FRAME)
-        return message
-
-    def _close_code(self, message: aiohttp.WSMessage) -> int | None:
+        await _close(ws)  # its heartbeat ends with it
+        if message.type is aiohttp.WSMsgType.ERROR:
+            raise CannotConnectError(f"the socket failed: {message.data!r}")
         if message.type is aiohttp.WSMsgType.CLOSE and isinstance(message.data, int):
-            return message.data
-        return self._ws.close_code if self._ws is not None else None
+            return _Closed(message.data)
+        return _Closed(ws.close_code)
 
     async def close(self) -> None:
         """Close the socket (nothing more is received)."""
@@ -169,7 +180,7 @@ class CloudSocket(_Socket):
     async def open(self) -> None:
         """Connect; a refused handshake renews the token once."""
         for attempt in range(2):
-            token = await self._client.async_token()
+            token = await self._client.async_token(valid_for=SOCKET_TOKEN_LIFE)
             try:
                 self._ws = await _connect(self._client.session, self.url(token))
             except _HandshakeRefusedError as err:
@@ -187,22 +198,18 @@ class CloudSocket(_Socket):
     async def receive(self) -> Any:
         """The next message (None: closed); see ``PushSocket.receive``."""
         while True:
-            message = await self._frame()
-            if message is None:
-                return None
-            if message.type is aiohttp.WSMsgType.TEXT:
+            frame = await self._frame()
+            if isinstance(frame, str):
                 self._reopened = False
-                return _decode(message.data)
-            if message.type in _CLOSED:
-                if self._closed or self._close_code(message) not in AUTH_CLOSE_CODES:
-                    return None
-                if self._reopened:
-                    raise AuthError("the socket refused the token after a renewal")
-                _LOGGER.debug("The socket ended the token; renewing it")
-                await self._client.async_renew(self._token)
-                await self.open()
-                self._reopened = True
-            # a ping or pong: aiohttp answers it
+                return _decode(frame)
+            if self._closed or frame.code not in AUTH_CLOSE_CODES:
+                return None
+            if self._reopened:
+                raise AuthError("the socket refused the token after a renewal")
+            _LOGGER.debug("The socket ended the token; renewing it")
+            await self._client.async_renew(self._token)
+            await self.open()
+            self._reopened = True
 
 
 def _decode(text: str) -> Any:
@@ -246,17 +253,13 @@ class SocketIoSocket(_Socket):
     async def receive(self) -> Any:
         """The next ``data`` or ``status`` event (None: closed)."""
         while True:
-            message = await self._frame()
-            if message is None:
-                return None
-            if message.type in _CLOSED:
+            frame = await self._frame()
+            if isinstance(frame, _Closed):
+                await self._stop_pinging()
                 if self.stalled:
                     raise CannotConnectError("the gateway's socket answers no ping")
-                await self._stop_pinging()
                 return None
-            if message.type is not aiohttp.WSMsgType.TEXT:
-                continue  # a ping or pong: aiohttp answers it
-            result = await self._packet(str(message.data))
+            result = await self._packet(frame)
             if result is None:
                 await self.close()
                 return None
@@ -344,8 +347,8 @@ class SocketIoSocket(_Socket):
             self._awaiting_pong = True
             try:
                 await ws.send_str("2")
-            except (aiohttp.ClientError, ConnectionError, RuntimeError):
-                return
+            except (aiohttp.ClientError, ConnectionError):  # pragma: no cover - a race
+                return  # with the socket's end: receive() tells
 
     async def _stop_pinging(self) -> None:
         if self._pinger is not None:
