@@ -26,6 +26,7 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 FEEDER = "feeding_machine_001"
 FOUNTAIN = "water_fountain_001"
 PET_ROOM = "03:00:00:bb:00:01"  # Netatmo: the weather station's indoor module
+TERRARIUM = "VAvVrKLY"  # Instathings: a Zigbee climate sensor behind the gateway
 COMMANDS = "/v1/devices/{device_id}/commands"
 
 
@@ -203,12 +204,31 @@ async def test_device_pages_in_chromium(
             assert re.fullmatch(r"-?\d+\.\d °C", value_of(text, "Temperature"))
             assert re.fullmatch(r"\d+ ppm", value_of(text, "Carbon dioxide"))
 
+            # Instathings' terrarium sensor: readings its Zigbee data carries,
+            # recognised by their keys, and the gateway it is reached through.
+            text = await open_device(
+                page,
+                stack,
+                devices[TERRARIUM],
+                "Terrarium climate",
+                "PetSmart Hub",
+                "Gateway",
+                "Temperature",
+                "Humidity",
+                "Battery",
+            )
+            shots.append(await shoot(page, f"{stack.version}/instathings-terrarium"))
+            check_translated(text)
+            assert re.fullmatch(r"-?\d+\.\d °C", value_of(text, "Temperature"))
+            assert re.fullmatch(r"\d+ ?%", value_of(text, "Humidity"))
+
             # Overview: every device of every account, by its name.
             await page.navigate(overview_url(stack))
             names = [device.name for device in sim.devices.values()]
             controller = stack.fleet.netro.controllers[stack.fleet.netro_controller]
             names += [controller.name, "Front Lawn", "Whisperer 1"]
             names += ["Pet cam", "Garden", "Front door", "Pet room", "Bedroom"]
+            names += ["Terrarium climate", "Hue lamp", "Aquarium plug"]
             text = await page.wait_for_text(*names)
             shots.append(await shoot(page, f"{stack.version}/overview"))
             check_translated(text)
