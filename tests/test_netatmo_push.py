@@ -295,6 +295,23 @@ async def test_a_change_push_never_brought_turns_it_off_for_a_while(
     assert sim.api_calls("getevents") == 0
 
 
+async def test_unload_after_a_fallback_still_drops_the_webhook(
+    hass: HomeAssistant, netatmo: NetatmoCloud, pushing: MockConfigEntry, tick: Tick
+) -> None:
+    """Push fell back to polling, but the cloud still holds the webhook: it goes."""
+    sim = netatmo.sim
+    coordinator = pushing.runtime_data
+    sim.update_module(PET_CAM, monitoring="off")  # no event, nothing pushed
+    await tick(STATUS_INTERVAL)
+    await tick(timedelta(seconds=61))
+    assert coordinator.push.state == PushState.FAILED
+    assert sim.webhook is not None
+    assert await hass.config_entries.async_unload(pushing.entry_id)
+    await hass.async_block_till_done()
+    assert sim.api_calls("dropwebhook") == 1
+    assert sim.webhook is None
+
+
 @pytest.mark.parametrize("signature", ["forged", "missing"])
 async def test_an_unsigned_delivery_is_refused(
     hass: HomeAssistant,

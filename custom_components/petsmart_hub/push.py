@@ -100,6 +100,9 @@ class PushManager:
         self.refused: dict[str, int] = {}
         self._url: str | None = None
         self._registered = False
+        #: The cloud holds our webhook (registered, not dropped since): a
+        #: push that fell back to polling is still registered there.
+        self._cloud_registered = False
         self._retry = RETRY_MIN
         self._cancel_retry: CALLBACK_TYPE | None = None
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
@@ -211,6 +214,7 @@ class PushManager:
         except VendorError as err:
             self._fail(f"registration failed: {err}")
             return
+        self._cloud_registered = True
         self._retry = RETRY_MIN
         self.error = None
         self.state = PushState.HEALTHY
@@ -389,7 +393,8 @@ class PushManager:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
             self._runner = None
-        registered_with_cloud = self.state is PushState.HEALTHY
+        registered_with_cloud = self._cloud_registered
+        self._cloud_registered = False
         if self._registered:
             webhook.async_unregister(self.hass, self.entry.data[CONF_WEBHOOK_ID])
             self._registered = False
