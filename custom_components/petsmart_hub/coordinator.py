@@ -881,6 +881,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             self._update_at[device.id] = update.at
         _keep_known_metadata(device, known)
         self._pushed_at[device.id] = time.monotonic()
+        shown = _registry_fields(device)
+        if self._registry_shown.get(device.id, shown) != shown:
+            # pushed metadata (a gateway's new version) reaches the registry now
+            self._registry_shown[device.id] = shown
+            self._update_registry([device])
         self.data = HubData(
             devices={**self.data.devices, device.id: device},
             failed=self.data.failed - {device.id},

@@ -229,18 +229,8 @@ class PushManager:
             LOGGER.warning(
                 "%s: push is off, polling instead: %s", self.entry.title, reason
             )
-        self.state = PushState.FAILED
-        self.error = reason
-        self.coordinator.set_push_healthy(False)
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="push_failed",
-            translation_placeholders={"account": self.entry.title, "error": reason},
-        )
+        self._polling_instead(reason)
+        self._raise_issue("push_failed", reason)
         if self._cancel_retry is None:
             self._cancel_retry = async_call_later(
                 self.hass, self._retry, self._async_register
@@ -321,8 +311,8 @@ class PushManager:
             except PushRejectedError as err:
                 self._refuse(err.reason)
                 continue
-            except VendorError as err:
-                return f"the socket failed: {err}"
+            except VendorError as err:  # the vendor says how it failed
+                return str(err)
             if message is None:
                 return "the cloud closed the socket"
             self._apply_message(message)
@@ -365,26 +355,33 @@ class PushManager:
         now = time.monotonic()
         if self._down_since is None:
             self._down_since = now
-        self.state = PushState.FAILED
-        self.error = reason
-        self.coordinator.set_push_healthy(False)
+        self._polling_instead(reason)
         if now - self._down_since >= SOCKET_ISSUE_AFTER.total_seconds():
             if not ir.async_get(self.hass).async_get_issue(DOMAIN, self._issue_id):
                 LOGGER.warning(
                     "%s: push is off, polling instead: %s", self.entry.title, reason
                 )
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                self._issue_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="push_socket_down",
-                translation_placeholders={
-                    "account": self.entry.title,
-                    "error": reason,
-                },
-            )
+            self._raise_issue("push_socket_down", reason)
+
+    @callback
+    def _polling_instead(self, reason: str) -> None:
+        """Push failed (``reason``): poll at the regular interval."""
+        self.state = PushState.FAILED
+        self.error = reason
+        self.coordinator.set_push_healthy(False)
+
+    @callback
+    def _raise_issue(self, translation_key: str, reason: str) -> None:
+        """Tell the user in Repairs that changes arrive only by polling, and why."""
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=translation_key,
+            translation_placeholders={"account": self.entry.title, "error": reason},
+        )
 
     async def async_stop(self) -> None:
         """Remove HA's handler, stop retrying, and unregister where the cloud can."""

@@ -37,3 +37,39 @@ def respond(reply: Reply) -> web.Response:
         content_type=reply.content_type,
         headers=reply.headers,
     )
+
+
+class TinyCloud:
+    """A tiny app on a free 127.0.0.1 port routing every path to ``_handle``.
+
+    A vendor test's cloud subclasses it: ``_handle`` answers a request,
+    ``defaults`` sets the replies it starts with.
+    """
+
+    def __init__(self) -> None:
+        """Route everything; serve nothing until ``start``."""
+        self.app = web.Application()
+        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        raise NotImplementedError
+
+    def defaults(self) -> None:
+        """The replies the cloud starts with (none here)."""
+
+    async def start(self) -> None:
+        """Serve on a free port, then set the default replies (they may need the URL)."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}"
+        self.defaults()
+
+    async def close(self) -> None:
+        """Stop serving."""
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -28,7 +28,7 @@ from custom_components.petsmart_hub.vendors.instathings import (
     account as account_module,
 )
 
-from ..canned import Reply, respond
+from ..canned import Reply, TinyCloud, respond
 
 START = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 T0_MS = int(START.timestamp() * 1000)
@@ -230,10 +230,11 @@ type Answer = Reply | Callable[[web.Request], Reply]
 type SocketHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-class Cloud:
+class Cloud(TinyCloud):
     """A tiny Instathings project: canned replies, minted tokens, recorded requests."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.replies: dict[str, list[Answer]] = {}
         self.requests: list[Seen] = []
         #: Tokens the cloud accepts (None: no token at all, on premise).
@@ -243,23 +244,6 @@ class Cloud:
         self.minted = 0
         self.clock: Clock | None = None
         self.socket: SocketHandler | None = None
-        self.app = web.Application()
-        self.app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.defaults()
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def mint(self, request: web.Request) -> Reply:
         """The token endpoint: a fresh JWT whose exp is ``token_life`` from now."""

@@ -27,7 +27,7 @@ from custom_components.petsmart_hub.vendors.netatmo import (
     client as netatmo_client,
 )
 
-from ..canned import Reply, respond
+from ..canned import Reply, TinyCloud, respond
 
 START = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 T0 = int(START.timestamp())
@@ -307,31 +307,15 @@ class Seen:
 type Answer = Reply | Callable[[web.Request], Reply]
 
 
-class Cloud:
+class Cloud(TinyCloud):
     """A tiny app answering each endpoint with its canned replies."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.replies: dict[str, list[Answer]] = {}
         self.requests: list[Seen] = []
         #: Bearer tokens the cloud says ended early (403 code 3).
         self.ended: set[str] = set()
-        self.app = web.Application()
-        self.app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
-
-    async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}"
-        self.defaults()
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     def defaults(self) -> None:
         """The benchmark home in the real API's shapes."""
