@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 import copy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,6 +182,21 @@ def carry_state(listed: Device, known: Device | None) -> Device:
     device.firmware = listed.firmware
     device.hardware = listed.hardware
     return device
+
+
+async def still_known(call: Awaitable[object]) -> bool | None:
+    """Whether the cloud still knows a device, from a call about it (a probe).
+
+    True: it answered; False: it says the device is unknown; None: the call
+    failed otherwise (nothing can be told).
+    """
+    try:
+        await call
+    except DeviceNotFoundError:
+        return False
+    except VendorError:
+        return None
+    return True
 
 
 class VendorAccount(ABC):

@@ -38,7 +38,6 @@ from ...model import (
 )
 from ..base import (
     AuthError,
-    DeviceNotFoundError,
     Inventory,
     Pushed,
     PushSocket,
@@ -48,6 +47,7 @@ from ..base import (
     SocketAccount,
     VendorAccount,
     VendorError,
+    still_known,
 )
 from ..http import MAX_CONCURRENT_REQUESTS
 from .client import (
@@ -431,13 +431,7 @@ class InstathingsAccount(VendorAccount, SocketAccount):
 
     async def async_probe_device(self, device_id: str) -> bool | None:
         """``GET /device/v1/devices/:id``: does the cloud still know the device?"""
-        try:
-            await self.client.async_device(device_id)
-        except DeviceNotFoundError:
-            return False
-        except VendorError:
-            return None
-        return True
+        return await still_known(self.client.async_device(device_id))
 
     # -- commands -------------------------------------------------------------------------
 

@@ -51,7 +51,6 @@ from ..base import (
     AuthError,
     BadResponseError,
     CameraAccount,
-    DeviceNotFoundError,
     EnrollingAccount,
     Inventory,
     LocationHistoryAccount,
@@ -63,6 +62,7 @@ from ..base import (
     VendorError,
     WebhookAccount,
     carry_state,
+    still_known,
 )
 from ..http import MAX_CONCURRENT_REQUESTS
 from ..parse import (
@@ -659,13 +659,7 @@ class OneNataAccount(
 
     async def async_probe_device(self, device_id: str) -> bool | None:
         """Ask for the device's status: does the cloud still know it?"""
-        try:
-            await self.client.async_get_status(device_id)
-        except DeviceNotFoundError:
-            return False
-        except VendorError:
-            return None
-        return True
+        return await still_known(self.client.async_get_status(device_id))
 
     async def async_read(self, device: Device, *, slow: bool) -> Device:
         """Read a device afresh: a new object, ``device`` stays as it was."""
