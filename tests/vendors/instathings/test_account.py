@@ -340,6 +340,23 @@ async def test_a_key_gone_from_the_data_is_gone(
     assert second[VIRTUAL].last_report is None
 
 
+async def test_a_gateway_listed_without_a_word_of_it_stays_a_gateway(
+    cloud: Cloud, account: InstathingsAccount
+) -> None:
+    """A cut-down entry (no isGateway, no sub-devices) does not demote a gateway."""
+    first = await refresh_all(account)
+    assert first[GATEWAY].kind is DeviceKind.GATEWAY
+    bare = {"id": GATEWAY, "name": "gateway", "projectId": PROJECT}
+    cloud.reply(DEVICES, [bare if d["id"] == GATEWAY else d for d in devices()])
+
+    second = await refresh_all(account, first)
+
+    assert second[GATEWAY].kind is DeviceKind.GATEWAY
+    # and a device never known as one is no gateway for saying nothing
+    fresh = await refresh_all(account)
+    assert fresh[GATEWAY].kind is DeviceKind.GENERIC
+
+
 async def test_a_disconnected_gateway_takes_its_devices_offline(
     cloud: Cloud, account: InstathingsAccount
 ) -> None:

@@ -25,6 +25,7 @@ from custom_components.petsmart_hub.vendors.instathings.payloads import (
     TypeInfo,
     firmware_of,
     is_http_type,
+    map_state,
     merge_light,
     normal_modes,
     parse_connectivity,
@@ -626,3 +627,14 @@ def test_values_are_capped() -> None:
     )
     assert small.values == {"long": "x" * MAX_TEXT}
     assert report.skipped["value"] >= 10
+
+
+def test_a_lamp_telling_only_its_mode_is_still_the_lamp() -> None:
+    """A message with only ``color_mode`` (and state) goes to the light, not a value."""
+    power, light, used = map_state({"state": "ON", "color_mode": "color_temp"})
+
+    assert power is None
+    assert light is not None
+    assert light.mode is LightMode.COLOR_TEMP
+    assert light.on is True
+    assert used == {"state", "color_mode"}

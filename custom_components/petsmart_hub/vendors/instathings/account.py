@@ -211,11 +211,16 @@ class InstathingsAccount(VendorAccount, SocketAccount):
     def _listed_device(self, entry: Entry, held: Device | None) -> Device:
         """A device of the listing, as its entry and its type say."""
         info = self._types.get(entry.type_id) if entry.type_id else None
+        gateway = (
+            entry.gateway
+            if entry.gateway is not None
+            else held is not None and held.kind is DeviceKind.GATEWAY
+        )
         self._http_type[entry.id] = info is not None and is_http_type(info, self._slugs)
         model = info.model if info is not None else None
         device = Device(
             id=entry.id,
-            kind=DeviceKind.GATEWAY if entry.gateway else DeviceKind.GENERIC,
+            kind=DeviceKind.GATEWAY if gateway else DeviceKind.GENERIC,
             name=entry.name or model or entry.id,
             name_reported=entry.name is not None,
             manufacturer=(info.manufacturer if info is not None else None)

@@ -224,7 +224,8 @@ class Entry:
     id: str
     name: str | None = None
     project_id: str | None = None
-    gateway: bool = False
+    #: A gateway (None: the entry does not say; it stays what it was).
+    gateway: bool | None = False
     parent: str | None = None
     type_id: str | None = None
     sub_devices: tuple[str, ...] = ()
@@ -264,8 +265,11 @@ def parse_entry(item: Mapping[str, Any], parent: str | None = None) -> Entry | N
             sub_ids.append(sub_id)
     flag = item.get("isGateway")
     # a device that says nothing of being a gateway but has sub-devices is
-    # one (plausible; the doc always sends isGateway)
-    gateway = flag is True or (flag is None and bool(sub_ids))
+    # one (plausible; the doc always sends isGateway); one that says nothing
+    # at all stays what it was (a cut-down entry must not demote a gateway)
+    gateway: bool | None = flag is True
+    if flag is None:
+        gateway = True if sub_ids else None
     return Entry(
         id=device_id,
         name=to_text(item.get("name")),
@@ -601,10 +605,12 @@ def map_state(
         light.color_temp_kelvin = round(1_000_000 / mireds)
         modes.add(LightMode.COLOR_TEMP)
         used.add("color_temp")
-    if modes:
-        if "color_mode" in data:
-            used.add("color_mode")
-            light.mode = _CURRENT_MODES.get(norm(str(data["color_mode"])))
+    if "color_mode" in data:
+        # the mode a lamp is in; a message may tell only that (a lamp just
+        # switched to its colour temperature): still the lamp's, never a value
+        used.add("color_mode")
+        light.mode = _CURRENT_MODES.get(norm(str(data["color_mode"])))
+    if modes or "color_mode" in data:
         light.on = on
         light.modes = normal_modes(modes)
         return None, light, used
