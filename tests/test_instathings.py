@@ -119,6 +119,9 @@ SAFETY_NET = timedelta(minutes=15)
 #: The polling interval without push.
 POLL = timedelta(seconds=60)
 
+#: The account polls (no socket): what a test checks comes by polls only.
+POLLING = pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+
 
 class _TimedAsyncio:
     """``asyncio`` as the account sees it: a back-off sleep lets frozen time pass."""
@@ -448,7 +451,7 @@ async def test_readings_with_units(
 # --- keys that come and go (polled: push off) -------------------------------------------
 
 
-@pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+@POLLING
 async def test_a_key_that_goes_and_comes_back(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -614,7 +617,7 @@ async def test_the_lamp(
 # --- status requests: 202, then polled -------------------------------------------------------
 
 
-@pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+@POLLING
 async def test_a_status_answered_late_updates_the_state(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -638,7 +641,7 @@ async def test_a_status_answered_late_updates_the_state(
     assert unavailable(hass, instathings_entry) == set()
 
 
-@pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+@POLLING
 async def test_a_device_that_never_answers_keeps_its_state(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -803,7 +806,7 @@ async def test_send_command_is_for_instathings_devices_only(
 # --- the token ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+@POLLING
 async def test_an_expired_token_is_renewed_once(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
@@ -850,7 +853,7 @@ async def test_a_short_lived_token_is_renewed_before_it_ends(
     assert unavailable(hass, entry) == set()
 
 
-@pytest.mark.parametrize("instathings_options", [{OPT_PUSH: False}])
+@POLLING
 async def test_revoked_token_and_changed_secret_ask_to_sign_in_again(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

@@ -65,6 +65,21 @@ def _push(entry: MockConfigEntry) -> Any:
     return entry.runtime_data.push
 
 
+async def healthy(hass: HomeAssistant, entry: MockConfigEntry) -> Any:
+    """The entry's push, once its socket is open."""
+    push = _push(entry)
+    await until(hass, lambda: push.state is PushState.HEALTHY)
+    return push
+
+
+async def arrives(
+    hass: HomeAssistant, cloud: InstathingsCloud, temperature: float
+) -> None:
+    """The terrarium sensor sends a temperature; its sensor shows it (pushed)."""
+    cloud.sim.report(CLIMATE, temperature=temperature)
+    await until(hass, lambda: _state(hass, TEMPERATURE) == str(temperature))
+
+
 def _state(hass: HomeAssistant, entity_id: str) -> str:
     state = hass.states.get(entity_id)
     assert state is not None, entity_id
@@ -77,8 +92,7 @@ async def test_socket_opens_and_polling_slows(
     instathings: InstathingsCloud,
 ) -> None:
     """Set up: the socket is open, push is healthy, polls are the safety net."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     coordinator = instathings_entry.runtime_data
     assert coordinator.push_healthy
     assert coordinator.update_interval == timedelta(minutes=15)
@@ -93,11 +107,9 @@ async def test_data_arrives_at_once_without_a_poll(
     instathings: InstathingsCloud,
 ) -> None:
     """A device's data event updates its sensor; nothing is read over REST."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     before = len(instathings.sim.requests)
-    instathings.sim.report(CLIMATE, temperature=27.5)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "27.5")
+    await arrives(hass, instathings, 27.5)
     assert len(instathings.sim.requests) == before
     assert push.accepted >= 1
 
@@ -109,14 +121,12 @@ async def test_a_dropped_socket_is_opened_again(
 ) -> None:
     """The cloud closes the socket: polling resumes, the socket comes back."""
     coordinator = instathings_entry.runtime_data
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     await instathings.sim.drop_sockets()
     await until(hass, lambda: instathings.sim.socket_connections == 2)
     await until(hass, lambda: push.state is PushState.HEALTHY)
     assert coordinator.push_healthy
-    instathings.sim.report(CLIMATE, temperature=19.25)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "19.25")
+    await arrives(hass, instathings, 19.25)
 
 
 async def test_garbage_frames_are_refused_and_the_socket_stays(
@@ -125,8 +135,7 @@ async def test_garbage_frames_are_refused_and_the_socket_stays(
     instathings: InstathingsCloud,
 ) -> None:
     """Frames that are not JSON, or JSON of no known shape, change nothing."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     before = _state(hass, TEMPERATURE)
     for kind in ("text", "shape", "binary"):
         assert instathings.sim.send_garbage(kind) == 1
@@ -134,8 +143,7 @@ async def test_garbage_frames_are_refused_and_the_socket_stays(
     assert _state(hass, TEMPERATURE) == before
     assert push.state is PushState.HEALTHY
     assert instathings.sim.socket_connections == 1
-    instathings.sim.report(CLIMATE, temperature=22.0)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "22.0")
+    await arrives(hass, instathings, 22.0)
 
 
 async def test_a_huge_frame_ends_the_socket_which_comes_back(
@@ -144,8 +152,7 @@ async def test_a_huge_frame_ends_the_socket_which_comes_back(
     instathings: InstathingsCloud,
 ) -> None:
     """A frame beyond what we read closes that socket; a new one opens."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     instathings.sim.send_garbage("huge")
     await until(hass, lambda: instathings.sim.socket_connections == 2)
     await until(hass, lambda: push.state is PushState.HEALTHY)
@@ -162,13 +169,11 @@ async def test_a_stalled_socket_is_noticed_and_replaced(
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
-    push = _push(entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, entry)
     instathings.sim.stall_sockets()
     await until(hass, lambda: instathings.sim.socket_connections == 2, within=10)
     await until(hass, lambda: push.state is PushState.HEALTHY)
-    instathings.sim.report(CLIMATE, temperature=23.5)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "23.5")
+    await arrives(hass, instathings, 23.5)
 
 
 async def test_the_socket_reopens_before_its_token_ends(
@@ -186,8 +191,7 @@ async def test_the_socket_reopens_before_its_token_ends(
     await until(hass, lambda: push.state is PushState.HEALTHY)
     assert not push.refused
     instathings.sim.token_ttl = 3600
-    instathings.sim.report(CLIMATE, temperature=24.5)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "24.5")
+    await arrives(hass, instathings, 24.5)
 
 
 async def test_a_long_outage_raises_a_repair_issue(
@@ -199,8 +203,7 @@ async def test_a_long_outage_raises_a_repair_issue(
     """Handshakes refused for long: polling as usual, Repairs says why, then clears."""
     monkeypatch.setattr(push_module, "SOCKET_ISSUE_AFTER", timedelta(seconds=0.2))
     coordinator = instathings_entry.runtime_data
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     instathings.sim.refuse_sockets()
     await instathings.sim.drop_sockets()
     issues = ir.async_get(hass)
@@ -230,8 +233,7 @@ async def test_a_change_the_socket_missed_reopens_it(
 ) -> None:
     """A poll finds a change no message brought: the socket is replaced."""
     coordinator = instathings_entry.runtime_data
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     connections = instathings.sim.socket_connections
     instathings.sim.stall_sockets()
     instathings.sim.report(CLIMATE, temperature=30.5)
@@ -251,8 +253,7 @@ async def test_unload_closes_the_socket_for_good(
     instathings: InstathingsCloud,
 ) -> None:
     """Unloaded: the socket is closed and never opened again."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
+    push = await healthy(hass, instathings_entry)
     assert await hass.config_entries.async_unload(instathings_entry.entry_id)
     await hass.async_block_till_done()
     assert instathings_entry.state is ConfigEntryState.NOT_LOADED
@@ -284,8 +285,6 @@ async def test_on_premise_socket_io_push(
     instathings: InstathingsCloud,
 ) -> None:
     """On premise: the gateway's socket.io brings data the same way."""
-    push = _push(instathings_entry)
-    await until(hass, lambda: push.state is PushState.HEALTHY)
-    instathings.sim.report(CLIMATE, temperature=26.25)
-    await until(hass, lambda: _state(hass, TEMPERATURE) == "26.25")
+    await healthy(hass, instathings_entry)
+    await arrives(hass, instathings, 26.25)
     assert instathings.sim.count("GET", "/socket.io/") >= 1
