@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 import contextlib
 from dataclasses import dataclass
 import json
 from typing import Any
 
 from aiohttp import ClientSession, web
+import pytest
 
 API_KEY = "test-key"
 KEEP = object()  # "use the helper's own Authorization header"
@@ -116,3 +118,30 @@ async def serve_hook(
         yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
     finally:
         await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def served(
+    argv: Sequence[str], capsys: pytest.CaptureFixture[str]
+) -> AsyncIterator[dict[str, str]]:
+    """Run ``python -m simulator <argv>``'s server; yield what it printed, by label.
+
+    The lines ``Label: value`` it prints before "Ctrl-C" (stripped), e.g.
+    ``Base URL``; the server stops when the block ends.
+    """
+    from simulator.__main__ import parse_args, serve
+
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(parse_args(list(argv)), stop))
+    output = ""
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        output += capsys.readouterr().out
+        if "Ctrl-C" in output:
+            break
+    lines = dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
+    try:
+        yield {label: value.strip() for label, value in lines.items()}
+    finally:
+        stop.set()
+        await task

@@ -14,6 +14,7 @@ import pytest
 from simulator.__main__ import parse_args, serve
 from simulator.instathings import InstathingsSimulator
 
+from .. import served
 from . import (
     CLIMATE,
     FOUNTAIN,
@@ -331,33 +332,20 @@ def test_command_line_defaults() -> None:
 
 
 async def test_serve_prints_how_to_connect(capsys: pytest.CaptureFixture[str]) -> None:
-    args = parse_args(
-        ["instathings", "--port", "0", "--gateways", "2", "--client-id", "me",
-         "--client-secret", "s3cret", "--token-ttl", "60"]
-    )  # fmt: skip
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(args, stop))
-    output = ""
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        output += capsys.readouterr().out
-        if "Ctrl-C" in output:
-            break
-    lines = dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
-    base_url = lines["Base URL"].strip()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base_url)
-    assert lines["Client ID"].strip() == "me"
-    assert lines["Project"].strip() == PROJECT
-    assert "?project=77JTOK6B&access_token=" in lines["Websocket"]
-    async with ClientSession() as session:
+    argv = ["instathings", "--port", "0", "--gateways", "2", "--client-id", "me",
+            "--client-secret", "s3cret", "--token-ttl", "60"]  # fmt: skip
+    async with served(argv, capsys) as lines, ClientSession() as session:
+        base_url = lines["Base URL"]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base_url)
+        assert lines["Client ID"] == "me"
+        assert lines["Project"] == PROJECT
+        assert "?project=77JTOK6B&access_token=" in lines["Websocket"]
         insta = Insta(session, base_url)
         reply = await insta.sign_in("me", "s3cret")
         body: dict[str, Any] = reply.body
         insta.token = body["access_token"]
         devices = await insta.ok("/device/v1/devices")
         assert len([d for d in devices if d["isGateway"]]) == 2
-    stop.set()
-    await task
 
 
 async def test_serve_on_premise(capsys: pytest.CaptureFixture[str]) -> None:

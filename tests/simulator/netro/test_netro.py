@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +15,7 @@ from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError
 import pytest
 
 from simulator import NetroSimulator
-from simulator.__main__ import parse_args, serve
+from simulator.__main__ import parse_args
 from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.netro import BASE_PATH, ENDPOINTS, NetroError
 from simulator.netro.api import Ctx
@@ -29,7 +28,7 @@ from simulator.netro.devices import (
     new_controller,
 )
 
-from .. import Reply
+from .. import Reply, served
 
 T0 = datetime(2024, 6, 15, 11, 0, tzinfo=UTC)  # 04:00 in Los Angeles (PDT)
 LA = ZoneInfo("America/Los_Angeles")
@@ -2023,29 +2022,16 @@ def test_command_line_defaults() -> None:
 
 
 async def test_serve_prints_how_to_connect(capsys: pytest.CaptureFixture[str]) -> None:
-    args = parse_args(
-        ["netro", "--port", "0", "--controllers", "2", "--zones", "4", "--sensors", "1",
-         "--daily-limit", "5", "--error-http-status", "codes"]
-    )  # fmt: skip
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(args, stop))
-    output = ""
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        output += capsys.readouterr().out
-        if "Ctrl-C" in output:
-            break
-    lines = dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
-    base_url = lines["Base URL"].strip()
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+/npa/v1", base_url)
-    assert lines["Controller keys"].strip() == f"{CTRL}, {CTRL2}"
-    assert lines["Sensor keys"].strip() == SENS
-    async with ClientSession() as session:
+    argv = ["netro", "--port", "0", "--controllers", "2", "--zones", "4", "--sensors", "1",
+            "--daily-limit", "5", "--error-http-status", "codes"]  # fmt: skip
+    async with served(argv, capsys) as lines, ClientSession() as session:
+        base_url = lines["Base URL"]
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/npa/v1", base_url)
+        assert lines["Controller keys"] == f"{CTRL}, {CTRL2}"
+        assert lines["Sensor keys"] == SENS
         async with session.get(f"{base_url}/info.json", params={"key": CTRL2}) as reply:
             body = await reply.json()
             assert body["data"]["device"]["zone_num"] == 4
             assert body["meta"]["token_remaining"] == 4
         async with session.get(f"{base_url}/info.json", params={"key": "x"}) as reply:
             assert reply.status == 401
-    stop.set()
-    await task

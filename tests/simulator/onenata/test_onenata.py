@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 import io
 import itertools
@@ -11,7 +10,7 @@ from typing import Any
 from aiohttp import ClientOSError, ClientSession, ServerDisconnectedError
 import pytest
 
-from simulator.__main__ import parse_args, serve
+from simulator.__main__ import parse_args
 from simulator.core import HUGE_BODY_SIZE, KEEP_ID, FaultKind, start_server
 from simulator.media import JPEG_BYTES
 from simulator.onenata import (
@@ -23,7 +22,7 @@ from simulator.onenata import (
 )
 from simulator.onenata.devices import KINDS
 
-from .. import Api
+from .. import Api, served
 
 T0 = datetime(2024, 1, 15, 10, 30, tzinfo=UTC)
 
@@ -1371,29 +1370,16 @@ def test_command_line_defaults() -> None:
 
 
 async def test_serve_prints_how_to_connect(capsys: pytest.CaptureFixture[str]) -> None:
-    args = parse_args(["onenata", "--port", "0", "--devices", "2", "--api-key", "k"])
-    stop = asyncio.Event()
-    task = asyncio.create_task(serve(args, stop))
-    output = ""
-    for _ in range(200):
-        await asyncio.sleep(0.01)
-        output += capsys.readouterr().out
-        if "Ctrl-C" in output:
-            break
-    lines = dict(line.split(": ", 1) for line in output.splitlines() if ": " in line)
-    base_url = lines["Base URL"].strip()
-    assert base_url.startswith("http://127.0.0.1:")
-    assert base_url.endswith("/v1")
-    assert lines["API key"].strip() == "k"
-    async with (
-        ClientSession() as session,
-        session.get(
+    argv = ["onenata", "--port", "0", "--devices", "2", "--api-key", "k"]
+    async with served(argv, capsys) as lines, ClientSession() as session:
+        base_url = lines["Base URL"]
+        assert base_url.startswith("http://127.0.0.1:")
+        assert base_url.endswith("/v1")
+        assert lines["API key"] == "k"
+        async with session.get(
             f"{base_url}/devices", headers={"Authorization": "Bearer k"}
-        ) as reply,
-    ):
-        assert len((await reply.json())["data"]) == 12
-    stop.set()
-    await task
+        ) as reply:
+            assert len((await reply.json())["data"]) == 12
 
 
 # --- the fault matrix -------------------------------------------------------------
