@@ -820,11 +820,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         for device_id in device_ids:
             if device_id not in self.data.devices:
                 continue
-            try:
-                known = await self.account.async_probe_device(device_id)
-            except VendorError:
-                known = None
-            if known is False:
+            # (a probe never raises: it answers None when it cannot tell)
+            if await self.account.async_probe_device(device_id) is False:
                 gone.add(device_id)
         if not gone:
             return

@@ -19,9 +19,11 @@ coordinator polls at the vendor's safety-net interval.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Mapping
 import contextlib
 from datetime import timedelta
 from enum import StrEnum
+from functools import partial
 import json
 import random
 import secrets
@@ -40,6 +42,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN, LOGGER
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .model import Device
 from .vendors.base import (
     Pushed,
     PushRejectedError,
@@ -322,19 +325,11 @@ class PushManager:
         """Apply one socket message the way a webhook call is applied."""
         account = self._socket_account
         assert account is not None
-        try:
-            pushed = account.parse_socket_message(
-                message, self.coordinator.data.devices
-            )
-        except PushRejectedError as err:
-            self._refuse(err.reason)
-            return
-        except Exception:  # noqa: BLE001 - a vendor bug must not end the socket
-            LOGGER.exception("%s: could not read a socket message", self.entry.title)
-            self._refuse("unreadable")
-            return
-        self.accepted += 1
-        self._apply(pushed)
+        refused = self._accept(
+            partial(account.parse_socket_message, message), "a socket message"
+        )
+        if refused is not None:
+            self._refuse(refused)
 
     @callback
     def _socket_up(self) -> None:
@@ -441,16 +436,32 @@ class PushManager:
             payload = json.loads(body)
         except ValueError:
             return self._refuse("not_json", ignored)
+        refused = self._accept(
+            partial(account.parse_webhook, payload), "a webhook call"
+        )
+        if refused is not None:
+            return self._refuse(refused, ignored)
+        return web.Response(status=200)
+
+    @callback
+    def _accept(
+        self, parse: Callable[[Mapping[str, Device]], Pushed], what: str
+    ) -> str | None:
+        """Parse one push (webhook call or socket message) and apply it.
+
+        Returns why it was refused (None: applied). A vendor bug is logged
+        and refused as unreadable: it must not break HA nor end a socket.
+        """
         try:
-            pushed = account.parse_webhook(payload, self.coordinator.data.devices)
+            pushed = parse(self.coordinator.data.devices)
         except PushRejectedError as err:
-            return self._refuse(err.reason, ignored)
+            return err.reason
         except Exception:  # noqa: BLE001 - a vendor bug must not break HA
-            LOGGER.exception("%s: could not read a webhook call", self.entry.title)
-            return self._refuse("unreadable", ignored)
+            LOGGER.exception("%s: could not read %s", self.entry.title, what)
+            return "unreadable"
         self.accepted += 1
         self._apply(pushed)
-        return web.Response(status=200)
+        return None
 
     @callback
     def _apply(self, pushed: Pushed) -> None:
