@@ -108,6 +108,20 @@ class RequestGate:
             self.pause(seconds)
         return seconds
 
+    def hold_back(self, response: RawResponse, backoff: timedelta) -> float:
+        """A throttling answer: hold every request back; return for how long.
+
+        As long as the cloud asked (its Retry-After, honoured already when
+        the status was a throttling one), else ``backoff``.
+        """
+        seconds = response.retry_after
+        if seconds is None:
+            seconds = self.throttle(response.headers.get("Retry-After"))
+        if seconds is None:
+            seconds = backoff.total_seconds()
+            self.pause(seconds)
+        return seconds
+
     def pause(self, seconds: float) -> None:
         """Hold every request back for ``seconds`` (never shortening a pause)."""
         seconds = min(max(seconds, 0.0), MAX_RETRY_AFTER.total_seconds())

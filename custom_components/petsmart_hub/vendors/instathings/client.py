@@ -346,7 +346,7 @@ class InstathingsClient:
         if message:
             text = f"{text}: {message}"
         if status == 429:
-            return RateLimitError(text, self._throttled(response))
+            return RateLimitError(text, self.gate.hold_back(response, THROTTLE_BACKOFF))
         if status >= 500:
             return CannotConnectError(text)
         if status == 400:
@@ -354,14 +354,6 @@ class InstathingsClient:
         if status == 404:
             return DeviceNotFoundError(text)
         return RequestRejectedError(text)
-
-    def _throttled(self, response: RawResponse) -> float:
-        """Hold every request back as the cloud asked (or by our back-off)."""
-        if response.retry_after is not None:
-            return response.retry_after
-        seconds = THROTTLE_BACKOFF.total_seconds()
-        self.gate.pause(seconds)
-        return seconds
 
     # -- the endpoints ------------------------------------------------------------------
 

@@ -237,7 +237,7 @@ class NetatmoClient:
         if code == ERROR_SCOPE:
             raise AuthError(text)
         if code == ERROR_USAGE_REACHED or response.status == 429:
-            raise RateLimitError(text, self._throttled(response))
+            raise RateLimitError(text, self.gate.hold_back(response, THROTTLE_BACKOFF))
         if response.status >= 500:
             raise CannotConnectError(text)
         if code == ERROR_DEVICE_NOT_FOUND:
@@ -247,16 +247,6 @@ class NetatmoClient:
         if response.status in (401, 403):
             raise AuthError(text)
         raise RequestRejectedError(text)
-
-    def _throttled(self, response: RawResponse) -> float:
-        """Hold every call back as the cloud asked (or by our back-off); return seconds."""
-        seconds = response.retry_after
-        if seconds is None:
-            seconds = self.gate.throttle(response.headers.get("Retry-After"))
-        if seconds is None:
-            seconds = THROTTLE_BACKOFF.total_seconds()
-            self.gate.pause(seconds)
-        return seconds
 
     # -- the endpoints ------------------------------------------------------------
 
