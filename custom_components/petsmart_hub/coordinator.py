@@ -342,6 +342,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._backoff = 0
         #: Devices the last listing named (a user may delete the others).
         self.listed: set[str] = set()
+        #: Device id -> a device object and its entity shape (every platform
+        #: asks after every update: each object's shape is worked out once).
+        self._shapes: dict[str, tuple[Device, tuple[object, ...]]] = {}
 
     @property
     def options(self) -> dict[str, Any]:
@@ -749,6 +752,15 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 hw_version=device.hardware or entry.hw_version,
             )
 
+    def entity_shape(self, device: Device) -> tuple[object, ...]:
+        """The device's ``entity_shape``, worked out once per device object."""
+        held = self._shapes.get(device.id)
+        if held is not None and held[0] is device:
+            return held[1]
+        shape = entity_shape(device)
+        self._shapes[device.id] = (device, shape)
+        return shape
+
     def _forget(self, present: set[str], gone: set[str]) -> None:
         """Drop what we hold for devices that left; remove confirmed ones.
 
@@ -763,6 +775,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             del self._registry_shown[device_id]
         for device_id in set(self._streams) - present:
             del self._streams[device_id]
+        for device_id in set(self._shapes) - present:
+            del self._shapes[device_id]
         if not gone:
             return
         doomed = {self.device_identifier(device_id) for device_id in gone}
@@ -888,7 +902,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             failed=self.data.failed - {device.id},
             polling_paused_until=self.data.polling_paused_until,
         )
-        if entity_shape(device) != entity_shape(known):
+        before = self.entity_shape(known)  # (the held object's, cached)
+        if self.entity_shape(device) != before:
             # it gained a reading or a control: the platforms add its entity
             self.async_update_listeners()
             return

@@ -12,7 +12,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import Device, DeviceKind, entity_shape
+from .model import Device, DeviceKind
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +129,8 @@ def async_add_device_entities[D: PetSmartEntityDescription](
 
     ``dynamic`` gives a device's own descriptions beyond the fixed ones (a
     sensor per reading its vendor names freely). A device is looked at again
-    only when its ``entity_shape`` changed; an entity once added stays (one
+    only when its ``entity_shape`` changed (worked out once per device
+    object for every platform); an entity once added stays (one
     whose reading is gone is unavailable, not deleted).
     """
     coordinator = entry.runtime_data
@@ -143,7 +144,7 @@ def async_add_device_entities[D: PetSmartEntityDescription](
             del added[device_id]
         new: list[Entity] = []
         for device in devices.values():
-            shape = entity_shape(device)
+            shape = coordinator.entity_shape(device)
             held = added.get(device.id)
             if held is not None and held[0] == shape:
                 continue
