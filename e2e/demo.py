@@ -57,6 +57,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--netro-port", type=int, default=8901)
     parser.add_argument("--netatmo-port", type=int, default=8902)
     parser.add_argument("--instathings-port", type=int, default=8903)
+    parser.add_argument("--ninjablocks-port", type=int, default=8904)
     parser.add_argument("--time-zone", default=local_time_zone())
     return parser.parse_args(argv)
 
@@ -95,6 +96,7 @@ def banner(stack: Stack, config_dir: Path) -> str:
     netatmo = fleet.netatmo
     instathings = fleet.instathings
     things = ", ".join(device.name for device in instathings.devices.values())
+    ninja = fleet.ninjablocks
     try:
         shown = config_dir.relative_to(Path.cwd())
     except ValueError:
@@ -119,8 +121,11 @@ def banner(stack: Stack, config_dir: Path) -> str:
             f"  Instathings {fleet.instathings_url} (client {instathings.client_id};"
             f" secret {instathings.client_secret})",
             f"              {things}",
+            f"  Ninja Blocks {fleet.ninjablocks_url} (token {ninja.token})",
+            f"              blocks {', '.join(ninja.nodes)}: temperature, humidity,"
+            " PIR, contact, LED, relay, RF433 remotes, a webcam",
             "",
-            "  Settings → Devices & services → PetSmart Hub shows the five accounts,",
+            "  Settings → Devices & services → PetSmart Hub shows the six accounts,",
             "  added through the config flow; every device has its own page.",
             f"  Configuration and log: {shown}/ (fresh at every start)",
             "",
@@ -139,6 +144,7 @@ async def run(args: argparse.Namespace) -> int:
         ("Netro", args.netro_port),
         ("Netatmo", args.netatmo_port),
         ("Instathings", args.instathings_port),
+        ("Ninja Blocks", args.ninjablocks_port),
     ):
         if not port_is_free(port):
             say(
@@ -158,6 +164,7 @@ async def run(args: argparse.Namespace) -> int:
         netro_port=args.netro_port,
         netatmo_port=args.netatmo_port,
         instathings_port=args.instathings_port,
+        ninjablocks_port=args.ninjablocks_port,
         time_zone=args.time_zone,
     ) as stack:
         # HA's own address is the URL the simulated clouds call: the OneNata

@@ -18,6 +18,10 @@ from simulator.core import RunningSimulator, start_server
 from simulator.instathings import InstathingsSimulator
 from simulator.netatmo import NetatmoSimulator
 from simulator.netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator
+from simulator.ninjablocks import (
+    BASE_PATH as NINJABLOCKS_BASE_PATH,
+    NinjaBlocksSimulator,
+)
 from simulator.onenata import OneNataSimulator
 
 from .hass import (
@@ -48,6 +52,8 @@ class Fleet:
     netatmo_server: RunningSimulator
     instathings: InstathingsSimulator
     instathings_server: RunningSimulator
+    ninjablocks: NinjaBlocksSimulator
+    ninjablocks_server: RunningSimulator
 
     @property
     def onenata_url(self) -> str:
@@ -79,8 +85,15 @@ class Fleet:
         """The Instathings project's URL (REST, token and websocket)."""
         return self.instathings_server.url
 
+    @property
+    def ninjablocks_url(self) -> str:
+        """Ninja Blocks' API base URL (its snapshots are served there too)."""
+        return f"{self.ninjablocks_server.url}{NINJABLOCKS_BASE_PATH}"
+
     async def close(self) -> None:
         """Stop serving the clouds."""
+        await self.ninjablocks.close_deliveries()
+        await self.ninjablocks_server.close()
         await self.instathings.drop_sockets()
         await self.instathings_server.close()
         await self.onenata_server.close()
@@ -95,6 +108,7 @@ async def start_fleet(
     netro_port: int = 0,
     netatmo_port: int = 0,
     instathings_port: int = 0,
+    ninjablocks_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     devices_per_kind: int = 1,
     zones: int = 6,
@@ -103,12 +117,14 @@ async def start_fleet(
 
     Every OneNata kind; a Netro controller with zones plus a soil sensor; a
     Netatmo account of two homes with cameras, a weather station and a home
-    coach; an Instathings project of a gateway with Zigbee and HTTP devices.
+    coach; an Instathings project of a gateway with Zigbee and HTTP devices;
+    a Ninja Block with its sensors, LED, relay, RF433 remotes and webcam.
     """
     onenata = OneNataSimulator(api_key=api_key, devices_per_kind=devices_per_kind)
     netro = NetroSimulator(controllers=1, zones=zones, sensors=1)
     netatmo = NetatmoSimulator()
     instathings = InstathingsSimulator()
+    ninjablocks = NinjaBlocksSimulator()
     servers: list[RunningSimulator] = []
     try:
         for sim, port in (
@@ -116,13 +132,20 @@ async def start_fleet(
             (netro, netro_port),
             (netatmo, netatmo_port),
             (instathings, instathings_port),
+            (ninjablocks, ninjablocks_port),
         ):
             servers.append(await start_server(sim, port=port))
     except BaseException:
         for server in servers:
             await server.close()
         raise
-    onenata_server, netro_server, netatmo_server, instathings_server = servers
+    (
+        onenata_server,
+        netro_server,
+        netatmo_server,
+        instathings_server,
+        ninjablocks_server,
+    ) = servers
     return Fleet(
         onenata,
         onenata_server,
@@ -132,6 +155,8 @@ async def start_fleet(
         netatmo_server,
         instathings,
         instathings_server,
+        ninjablocks,
+        ninjablocks_server,
     )
 
 
@@ -175,6 +200,20 @@ async def add_instathings_account(
                 "client_id": client_id,
                 "client_secret": client_secret,
             },
+        )
+    )
+
+
+async def add_ninjablocks_account(
+    client: HassClient, base_url: str, token: str
+) -> dict[str, Any]:
+    """Settings → Add integration → PetSmart Hub → Ninja Blocks, token and API URL."""
+    menu = await client.start_flow(DOMAIN)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "ninjablocks"})
+    return _created(
+        await client.flow_step(
+            form["flow_id"],
+            {"access_token": token, "advanced": {"base_url": base_url}},
         )
     )
 
@@ -298,7 +337,7 @@ class Stack:
             await ws.command("config/core/update", external_url=self.hass.url)
 
     async def add_accounts(self) -> list[dict[str, Any]]:
-        """Add OneNata, both Netro devices, Netatmo and Instathings (config flow)."""
+        """Add OneNata, both Netro devices, Netatmo, Instathings, Ninja Blocks."""
         fleet = self.fleet
         self.entries = [
             await add_onenata_account(
@@ -317,6 +356,9 @@ class Stack:
                 fleet.instathings.client_id,
                 fleet.instathings.client_secret,
             ),
+            await add_ninjablocks_account(
+                self.client, fleet.ninjablocks_url, fleet.ninjablocks.token
+            ),
         ]
         return self.entries
 
@@ -330,6 +372,7 @@ async def running_stack(
     netro_port: int = 0,
     netatmo_port: int = 0,
     instathings_port: int = 0,
+    ninjablocks_port: int = 0,
     api_key: str = ONENATA_API_KEY,
     time_zone: str = "UTC",
     history: bool = True,
@@ -341,6 +384,7 @@ async def running_stack(
         netro_port=netro_port,
         netatmo_port=netatmo_port,
         instathings_port=instathings_port,
+        ninjablocks_port=ninjablocks_port,
         api_key=api_key,
         devices_per_kind=devices_per_kind,
     )

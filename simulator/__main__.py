@@ -4,6 +4,7 @@ python -m simulator onenata --port 8900 --devices 3
 python -m simulator netro --port 8901 --controllers 1 --zones 6 --sensors 1
 python -m simulator netatmo --port 8902 --homes 2
 python -m simulator instathings --port 8903 --gateways 1 [--on-premise]
+python -m simulator ninjablocks --port 8904 --blocks 1 [--token TOKEN]
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from .instathings.auth import DEFAULT_TOKEN_TTL as INSTATHINGS_TOKEN_TTL
 from .netatmo import NetatmoSimulator
 from .netro import BASE_PATH as NETRO_BASE_PATH, NetroSimulator, describe
 from .netro.api import ERROR_HTTP_STATUS_MODES, SENSOR_INFO_SHAPES
+from .ninjablocks import (
+    BASE_PATH as NINJABLOCKS_BASE_PATH,
+    DEFAULT_TOKEN as NINJABLOCKS_TOKEN,
+    NinjaBlocksSimulator,
+    describe as describe_ninjablocks,
+)
+from .ninjablocks.api import CHOICES as NINJABLOCKS_SHAPES, Shapes as NinjaShapes
 from .onenata import OneNataSimulator
 
 
@@ -185,6 +193,45 @@ def _instathings(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
     ]
 
 
+def _ninjablocks_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the Ninja Blocks options."""
+    parser.add_argument(
+        "--token", default=NINJABLOCKS_TOKEN, help="the valid user_access_token"
+    )
+    parser.add_argument(
+        "--blocks", type=int, default=1, help="blocks, each with every device"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--listing",
+        choices=NINJABLOCKS_SHAPES["listing"],
+        default="object",
+        help="GET /devices' data keyed by GUID (the doc) or a list",
+    )
+    parser.add_argument(
+        "--callback-exists",
+        choices=NINJABLOCKS_SHAPES["callback_exists"],
+        default="409",
+        help="an existing callback: HTTP 409, or HTTP 200 with the envelope",
+    )
+    parser.add_argument("--public-url", help="base URL clients use, if not host:port")
+
+
+def _ninjablocks(args: argparse.Namespace) -> tuple[BaseSimulator, list[str]]:
+    """Build a Ninja Blocks simulator and the lines describing how to reach it."""
+    if args.blocks < 0:
+        raise SystemExit("--blocks can not be negative")
+    sim = NinjaBlocksSimulator(
+        args.token,
+        blocks=args.blocks,
+        shapes=NinjaShapes(listing=args.listing, callback_exists=args.callback_exists),
+        seed=args.seed,
+        latency=args.latency,
+        public_url=args.public_url,
+    )
+    return sim, describe_ninjablocks(sim)
+
+
 VENDORS = {
     "onenata": Vendor(
         "the OneNata pet device cloud", "/v1", 8900, _onenata_arguments, _onenata
@@ -209,6 +256,13 @@ VENDORS = {
         8903,
         _instathings_arguments,
         _instathings,
+    ),
+    "ninjablocks": Vendor(
+        "the Ninja Blocks cloud (REST v0, callbacks, snapshots)",
+        NINJABLOCKS_BASE_PATH,
+        8904,
+        _ninjablocks_arguments,
+        _ninjablocks,
     ),
 }
 

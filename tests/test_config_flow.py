@@ -209,6 +209,7 @@ async def test_user_menu_offers_implemented_vendors(hass: HomeAssistant) -> None
         VENDOR_NETRO,
         "netatmo",
         "instathings",
+        "ninjablocks",
     ]
     assert set(result["menu_options"]) == set(
         STRINGS["config"]["step"]["user"]["menu_options"]

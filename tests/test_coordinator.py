@@ -247,10 +247,10 @@ async def test_device_failing_at_setup(
     assert await hass.config_entries.async_setup(config_entry.entry_id)
     await hass.async_block_till_done()
 
+    # (whether it is online is not known yet: no connectivity sensor so far)
     camera = entity_ids(hass, "camera_001")
     assert camera == {
         "camera.pet_camera_1",
-        "binary_sensor.pet_camera_1_connectivity",
         "binary_sensor.pet_camera_1_recording",
         "sensor.pet_camera_1_last_report",
         "button.pet_camera_1_take_photo",
@@ -263,6 +263,10 @@ async def test_device_failing_at_setup(
     await tick(FAST)
     assert not unavailable(hass, all_entity_ids(hass, config_entry))
     assert hass.states.get("binary_sensor.pet_camera_1_recording").state == STATE_OFF
+    # once its cloud told, it has its connectivity sensor
+    connectivity = hass.states.get("binary_sensor.pet_camera_1_connectivity")
+    assert connectivity is not None
+    assert connectivity.state == STATE_ON
 
 
 # --- a device the cloud reports offline ---------------------------------------------

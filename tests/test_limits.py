@@ -73,6 +73,18 @@ def test_every_limit_of_the_table_is_in_services_yaml() -> None:
             assert (action.value, field) in selectors, (action, field)
 
 
+#: Actions that answer for, or change, exactly one device.
+SINGLE_DEVICE_SERVICES = (
+    "take_photo",
+    "get_location_history",
+    "get_history",
+    "rename_device",
+    "add_rf_subdevice",
+    "update_rf_subdevice",
+    "remove_rf_subdevice",
+)
+
+
 def test_device_selectors() -> None:
     """Devices come from this integration; responders take exactly one."""
     for service, spec in SERVICES_YAML.items():
@@ -81,8 +93,8 @@ def test_device_selectors() -> None:
             if "device" in selector:
                 assert selector["device"]["filter"] == {"integration": DOMAIN}
                 assert selector["device"].get("multiple", False) == (
-                    service not in ("take_photo", "get_location_history")
-                )
+                    service not in SINGLE_DEVICE_SERVICES
+                ), service
 
 
 def test_option_ranges_are_the_table() -> None:

@@ -33,6 +33,7 @@ from custom_components.petsmart_hub import (
     switch,
 )
 from custom_components.petsmart_hub.push import OPT_PUSH
+from custom_components.petsmart_hub.vendors.descriptor import OPT_TAKE_OVER
 from custom_components.petsmart_hub.vendors.registry import VENDORS
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.const import Platform, __version__ as ha_version
@@ -361,6 +362,8 @@ def test_config_flow_strings() -> None:
     options = STRINGS["options"]["step"]["init"]
     fields = {option.key for vendor in VENDORS.values() for option in vendor.options}
     fields.add(OPT_PUSH)  # every vendor that pushes
+    if any(vendor.push_takeover for vendor in VENDORS.values()):
+        fields.add(OPT_TAKE_OVER)  # a vendor whose callbacks another app may hold
     assert set(options["data"]) == fields
     assert set(options["data_description"]) == fields
 
@@ -383,6 +386,11 @@ def test_entity_translation_keys_have_strings() -> None:
             )
             continue
         assert key in STRINGS["entity"].get(platform, {}), f"{platform}.{key}"
+        if description.name is None:
+            # the device's main feature (a stored remote code's button or
+            # event): named after the device; its key translates its states
+            assert "name" not in STRINGS["entity"][platform][key], f"{platform}.{key}"
+            continue
         assert STRINGS["entity"][platform][key]["name"], f"{platform}.{key}"
     used = {(p, d.translation_key) for p, d in entity_translation_keys()}
     for platform, keys in STRINGS["entity"].items():

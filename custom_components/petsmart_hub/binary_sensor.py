@@ -1,9 +1,10 @@
-"""Binary sensors: connectivity, alerts, running cycles and who is home."""
+"""Binary sensors: connectivity, alerts, running cycles, detections and who is home."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -12,13 +13,15 @@ from homeassistant.components.binary_sensor import (
     BinarySensorEntityDescription,
 )
 from homeassistant.const import EntityCategory
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.util import dt as dt_util
 
 from .compat import BinarySensorDeviceClass
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
-from .model import Action, Device, DeviceKind, Person
+from .model import DETECTION_HOLD, Action, Detection, Device, DeviceKind, Person
 
 PARALLEL_UPDATES = 0
 
@@ -30,6 +33,25 @@ class PetSmartBinarySensorEntityDescription(
     """A binary sensor read from the neutral device model."""
 
     is_on_fn: Callable[[Device], bool | None]
+    #: A detection reported only when it happens: it is over this long after
+    #: the report (``DETECTION_HOLD``), unless the device says so before.
+    detection: Detection | None = None
+
+
+def _detection(
+    detection: Detection, device_class: BinarySensorDeviceClass | None
+) -> PetSmartBinarySensorEntityDescription:
+    """The binary sensor of what a yes/no sensor detects (motion, an open door)."""
+    return PetSmartBinarySensorEntityDescription(
+        key=f"detection_{detection.value}",
+        translation_key=None if device_class else f"detection_{detection.value}",
+        device_class=device_class,
+        available_offline=True,  # a PIR or contact tells nothing of its link
+        exists_fn=lambda device: detection in device.detections,
+        present_fn=lambda device: detection in device.detections,
+        is_on_fn=lambda device: device.detections.get(detection),
+        detection=detection,
+    )
 
 
 BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
@@ -38,9 +60,11 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.CONNECTIVITY,
         entity_category=EntityCategory.DIAGNOSTIC,
         available_offline=True,
-        # zones share their controller's connection; a home is no device
+        # zones share their controller's connection; a home is no device;
+        # a device whose cloud never tells (a Ninja sensor) has none to show
         exists_fn=lambda device: (
             device.kind not in (DeviceKind.SPRINKLER_ZONE, DeviceKind.HOME)
+            and device.online is not None
         ),
         is_on_fn=lambda device: device.online,
     ),
@@ -118,6 +142,9 @@ BINARY_SENSORS: tuple[PetSmartBinarySensorEntityDescription, ...] = (
         device_class=BinarySensorDeviceClass.RUNNING,
         is_on_fn=lambda device: device.toy.playing if device.toy else None,
     ),
+    _detection(Detection.MOTION, BinarySensorDeviceClass.MOTION),
+    _detection(Detection.OPENING, BinarySensorDeviceClass.OPENING),
+    _detection(Detection.PRESS, None),
 )
 
 
@@ -190,11 +217,59 @@ class PetSmartBinarySensor(PetSmartEntity, BinarySensorEntity):
     """A binary sensor of a device."""
 
     entity_description: PetSmartBinarySensorEntityDescription
+    _cancel_hold: CALLBACK_TYPE | None = None
 
     @property
     def is_on(self) -> bool | None:
-        """Read the value from the device model."""
-        return self.entity_description.is_on_fn(self.device)
+        """Read the value from the device model (a held detection ends in time)."""
+        found = self.entity_description.is_on_fn(self.device)
+        ends = self._held_until()
+        if found and ends is not None and ends <= dt_util.utcnow():
+            return False
+        return found
+
+    def _held_until(self) -> datetime | None:
+        """When a detection reported only as it happens is over (None: not one)."""
+        detection = self.entity_description.detection
+        hold = DETECTION_HOLD.get(detection) if detection is not None else None
+        reported = self.device.last_report
+        if hold is None or reported is None:
+            return None
+        return reported + hold
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state; a held detection is looked at again when it ends."""
+        self._plan_hold_end()
+        super()._handle_coordinator_update()
+
+    async def async_added_to_hass(self) -> None:
+        """Plan the end of a held detection from the start."""
+        await super().async_added_to_hass()
+        self._plan_hold_end()
+        self.async_on_remove(self._cancel_hold_end)
+
+    @callback
+    def _cancel_hold_end(self) -> None:
+        if self._cancel_hold is not None:
+            self._cancel_hold()
+            self._cancel_hold = None
+
+    @callback
+    def _plan_hold_end(self) -> None:
+        self._cancel_hold_end()
+        ends = self._held_until()
+        if ends is None or ends <= dt_util.utcnow():
+            return
+        if not self.entity_description.is_on_fn(self.device):
+            return
+
+        @callback
+        def ended(_now: datetime) -> None:
+            self._cancel_hold = None
+            self.async_write_ha_state()
+
+        self._cancel_hold = async_track_point_in_utc_time(self.hass, ended, ends)
 
 
 PERSON = PetSmartBinarySensorEntityDescription(

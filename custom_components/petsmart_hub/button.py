@@ -27,6 +27,7 @@ from .model import (
     StopWatering,
     TakePhoto,
     TestWaterQuality,
+    Transmit,
 )
 
 PARALLEL_UPDATES = 1
@@ -124,6 +125,14 @@ BUTTONS: tuple[PetSmartButtonEntityDescription, ...] = (
         action=Action.START_PLAY,
         # the option is in seconds
         command_fn=lambda options: StartPlay(duration_s=options[OPT_PLAY_DURATION]),
+    ),
+    PetSmartButtonEntityDescription(
+        # a remote's stored code (an RF plug's "on"): the device itself
+        key="transmit",
+        translation_key="transmit",
+        name=None,
+        action=Action.TRANSMIT,
+        command_fn=lambda _: Transmit(),
     ),
 )
 

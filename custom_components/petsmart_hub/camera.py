@@ -1,4 +1,4 @@
-"""Pet cameras: HLS live stream and still images."""
+"""Pet cameras: HLS live stream and still images (or still images alone)."""
 
 from __future__ import annotations
 
@@ -34,10 +34,13 @@ class PetSmartCameraEntityDescription(
 
 CAMERAS: tuple[PetSmartCameraEntityDescription, ...] = (
     PetSmartCameraEntityDescription(
-        # any device with a live stream (a camera, or a feeder with one)
+        # any device with a live stream (a camera, or a feeder with one), or
+        # a webcam that serves still images only
         key="camera",
         name=None,
-        exists_fn=lambda device: Feature.LIVE_STREAM in device.features,
+        exists_fn=lambda device: bool(
+            {Feature.LIVE_STREAM, Feature.SNAPSHOT} & device.features
+        ),
     ),
 )
 
@@ -54,7 +57,6 @@ async def async_setup_entry(
 class PetSmartCamera(PetSmartEntity, Camera):
     """A camera with a signed HLS stream that is renewed before it expires."""
 
-    _attr_supported_features = CameraEntityFeature.STREAM
     entity_description: PetSmartCameraEntityDescription
 
     def __init__(
@@ -67,6 +69,10 @@ class PetSmartCamera(PetSmartEntity, Camera):
         PetSmartEntity.__init__(self, coordinator, device, description)
         Camera.__init__(self)
         self._cancel_renewal: CALLBACK_TYPE | None = None
+        #: A camera without a live stream serves still images alone.
+        self._streams = Feature.LIVE_STREAM in device.features
+        if self._streams:
+            self._attr_supported_features = CameraEntityFeature.STREAM
 
     @property
     def is_recording(self) -> bool:
@@ -81,6 +87,8 @@ class PetSmartCamera(PetSmartEntity, Camera):
 
     async def stream_source(self) -> str | None:
         """Return a stream URL that is valid for a while yet."""
+        if not self._streams:
+            return None
         stream = await self.coordinator.async_get_stream(self.device_id)
         self._schedule_stream_renewal(stream)
         return stream.stream_url
@@ -125,8 +133,10 @@ class PetSmartCamera(PetSmartEntity, Camera):
     async def async_camera_image(
         self, width: int | None = None, height: int | None = None
     ) -> bytes | None:
-        """Return the camera's current thumbnail."""
+        """Return the camera's current thumbnail (or the webcam's snapshot)."""
         try:
+            if not self._streams:
+                return await self.coordinator.async_get_snapshot(self.device_id)
             stream = await self.coordinator.async_get_stream(self.device_id)
             if stream.thumbnail_url is None:
                 return None

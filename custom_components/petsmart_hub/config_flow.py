@@ -50,7 +50,7 @@ from .vendors.base import (
     VendorAccount,
     VendorError,
 )
-from .vendors.descriptor import Push, SignIn, VendorDescriptor
+from .vendors.descriptor import OPT_TAKE_OVER, Push, SignIn, VendorDescriptor
 from .vendors.registry import VENDORS
 
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
@@ -290,11 +290,13 @@ class PetSmartHubConfigFlow(
 
         An account that names itself, or a key that is its device, is another
         one when its unique id differs. Another key of a vendor whose keys
-        rotate may be the same account: it is another one when it lists none
-        of the devices the entry has.
+        rotate, or of an account named by its devices (a block added since
+        changes the name), may be the same account: it is another one when
+        it lists none of the devices the entry has.
         """
         descriptor = vendor_of(entry)
-        if account.account_id or descriptor.key_is_device:
+        named = account.account_id and not account.account_id_from_devices
+        if named or descriptor.key_is_device:
             unique_id = descriptor.unique_id(
                 entry_credentials(descriptor, data), account.account_id
             )
@@ -463,11 +465,16 @@ class PetSmartHubOptionsFlow(OptionsFlow):
         descriptor = vendor_of(self.config_entry)
         pushes = descriptor.push is not Push.NONE
         if user_input is not None:
+            switches = (OPT_PUSH, OPT_TAKE_OVER)
             data: dict[str, Any] = {
-                key: int(value) for key, value in user_input.items() if key != OPT_PUSH
+                key: int(value)
+                for key, value in user_input.items()
+                if key not in switches
             }
             if pushes:
                 data[OPT_PUSH] = bool(user_input.get(OPT_PUSH, True))
+            if descriptor.push_takeover:
+                data[OPT_TAKE_OVER] = bool(user_input.get(OPT_TAKE_OVER, False))
             return self.async_create_entry(data=data)
         options = self.config_entry.options
         fields: dict[Any, Any] = {
@@ -480,6 +487,10 @@ class PetSmartHubOptionsFlow(OptionsFlow):
             fields[vol.Required(OPT_PUSH, default=options.get(OPT_PUSH, True))] = (
                 BooleanSelector()
             )
+        if descriptor.push_takeover:
+            fields[
+                vol.Required(OPT_TAKE_OVER, default=options.get(OPT_TAKE_OVER, False))
+            ] = BooleanSelector()
         return self.async_show_form(
             step_id="init",
             data_schema=vol.Schema(fields),

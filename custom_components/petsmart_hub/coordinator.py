@@ -51,6 +51,8 @@ from .model import (
     DeviceEvent,
     DeviceKind,
     EventType,
+    HistoryPoint,
+    HistoryQuery,
     HubData,
     Location,
     StreamInfo,
@@ -64,6 +66,7 @@ from .vendors.base import (
     CannotConnectError,
     DeviceUpdate,
     EnrollingAccount,
+    HistoryAccount,
     InvalidParameterError,
     Inventory,
     LocationHistoryAccount,
@@ -74,6 +77,7 @@ from .vendors.base import (
     RefreshRequest,
     RequestRejectedError,
     SelfLimitedError,
+    SnapshotAccount,
     VendorAccount,
     VendorError,
 )
@@ -958,6 +962,24 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
     async def async_get_image(self, url: str) -> bytes:
         """Download an image the cloud pointed us to."""
         return await self._call(self._camera_account().async_get_image(url))
+
+    async def async_get_snapshot(self, device_id: str) -> bytes:
+        """A still image a camera without a live stream takes now."""
+        account = self.account
+        if not isinstance(account, SnapshotAccount):
+            raise _unsupported("camera")
+        return await self._call(account.async_get_snapshot(self.device(device_id)))
+
+    async def async_get_history(
+        self, device_id: str, query: HistoryQuery
+    ) -> list[HistoryPoint]:
+        """A device's past readings, as its cloud keeps them."""
+        account = self.account
+        if not isinstance(account, HistoryAccount):
+            raise _unsupported("get_history")
+        return await self._call(
+            account.async_get_history(self.device(device_id), query)
+        )
 
     async def async_get_location_history(
         self, device_id: str, start: datetime, end: datetime, limit: int

@@ -37,6 +37,7 @@ TO_REDACT = {
     "thumbnail_url",
     "snapshot_url",  # an event's picture (a signed URL, a view of the home)
     "persons",  # who lives there: names, keyed by the vendor's person ids
+    "last_code",  # the last remote code a hub heard (a garage remote's?)
 }
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 import math
+import re
 from typing import Any, ClassVar, Final
 
 
@@ -48,6 +49,7 @@ class Quantity(StrEnum):
     VOLTAGE = "voltage"  # V
     CURRENT = "current"  # A
     LINK_QUALITY = "link_quality"  # LQI, 0-255
+    LENGTH = "length"  # m (what a distance sensor measures)
 
 
 #: The range a reading of each quantity can physically take (inclusive).
@@ -84,6 +86,7 @@ PLAUSIBLE_RANGES: Final[dict[Quantity, tuple[float, float]]] = {
     Quantity.VOLTAGE: (0, 1_000),  # V
     Quantity.CURRENT: (0, 1_000),  # A
     Quantity.LINK_QUALITY: (0, 255),  # Zigbee's LQI
+    Quantity.LENGTH: (0, 100),  # m; an ultrasonic or infrared ranger's reach
 }
 
 
@@ -108,6 +111,7 @@ class Measurement(StrEnum):
     CURRENT = "current"  # A
     WATER_LEVEL = "water_level"  # %
     LINK_QUALITY = "link_quality"  # LQI (0-255)
+    DISTANCE = "distance"  # m (to the nearest thing a distance sensor sees)
 
 
 #: The quantity (and so the plausible range) of each measurement.
@@ -125,6 +129,27 @@ MEASUREMENT_QUANTITY: Final[dict[Measurement, Quantity]] = {
     Measurement.CURRENT: Quantity.CURRENT,
     Measurement.WATER_LEVEL: Quantity.PERCENT,
     Measurement.LINK_QUALITY: Quantity.LINK_QUALITY,
+    Measurement.DISTANCE: Quantity.LENGTH,
+}
+
+
+class Detection(StrEnum):
+    """What a yes/no sensor tells, whoever made it (a binary sensor each).
+
+    A device's ``detections`` are keyed by these; each also fires its events
+    (``DETECTION_EVENTS``) when the device reports it.
+    """
+
+    MOTION = "motion"  # a PIR saw movement
+    OPENING = "opening"  # a door or window contact is open
+    PRESS = "press"  # a button is pressed
+
+
+#: A detection a device reports only when it happens (a PIR's trigger, with
+#: no "all quiet" report after it) is on for this long after the report,
+#: unless the device reports it over before.
+DETECTION_HOLD: Final[dict[Detection, timedelta]] = {
+    Detection.MOTION: timedelta(seconds=90),
 }
 
 #: Moments outside this span are not readings either (a year-1 or year-9999
@@ -263,6 +288,15 @@ class Action(StrEnum):
     SET_LIGHT = "set_light"
     #: Send the device a raw payload (the ``send_command`` action).
     SEND_COMMAND = "send_command"
+    #: Send the code a sub-device stores (an RF plug's "on"): a button.
+    TRANSMIT = "transmit"
+    #: Set the name the cloud shows (rename_device).
+    RENAME = "rename"
+    #: A hub that stores remotes' codes as sub-devices (add_rf_subdevice).
+    ADD_SUBDEVICE = "add_subdevice"
+    #: A stored sub-device: change its name or code, or remove it.
+    UPDATE_SUBDEVICE = "update_subdevice"
+    REMOVE_SUBDEVICE = "remove_subdevice"
 
 
 class Feature(StrEnum):
@@ -275,6 +309,11 @@ class Feature(StrEnum):
     #: entity, the latest event's image and when an animal was last seen.
     CAMERA_EVENTS = "camera_events"
     SNAPSHOT = "snapshot"  # a camera that serves a still image of now
+    #: Its cloud keeps its readings' history (the get_history action).
+    HISTORY = "history"
+    #: A remote's code the hub hears (an RF sensor sub-device): a
+    #: "Code received" event entity fires when its hub reports it.
+    CODE_EVENTS = "code_events"
 
 
 class EventType(StrEnum):
@@ -300,10 +339,43 @@ class EventType(StrEnum):
     BOOTED = "booted"
     SD_CARD = "sd_card"  # its memory card changed state
     POWER = "power"  # its power supply changed state
+    # what a yes/no sensor reported (``Detection``)
+    MOTION = "motion"  # a PIR saw movement
+    OPENED = "opened"
+    CLOSED = "closed"
+    PRESSED = "pressed"
+    RELEASED = "released"
+    #: A remote's code was received (an RF433 sensor sub-device's own code).
+    RECEIVED = "received"
 
 
 #: The event types of a camera's event entity (what a camera tells of).
-CAMERA_EVENT_TYPES: Final = tuple(t for t in EventType if t is not EventType.ALERT)
+CAMERA_EVENT_TYPES: Final = (
+    EventType.ANIMAL,
+    EventType.HUMAN,
+    EventType.VEHICLE,
+    EventType.MOVEMENT,
+    EventType.PERSON,
+    EventType.PERSON_AWAY,
+    EventType.DOORBELL,
+    EventType.CALL_ANSWERED,
+    EventType.CALL_MISSED,
+    EventType.MONITORING_ON,
+    EventType.MONITORING_OFF,
+    EventType.CONNECTED,
+    EventType.DISCONNECTED,
+    EventType.BOOTED,
+    EventType.SD_CARD,
+    EventType.POWER,
+)
+
+#: What each detection fires: (when it turns on, when it turns off); a
+#: detection reported only when it happens has no "off" event.
+DETECTION_EVENTS: Final[dict[Detection, tuple[EventType, EventType | None]]] = {
+    Detection.MOTION: (EventType.MOTION, None),
+    Detection.OPENING: (EventType.OPENED, EventType.CLOSED),
+    Detection.PRESS: (EventType.PRESSED, EventType.RELEASED),
+}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -655,6 +727,8 @@ class Device:
     #: (a plain sensor each, named by its key); a key that is gone from the
     #: latest data leaves its entity unavailable.
     values: dict[str, float | str | bool] = field(default_factory=dict)
+    #: Yes/no readings, keyed by what is detected (a binary sensor each).
+    detections: dict[Detection, bool] = field(default_factory=dict)
     #: On or off, for a device that switches (``Action.SET_POWER``).
     power: bool | None = None
     #: A light's state (``Action.SET_LIGHT``); None: no light.
@@ -688,8 +762,8 @@ def entity_shape(device: Device) -> tuple[object, ...]:
     """What decides which entities a device has: when it changes, look again.
 
     Its kind, what it can do and offer, what it measures, the keys (and
-    kinds of value) of its free-form readings, and whether it switches or
-    lights.
+    kinds of value) of its free-form readings and detections, whether it
+    switches or lights, and whether its cloud tells if it is online.
     """
     return (
         device.kind,
@@ -698,8 +772,10 @@ def entity_shape(device: Device) -> tuple[object, ...]:
         device.measures,
         frozenset(device.readings),
         frozenset((key, type(value)) for key, value in device.values.items()),
+        frozenset(device.detections),
         device.power is None,
         device.light is None,
+        device.online is None,
     )
 
 
@@ -1038,6 +1114,57 @@ class SendCommand:
     query: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Transmit:
+    """Send the code a sub-device stores (an RF remote's button, a webhook's tickle)."""
+
+    action: ClassVar[Action] = Action.TRANSMIT
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Rename:
+    """Set the name the device has in its cloud."""
+
+    action: ClassVar[Action] = Action.RENAME
+    name: str
+
+
+#: A remote's code as a hub stores it: its bits, as 0s and 1s.
+CODE_PATTERN: Final = re.compile(r"^[01]{8,128}$")
+#: The longest name a cloud is sent (rename_device, sub-devices).
+MAX_NAME: Final = 100
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AddSubdevice:
+    """Store a remote's code as a new sub-device of a hub.
+
+    ``sensor``: a code the hub hears (an event fires); else one it sends (a
+    button). ``code`` None: the code the hub heard last.
+    """
+
+    action: ClassVar[Action] = Action.ADD_SUBDEVICE
+    name: str
+    sensor: bool
+    code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UpdateSubdevice:
+    """Change what is given of a stored sub-device (its name, its code)."""
+
+    action: ClassVar[Action] = Action.UPDATE_SUBDEVICE
+    name: str | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RemoveSubdevice:
+    """Delete a stored sub-device from its hub."""
+
+    action: ClassVar[Action] = Action.REMOVE_SUBDEVICE
+
+
 type Command = (
     Feed
     | SetFeedingSchedule
@@ -1062,6 +1189,11 @@ type Command = (
     | SetPower
     | SetLight
     | SendCommand
+    | Transmit
+    | Rename
+    | AddSubdevice
+    | UpdateSubdevice
+    | RemoveSubdevice
 )
 
 
@@ -1083,6 +1215,53 @@ class CommandResult:
     photo: Photo | None = None
     #: Schedules a watering command created.
     schedules_created: int | None = None
+    #: The id of the device a command created (a sub-device).
+    device_id: str | None = None
+
+
+class HistoryFold(StrEnum):
+    """How a history's points are folded into each interval."""
+
+    MEAN = "mean"
+    SUM = "sum"
+    MIN = "min"
+    MAX = "max"
+    STDDEV = "stddev"
+    SS = "ss"  # sum of squares
+    COUNT = "count"
+
+
+class HistoryUnit(StrEnum):
+    """The units a history's interval is counted in."""
+
+    MINUTE = "min"
+    HOUR = "hour"
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryQuery:
+    """Which stretch of a device's history, in which steps, folded how.
+
+    ``interval``: a number of ``unit`` (None: the cloud's own points);
+    ``fold``: None, the cloud's default (the mean).
+    """
+
+    start: datetime | None = None
+    end: datetime | None = None
+    interval: int | None = None
+    unit: HistoryUnit | None = None
+    fold: HistoryFold | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryPoint:
+    """One point of a device's history."""
+
+    at: datetime
+    value: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -1171,6 +1350,12 @@ LIMITS: Final = Limits(
         "pressure": Range(800, 1200, "hPa"),
         # an HTTP device's own method (send_command)
         "method": ("GET", "POST", "PUT", "PATCH", "DELETE"),
+        # get_history
+        "fn": _words(HistoryFold),
+        "interval_unit": _words(HistoryUnit),
+        "interval": Range(1, 1000),
+        # add_rf_subdevice: a code the hub sends, or one it hears
+        "subdevice_type": ("actuator", "sensor"),
     },
     actions={
         Action.START_PUMP: {

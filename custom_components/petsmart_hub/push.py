@@ -108,6 +108,9 @@ class PushManager:
         self._cloud_registered = False
         self._retry = RETRY_MIN
         self._cancel_retry: CALLBACK_TYPE | None = None
+        #: Names of the devices whose callback another app holds (as reported).
+        self._taken: list[str] = []
+        self._cancel_taken: CALLBACK_TYPE | None = None
         self._pending_refresh: dict[str, CALLBACK_TYPE] = {}
         #: The socket runner (a socket vendor) and the socket it holds open.
         self._runner: asyncio.Task[None] | None = None
@@ -224,6 +227,43 @@ class PushManager:
         self.coordinator.set_push_healthy(True)
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
         LOGGER.debug("%s: push is healthy", self.entry.title)
+        self._report_taken()
+        if self._cancel_taken is None:
+            # devices that appear later are registered by the account's refresh
+            self._cancel_taken = self.coordinator.async_add_listener(self._report_taken)
+
+    @property
+    def _taken_issue_id(self) -> str:
+        return f"push_callbacks_taken_{self.entry.entry_id}"
+
+    @callback
+    def _report_taken(self) -> None:
+        """Name in Repairs the devices whose callback another app holds."""
+        account = self._account
+        taken = sorted(account.push_taken().values()) if account else []
+        if taken == self._taken:
+            return
+        self._taken = taken
+        if not taken:
+            ir.async_delete_issue(self.hass, DOMAIN, self._taken_issue_id)
+            return
+        LOGGER.info(
+            "%s: another app holds the callback of %s; polling them",
+            self.entry.title,
+            ", ".join(taken),
+        )
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            self._taken_issue_id,
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="push_callbacks_taken",
+            translation_placeholders={
+                "account": self.entry.title,
+                "devices": ", ".join(taken),
+            },
+        )
 
     @callback
     def _fail(self, reason: str) -> None:
@@ -396,7 +436,12 @@ class PushManager:
         for cancel in self._pending_refresh.values():
             cancel()
         self._pending_refresh.clear()
+        if self._cancel_taken is not None:
+            self._cancel_taken()
+            self._cancel_taken = None
         ir.async_delete_issue(self.hass, DOMAIN, self._issue_id)
+        ir.async_delete_issue(self.hass, DOMAIN, self._taken_issue_id)
+        self._taken = []
         self.state = PushState.OFF
         account = self._account
         if registered_with_cloud and account is not None:
@@ -514,4 +559,5 @@ class PushManager:
                 else None
             ),
             "sockets_opened": self.connections,
+            "callbacks_taken": len(self._taken),
         }

@@ -158,6 +158,7 @@ _READINGS: dict[Measurement, _Shown] = {
     Measurement.LINK_QUALITY: _Shown(
         None, None, 0, "link_quality", category=EntityCategory.DIAGNOSTIC
     ),
+    Measurement.DISTANCE: _Shown(SensorDeviceClass.DISTANCE, UnitOfLength.METERS, 2),
 }
 
 
@@ -202,7 +203,8 @@ def _tells_report_time(device: Device) -> bool:
     """
     if device.kind in (DeviceKind.SPRINKLER_ZONE, DeviceKind.HOME):
         return False
-    return device.last_report is not None or device.online is None
+    never_read = device.online is None and device.updated_at is None
+    return device.last_report is not None or never_read
 
 
 GATEWAY_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
@@ -211,6 +213,9 @@ GATEWAY_SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         translation_key="disconnect_reason",
         kinds=frozenset({DeviceKind.GATEWAY}),
         entity_category=EntityCategory.DIAGNOSTIC,
+        # a gateway whose cloud tells whether it is connected (not a Ninja
+        # block, which nobody asks)
+        exists_fn=lambda device: device.online is not None,
         # why it is offline is worth seeing most while it is offline
         available_offline=True,
         value_fn=lambda device: (

@@ -29,8 +29,11 @@ from .compat import device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .model import (
+    CODE_PATTERN,
     LIMITS,
+    MAX_NAME,
     Action,
+    AddSubdevice,
     CleaningMode,
     Command,
     DeviceKind,
@@ -39,6 +42,9 @@ from .model import (
     Feed,
     FeedingSlot,
     FlowRate,
+    HistoryFold,
+    HistoryQuery,
+    HistoryUnit,
     Intensity,
     Limit,
     NoWater,
@@ -48,6 +54,8 @@ from .model import (
     PumpMode,
     Range,
     RecordingQuality,
+    RemoveSubdevice,
+    Rename,
     ReportWeather,
     SendCommand,
     SetFeedingSchedule,
@@ -60,6 +68,7 @@ from .model import (
     StartTraining,
     StopWatering,
     TakePhoto,
+    UpdateSubdevice,
     Water,
     WeatherCondition,
 )
@@ -358,6 +367,49 @@ def _raw_command(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
     )
 
 
+def _name(data: Mapping[str, Any], field: str = "name") -> str | None:
+    """A name for the cloud: trimmed, not empty, not too long (None: not given)."""
+    if field not in data:
+        return None
+    name = str(data[field]).strip()
+    if not name:
+        raise _invalid("empty_value", field=field)
+    if len(name) > MAX_NAME:
+        raise _invalid("name_too_long", field=field, max=MAX_NAME)
+    return name
+
+
+def _code(data: Mapping[str, Any]) -> str | None:
+    """A remote's code as 0s and 1s (None: not given)."""
+    if "code" not in data:
+        return None
+    code = str(data["code"]).strip()
+    if not CODE_PATTERN.match(code):
+        raise _invalid("invalid_code", value=code)
+    return code
+
+
+def _rename(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    name = _name(data)
+    assert name is not None  # required by the schema
+    return Rename(name=name)
+
+
+def _add_subdevice(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    name = _name(data)
+    assert name is not None  # required by the schema
+    return AddSubdevice(
+        name=name, sensor=data["subdevice_type"] == "sensor", code=_code(data)
+    )
+
+
+def _update_subdevice(hass: HomeAssistant, data: Mapping[str, Any]) -> Command:
+    name, code = _name(data), _code(data)
+    if name is None and code is None:
+        raise _invalid("nothing_to_change")
+    return UpdateSubdevice(name=name, code=code)
+
+
 # --- schemas -------------------------------------------------------------------
 
 _DEVICES = vol.All(cv.ensure_list, [cv.string])
@@ -478,6 +530,35 @@ _SCHEMAS: dict[str, vol.Schema] = {
             vol.Optional("query"): dict,
         }
     ),
+    "rename_device": vol.Schema(
+        {vol.Required(ATTR_DEVICE_ID): _DEVICES, vol.Required("name"): cv.string}
+    ),
+    "add_rf_subdevice": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Required("name"): cv.string,
+            vol.Required("subdevice_type"): vol.In(("actuator", "sensor")),
+            vol.Optional("code"): cv.string,
+        }
+    ),
+    "update_rf_subdevice": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Optional("name"): cv.string,
+            vol.Optional("code"): cv.string,
+        }
+    ),
+    "remove_rf_subdevice": vol.Schema({vol.Required(ATTR_DEVICE_ID): _DEVICES}),
+    "get_history": vol.Schema(
+        {
+            vol.Required(ATTR_DEVICE_ID): _DEVICES,
+            vol.Optional("start"): cv.datetime,
+            vol.Optional("end"): cv.datetime,
+            vol.Optional("interval"): vol.Coerce(int),
+            vol.Optional("interval_unit"): cv.string,
+            vol.Optional("fn"): cv.string,
+        }
+    ),
     "add_device": vol.Schema(
         {
             vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
@@ -584,6 +665,75 @@ async def _async_location_history(
     }
 
 
+#: Actions that change what the cloud holds of one device (its name, a
+#: hub's sub-devices): the account is read again at once, in full, so a
+#: new name or a new sub-device shows without a reload.
+_INVENTORY_SERVICES: dict[str, tuple[Action, CommandBuilder]] = {
+    "rename_device": (Action.RENAME, _rename),
+    "add_rf_subdevice": (Action.ADD_SUBDEVICE, _add_subdevice),
+    "update_rf_subdevice": (Action.UPDATE_SUBDEVICE, _update_subdevice),
+    "remove_rf_subdevice": (Action.REMOVE_SUBDEVICE, lambda h, d: RemoveSubdevice()),
+}
+
+
+async def _async_inventory_command(
+    hass: HomeAssistant,
+    call: ServiceCall,
+    *,
+    action: Action,
+    build: CommandBuilder,
+) -> ServiceResponse:
+    """Validate, run on the one device, then read the account again.
+
+    Returns the Home Assistant id of the device the command created (a new
+    sub-device), or None.
+    """
+    command = build(hass, call.data)
+    target = _single(hass, call, action)
+    coordinator = target.coordinator
+    result = await coordinator.async_execute(target.device_id, command, refresh=False)
+    await coordinator.async_refresh()
+    if action is Action.REMOVE_SUBDEVICE:
+        # gone at once, once the cloud confirms it no longer knows it
+        await coordinator.async_confirm_removed([target.device_id])
+    created = None
+    if result.device_id is not None:
+        entry = dr.async_get(hass).async_get_device(
+            identifiers={(DOMAIN, coordinator.device_identifier(result.device_id))}
+        )
+        created = entry.id if entry is not None else None
+    return {"device_id": created}
+
+
+async def _async_history(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Return a device's past readings (default: the last 24 hours)."""
+    _validate(call.service, call.data)
+    interval, unit = call.data.get("interval"), call.data.get("interval_unit")
+    if (interval is None) != (unit is None):
+        raise _invalid("interval_and_unit")
+    end: datetime = call.data.get("end") or dt_util.utcnow()
+    start: datetime = call.data.get("start") or end - timedelta(days=1)
+    start, end = (dt_util.as_utc(moment) for moment in (start, end))
+    if start >= end:
+        raise _invalid("start_after_end")
+    target = _single(hass, call, None, Feature.HISTORY)
+    points = await target.coordinator.async_get_history(
+        target.device_id,
+        HistoryQuery(
+            start=start,
+            end=end,
+            interval=interval,
+            unit=_choice(HistoryUnit, unit),
+            fold=_choice(HistoryFold, call.data.get("fn")),
+        ),
+    )
+    return {
+        "points": [
+            {"time": point.at.isoformat(), "value": point.value} for point in points
+        ]
+    }
+
+
 async def _async_add_device(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
     """Register a device with an account; it appears without a reload."""
     _validate(call.service, call.data)
@@ -620,7 +770,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
         "take_photo": _async_take_photo,
         "get_location_history": _async_location_history,
         "add_device": _async_add_device,
+        "get_history": _async_history,
     }
+    for service, (action, build) in _INVENTORY_SERVICES.items():
+        responders[service] = partial(
+            _async_inventory_command, action=action, build=build
+        )
     for service, handler in responders.items():
         hass.services.async_register(
             DOMAIN,

@@ -103,7 +103,13 @@ async def add_onenata(stack: Stack) -> dict[str, Any]:
     client, fleet = stack.client, stack.fleet
     menu = await client.start_flow(DOMAIN)
     assert menu["type"] == "menu"
-    assert menu["menu_options"] == ["onenata", "netro", "netatmo", "instathings"]
+    assert menu["menu_options"] == [
+        "onenata",
+        "netro",
+        "netatmo",
+        "instathings",
+        "ninjablocks",
+    ]
     form = await client.flow_step(menu["flow_id"], {"next_step_id": "onenata"})
     assert form["type"] == "form"
     assert form["step_id"] == "onenata"

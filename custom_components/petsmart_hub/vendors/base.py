@@ -15,6 +15,8 @@ from ..model import (
     Device,
     DeviceEvent,
     DeviceKind,
+    HistoryPoint,
+    HistoryQuery,
     Location,
     StreamInfo,
 )
@@ -221,6 +223,10 @@ class VendorAccount(ABC):
     #: The cloud's own id of the account, once identified (None: it has none
     #: it tells; the entry is then named by a hash of its credentials).
     account_id: str | None = None
+    #: ``account_id`` is made from the devices (a hash of a vendor's hub
+    #: ids) and changes when a hub is added: new credentials reach the same
+    #: account when they list a device the entry has, whatever the id.
+    account_id_from_devices: bool = False
     _listener: UpdateListener | None = None
 
     async def async_start(self, listener: UpdateListener) -> None:
@@ -330,6 +336,15 @@ class WebhookAccount(PushAccount):
         the cloud has no such call (HA's handler goes away all the same).
         """
 
+    def push_taken(self) -> Mapping[str, str]:
+        """Devices whose pushes another app holds: id -> name (default: none).
+
+        A cloud that keeps one callback per device may hold another app's
+        for some; ours does not replace it unless the user allows it. Those
+        devices are polled as without push, and a repair issue names them.
+        """
+        return {}
+
     def verify_webhook(self, body: bytes, headers: Mapping[str, str]) -> None:
         """Refuse a delivery that did not come from the cloud (PushRejectedError).
 
@@ -395,6 +410,24 @@ class CameraAccount(ABC):
     @abstractmethod
     async def async_get_image(self, url: str) -> bytes:
         """Download an image (snapshot, photo) the cloud pointed us to."""
+
+
+class SnapshotAccount(ABC):
+    """An account whose cameras serve a still image of now (no live stream)."""
+
+    @abstractmethod
+    async def async_get_snapshot(self, device: Device) -> bytes:
+        """A still image (JPEG) the camera takes now."""
+
+
+class HistoryAccount(ABC):
+    """An account whose cloud keeps its devices' readings (``Feature.HISTORY``)."""
+
+    @abstractmethod
+    async def async_get_history(
+        self, device: Device, query: HistoryQuery
+    ) -> list[HistoryPoint]:
+        """The device's past readings, oldest first, as the query folds them."""
 
 
 class LocationHistoryAccount(ABC):

@@ -55,6 +55,10 @@ class Credential:
     secret: bool = True
 
 
+#: The option that lets our callbacks replace another app's (a vendor with
+#: ``push_takeover``; off unless the user turns it on).
+OPT_TAKE_OVER: Final = "take_over_callbacks"
+
 #: The fields each sign-in kind asks for (OAuth2: none, HA's steps sign in).
 CREDENTIALS: Final[dict[SignIn, tuple[Credential, ...]]] = {
     SignIn.API_KEY: (Credential("api_key"),),
@@ -154,6 +158,9 @@ class VendorDescriptor:
     #: How often to poll while push works (the vendor's safety net).
     push_safety_net: timedelta = timedelta(minutes=15)
     oauth2: OAuth2Endpoints | None = None
+    #: The cloud keeps one callback per device, which another app may hold:
+    #: the options ask whether ours may replace it (``OPT_TAKE_OVER``).
+    push_takeover: bool = False
     #: The user's own API URL (a project's, a local gateway's) is the sign-in
     #: form's first field, not a default folded away under advanced.
     url_asked: bool = False

@@ -12,7 +12,7 @@ from typing import Final
 from .descriptor import VendorDescriptor
 
 #: The vendor packages, in the order the config flow offers them.
-VENDOR_PACKAGES: Final = ("onenata", "netro", "netatmo", "instathings")
+VENDOR_PACKAGES: Final = ("onenata", "netro", "netatmo", "instathings", "ninjablocks")
 
 
 def _load(package: str) -> VendorDescriptor:
