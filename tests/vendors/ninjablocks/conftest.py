@@ -262,7 +262,7 @@ class Cloud(TinyCloud):
 
     def defaults(self) -> None:
         listing = devices()
-        self.reply("GET /devices", ok(listing))
+        self.listing(listing)
         for guid, item in listing.items():
             self.reply(f"GET /device/{guid}", ok({**item, "guid": guid}))
             last = item["last_data"]
@@ -312,11 +312,16 @@ class Cloud(TinyCloud):
 
     def listing(self, data: Any) -> None:
         """Answer the listing with this ``data``."""
+        self.listed = data
         self.reply("GET /devices", ok(data))
 
     def beat(self, guid: str, da: Any, at: datetime) -> None:
         """The device reports: its heartbeat (and its listing entry) say so."""
         self.reply(f"GET /device/{guid}/heartbeat", ok(heartbeat(guid, da, ms(at))))
+        listed = getattr(self, "listed", None)
+        if isinstance(listed, dict) and isinstance(listed.get(guid), dict):
+            listed[guid]["last_data"] = {"DA": da, "timestamp": ms(at)}
+            self.reply("GET /devices", ok(listed))
 
     def seen(self, key: str | None = None) -> list[Seen]:
         return [

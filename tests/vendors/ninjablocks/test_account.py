@@ -72,7 +72,6 @@ from .conftest import (
     LAMP_ON,
     LAMP_ON_CODE,
     LED,
-    LIGHT,
     NODE,
     PIR,
     RELAY,
@@ -233,21 +232,37 @@ async def test_the_first_refresh_lists_and_fires_nothing(
 # --- the plan ------------------------------------------------------------------------------------
 
 
-async def test_heartbeats_between_listings_then_the_listing(
+async def test_the_listing_when_it_is_cheaper_than_heartbeats(
     cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
 ) -> None:
+    """Several reporting devices: one listing brings them all (one call)."""
     held = await first(account)
     cloud.clear()
 
     clock.advance(timedelta(seconds=60))
     refresh = await account.async_refresh(RefreshRequest(known=held))
 
-    # every reporting device's heartbeat; not the webcam nor the webhook hub
-    assert set(cloud.sent()) == heartbeat_keys(REPORTING)
-    assert cloud.calls() == len(REPORTING)
-    assert refresh.listing is None
-    assert set(refresh.devices) == set(REPORTING) | {NODE}
+    assert cloud.sent() == ["GET /devices"]
+    assert refresh.listing is not None
+    assert set(REPORTING) <= set(refresh.devices)
     assert refresh.events == []  # the same reports as held
+
+
+async def test_one_reporting_device_is_read_by_its_heartbeat(
+    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
+) -> None:
+    """One device to read: its heartbeat; the listing every LISTING_INTERVAL."""
+    listing = devices()
+    cloud.listing({HUMIDITY: listing[HUMIDITY], WEBCAM: listing[WEBCAM]})
+    held = await first(account)
+    cloud.clear()
+
+    clock.advance(timedelta(seconds=60))
+    refresh = await account.async_refresh(RefreshRequest(known=held))
+    # not the webcam: it reports nothing
+    assert cloud.sent() == [f"GET /device/{HUMIDITY}/heartbeat"]
+    assert refresh.listing is None
+    assert set(refresh.devices) == {HUMIDITY, NODE}
 
     cloud.clear()
     clock.advance(LISTING_INTERVAL - timedelta(seconds=60))
@@ -324,11 +339,11 @@ async def test_while_push_is_healthy_covered_devices_are_not_polled(
     await account.async_refresh(RefreshRequest(known=held, device_id=RELAY))
     assert account.next_refresh(clock()).at == clock() + POLL_INTERVAL
 
-    # push fails: every reporting device is polled again
+    # push fails: every reporting device is read again (by the listing)
     cloud.clear()
     clock.advance(timedelta(seconds=60))
     await account.async_refresh(RefreshRequest(known=held, push_healthy=False))
-    assert set(cloud.sent()) == heartbeat_keys(REPORTING)
+    assert cloud.sent() == ["GET /devices"]
     assert account.next_refresh(clock()).at is None
 
 
@@ -354,32 +369,32 @@ async def test_a_device_the_cloud_lost_makes_the_listing_due(
     cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
 ) -> None:
     held = await first(account)
+    await account.async_register_webhook(HOOK)  # the relay alone is read
     cloud.reply(
-        f"GET /device/{PIR}/heartbeat",
+        f"GET /device/{RELAY}/heartbeat",
         Reply(failed("Device not found", 404), status=404),
     )
-    cloud.reply(f"GET /device/{LIGHT}/heartbeat", Reply(None, status=500))
     clock.advance(timedelta(seconds=60))
 
-    refresh = await account.async_refresh(RefreshRequest(known=held))
+    refresh = await account.async_refresh(RefreshRequest(known=held, push_healthy=True))
 
-    assert isinstance(refresh.failed[PIR], DeviceNotFoundError)
-    assert isinstance(refresh.failed[LIGHT], CannotConnectError)
-    assert TEMPERATURE in refresh.devices
+    assert isinstance(refresh.failed[RELAY], DeviceNotFoundError)
     assert account.next_refresh(clock()).at == clock()
     cloud.clear()
-    await account.async_refresh(RefreshRequest(known=held))
+    await account.async_refresh(RefreshRequest(known=held, push_healthy=True))
     assert cloud.sent()[0] == "GET /devices"
-    assert account.next_refresh(clock()).at is None
 
 
 async def test_a_lost_cloud_fails_the_refresh(
     cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
 ) -> None:
     held = await first(account)
-    for guid in REPORTING:
-        cloud.reply(f"GET /device/{guid}/heartbeat", Reply(None, status=502))
+    await account.async_register_webhook(HOOK)  # the relay alone is read
+    cloud.reply(f"GET /device/{RELAY}/heartbeat", Reply(None, status=502))
     clock.advance(timedelta(seconds=60))
+    with pytest.raises(CannotConnectError):
+        await account.async_refresh(RefreshRequest(known=held, push_healthy=True))
+    cloud.reply("GET /devices", Reply(None, status=502))
     with pytest.raises(CannotConnectError):
         await account.async_refresh(RefreshRequest(known=held))
 
@@ -547,8 +562,11 @@ async def test_the_colour_round_trip(
     result = await account.async_execute(
         held[LED], SetLight(on=True, rgb=(255, 0, 128), brightness=50)
     )
+    # the refresh of the device that follows reads it back (no second read)
+    refresh = await account.async_refresh(RefreshRequest(known=held, device_id=LED))
 
     assert result.device_id is None
+    assert published == []
     put, beat = cloud.seen()
     assert (put.method, put.path, put.json) == (
         "PUT",
@@ -556,9 +574,9 @@ async def test_the_colour_round_trip(
         {"DA": "800040"},
     )
     assert (beat.method, beat.path) == ("GET", f"/device/{LED}/heartbeat")
-    (update,) = published
-    assert update.at == later
-    light = update.device.light
+    read = refresh.devices[LED]
+    assert read.last_report == later
+    light = read.light
     assert light is not None
     assert (light.on, light.rgb) == (True, (255, 0, 128))
     assert light.brightness == pytest.approx(50, abs=0.5)
@@ -605,38 +623,15 @@ async def test_power_is_read_back(
     cloud.clear()
 
     await account.async_execute(held[RELAY], SetPower(on=True))
+    refresh = await account.async_refresh(RefreshRequest(known=held, device_id=RELAY))
     await account.async_execute(held[RELAY], SetPower(on=False))
 
     assert [s.json for s in cloud.seen(f"PUT /device/{RELAY}")] == [
         {"DA": "1"},
         {"DA": "0"},
     ]
-    assert [update.device.power for update in published] == [True, True]
-
-
-async def test_a_read_back_that_fails_or_is_older_changes_nothing(
-    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
-) -> None:
-    held, published = await started(account)
-    cloud.reply(f"GET /device/{RELAY}/heartbeat", Reply(None, status=500))
-    await account.async_execute(held[RELAY], SetPower(on=True))
-    assert published == []
-
-    newer = held[RELAY]
-    newer.last_report = clock() + timedelta(hours=1)
-    cloud.beat(RELAY, "1", clock())
-    await account.async_execute(newer, SetPower(on=True))
-    assert published == []
-
-    stray = Device(
-        id=f"{NODE}_0_0_88",
-        kind=DeviceKind.GENERIC,
-        name="stray",
-        manufacturer="x",
-        actions=frozenset({Action.SET_POWER}),
-    )
-    cloud.reply(f"PUT /device/{stray.id}", ok())
-    await account.async_execute(stray, SetPower(on=True))
+    assert refresh.devices[RELAY].power is True
+    assert cloud.calls(f"GET /device/{RELAY}/heartbeat") == 1
     assert published == []
 
 
@@ -950,3 +945,16 @@ async def test_a_device_without_a_block(
     refresh = await account.async_refresh(RefreshRequest(known=held))
     assert set(refresh.devices) == {"LONER"}
     assert refresh.devices["LONER"].readings == {Measurement.HUMIDITY: 41}
+
+
+async def test_an_older_heartbeat_changes_nothing(
+    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
+) -> None:
+    """A heartbeat older than the report held (a slow answer) is not taken."""
+    held = await first(account)
+    before = held[HUMIDITY].readings
+    cloud.beat(HUMIDITY, 99, clock() - timedelta(hours=1))
+    refresh = await account.async_refresh(
+        RefreshRequest(known=held, device_id=HUMIDITY)
+    )
+    assert refresh.devices[HUMIDITY].readings == before

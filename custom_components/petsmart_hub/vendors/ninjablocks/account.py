@@ -4,9 +4,10 @@ The plan (``docs/ninjablocks-wire.md``): the listing (``GET /devices``,
 which brings every device's last report) at the first refresh, then every
 ``LISTING_INTERVAL`` without push, at every safety-net refresh while push is
 healthy, and at once when a pushed GUID is unknown or a sub-device was
-added, changed or removed. Between listings each refresh reads the
-heartbeat of every reporting device, except, while push is healthy, those
-our callback covers.
+added, changed or removed. Between listings a refresh reads the heartbeat
+of a reporting device our callback does not cover, where that is one call
+less than the listing (one such device); otherwise it lists (one call
+brings every device's last report).
 
 Push: one callback URL per device (``POST /device/:guid/callback``). A
 device whose callback another app holds is left alone unless the user lets
@@ -100,6 +101,8 @@ CAPABILITIES: Final = frozenset(
 )
 #: How often the listing is read without push (heartbeats in between).
 LISTING_INTERVAL: Final = timedelta(minutes=10)
+#: ... and while push is healthy (the descriptor's safety net).
+SAFETY_NET: Final = timedelta(minutes=15)
 #: The normal polling cadence, asked for while push is healthy but leaves
 #: some reporting devices uncovered (taken by another app, or not sensors).
 POLL_INTERVAL: Final = timedelta(seconds=60)
@@ -278,16 +281,22 @@ class NinjaBlocksAccount(
         )
 
     def _listing_due(self, request: RefreshRequest, now: datetime) -> bool:
-        """The listing's turn: first, asked for, every LISTING_INTERVAL, safety net.
+        """The listing's turn: first, asked for, every LISTING_INTERVAL, or cheaper.
 
-        While push is healthy and leaves nothing to heartbeat, a refresh is
-        the safety net: the listing brings every device's last report.
+        The listing brings every device's last report in one call: a
+        refresh that would read more than one heartbeat lists instead (no
+        push: the devices that report; push healthy and none left
+        uncovered: the safety net). Heartbeats are read only where one
+        device needs them (the one device whose callback another app holds,
+        a device after a command). While push is healthy the listing is
+        otherwise due every safety-net interval.
         """
         if self._listed_at is None or self._relist:
             return True
-        if now - self._listed_at >= LISTING_INTERVAL:
+        interval = SAFETY_NET if request.push_healthy else LISTING_INTERVAL
+        if now - self._listed_at >= interval:
             return True
-        return request.push_healthy and not self._uncovered()
+        return len(self._heartbeat_targets(request.push_healthy)) != 1
 
     async def async_refresh(self, request: RefreshRequest) -> Refresh:
         """The listing when due, else the heartbeats of the reporting devices.
@@ -477,15 +486,14 @@ class NinjaBlocksAccount(
         split = split_subdevice_id(device.id)
         match command:
             case SetLight():
+                # (read back by the refresh of the device that follows)
                 await self.client.async_update(
                     device.id, {"DA": light_da(command, device)}
                 )
-                await self._read_back(device)
             case SetPower():
                 await self.client.async_update(
                     device.id, {"DA": "1" if command.on else "0"}
                 )
-                await self._read_back(device)
             case Transmit():
                 await self._transmit(self._sub(device))
             case Rename() if split is not None:
@@ -510,31 +518,6 @@ class NinjaBlocksAccount(
                     f"Ninja Blocks devices can not {command.action}"
                 )
         return CommandResult()
-
-    async def _read_back(self, device: Device) -> None:
-        """Read a device's heartbeat after a command and hand it over at once.
-
-        A failed read is only logged: the command went through.
-        """
-        entry = self._entries.get(device.id)
-        if entry is None:
-            return
-        try:
-            report = await self.client.async_heartbeat(device.id)
-        except VendorError as err:
-            _LOGGER.debug("Reading %s back failed: %s", device.name, err)
-            return
-        if not entry.take(report):
-            return
-        if (
-            report.at is not None
-            and device.last_report is not None
-            and report.at < device.last_report
-        ):
-            return
-        self.publish(
-            DeviceUpdate(self._build(entry, {device.id: device}), at=report.at)
-        )
 
     async def _transmit(self, sub: SubEntry) -> None:
         """An RF actuator's code sent by its hub, or a webhook sensor's tickle."""
