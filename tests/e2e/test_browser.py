@@ -27,6 +27,8 @@ FEEDER = "feeding_machine_001"
 FOUNTAIN = "water_fountain_001"
 PET_ROOM = "03:00:00:bb:00:01"  # Netatmo: the weather station's indoor module
 TERRARIUM = "VAvVrKLY"  # Instathings: a Zigbee climate sensor behind the gateway
+#: Ninja Blocks: the distance sensor of the doc's sample block (120 cm)
+NINJA_DISTANCE = "ASTEALTHYNODE01_4_0_10"
 COMMANDS = "/v1/devices/{device_id}/commands"
 
 
@@ -222,6 +224,23 @@ async def test_device_pages_in_chromium(
             assert re.fullmatch(r"-?\d+\.\d °C", value_of(text, "Temperature"))
             assert re.fullmatch(r"\d+ ?%", value_of(text, "Humidity"))
 
+            # Ninja Blocks' distance sensor on the doc's sample block: its
+            # centimetres shown in metres, and the block it is reached through
+            text = await open_device(
+                page,
+                stack,
+                devices[NINJA_DISTANCE],
+                "Distance Sensor",
+                "by Ninja Blocks",
+                "PetSmart Hub",
+                "ASTEALTHYNODE01",
+                "Last report",
+                " m\n",
+            )
+            shots.append(await shoot(page, f"{stack.version}/ninjablocks-distance"))
+            check_translated(text)
+            assert re.fullmatch(r"1\.20? ?m", value_of(text, "Distance"))
+
             # Overview: every device of every account, by its name.
             await page.navigate(overview_url(stack))
             names = [device.name for device in sim.devices.values()]
@@ -229,6 +248,7 @@ async def test_device_pages_in_chromium(
             names += [controller.name, "Front Lawn", "Whisperer 1"]
             names += ["Pet cam", "Garden", "Front door", "Pet room", "Bedroom"]
             names += ["Terrarium climate", "Hue lamp", "Aquarium plug"]
+            names += ["On Board RGB LED", "PIR Motion Sensor", "Heat lamp on"]
             text = await page.wait_for_text(*names)
             shots.append(await shoot(page, f"{stack.version}/overview"))
             check_translated(text)

@@ -25,6 +25,8 @@ from e2e.stack import (
     expected_version,
     running_stack,
 )
+from simulator.ninjablocks import DOOR_BELL_CODE, HEAT_LAMP_CODE
+from simulator.ninjablocks.world import block_guids
 from simulator.onenata.devices import filter_life, food_percentage, waste_level
 
 pytestmark = pytest.mark.timeout(300)
@@ -594,6 +596,116 @@ async def check_instathings(stack: Stack) -> dict[str, Any]:
     return entry
 
 
+async def check_ninjablocks(stack: Stack) -> dict[str, Any]:
+    """Ninja Blocks: the access token; sensors live through callbacks; LED, relay, RF.
+
+    The block's devices appear with their values; the LED takes a colour,
+    the relay switches and the RF plug's button sends its stored code; a
+    reading the block reports reaches HA's state within a second through
+    the device's callback, with no poll, and a door bell's RF code fires
+    its event.
+    """
+    client, sim = stack.client, stack.fleet.ninjablocks
+    url = stack.fleet.ninjablocks_url
+    menu = await client.start_flow(DOMAIN)
+    form = await client.flow_step(menu["flow_id"], {"next_step_id": "ninjablocks"})
+    assert [field["name"] for field in form["data_schema"]] == [
+        "access_token",
+        "advanced",
+    ]
+    wrong = await client.flow_step(
+        form["flow_id"],
+        {"access_token": "not-the-token", "advanced": {"base_url": url}},
+    )
+    assert wrong["type"] == "form"
+    assert wrong["errors"] == {"base": "invalid_auth"}
+    created = await client.flow_step(
+        wrong["flow_id"], {"access_token": sim.token, "advanced": {"base_url": url}}
+    )
+    assert created["type"] == "create_entry", created
+    assert created["title"] == "Ninja Blocks"
+    entry: dict[str, Any] = created["result"]
+    assert sim.token not in str(entry)
+
+    wanted = (
+        "sensor.temperature_temperature",
+        "sensor.humidity_humidity",
+        "sensor.distance_sensor_distance",
+        "binary_sensor.pir_motion_sensor_motion",
+        "binary_sensor.door_contact_opening",
+        "light.on_board_rgb_led",
+        "switch.relay_board",
+        "button.heat_lamp_on",
+        "event.door_bell",
+        "camera.web_cam",
+    )
+
+    async def shown() -> bool:
+        states = await client.states()
+        return all(
+            entity_id in states and states[entity_id]["state"] != "unavailable"
+            for entity_id in wanted
+        )
+
+    await wait_for(shown, within=30, what="Ninja Blocks' entities")
+    temperature = await client.state("sensor.temperature_temperature")
+    assert temperature is not None
+    assert temperature["state"] == "26.6"
+    assert temperature["attributes"]["unit_of_measurement"] == "°C"
+
+    await client.call(
+        "light",
+        "turn_on",
+        {
+            "entity_id": "light.on_board_rgb_led",
+            "rgb_color": [255, 0, 128],
+            "brightness": 255,
+        },
+    )
+    assert sim.commands[-1].body == {"DA": "FF0080"}
+    led = await client.state("light.on_board_rgb_led")
+    assert led is not None and led["state"] == "on"
+    assert led["attributes"]["rgb_color"] == [255, 0, 128]
+    await client.call("switch", "turn_on", {"entity_id": "switch.relay_board"})
+    assert sim.commands[-1].body == {"DA": "1"}
+    relay = await client.state("switch.relay_board")
+    assert relay is not None and relay["state"] == "on"
+    await client.call("button", "press", {"entity_id": "button.heat_lamp_on"})
+    assert sim.transmitted[-1].code == HEAT_LAMP_CODE
+
+    temperature_guid = block_guids()["temperature"]
+
+    async def registered() -> bool:
+        return sim.callback_url(temperature_guid) is not None
+
+    await wait_for(registered, within=20, what="Ninja Blocks' callbacks")
+    before = sim.total_requests
+    sim.report(temperature_guid, 27.25)
+    sent = time.monotonic()
+
+    async def pushed() -> bool:
+        state = await client.state("sensor.temperature_temperature")
+        return state is not None and state["state"] == "27.25"
+
+    await wait_for(pushed, within=5, interval=0.02, what="the pushed temperature")
+    assert time.monotonic() - sent < 1.0
+    assert sim.total_requests == before  # no poll brought it
+
+    bell = await client.state("event.door_bell")
+    assert bell is not None
+    sim.report(block_guids()["rf433"], DOOR_BELL_CODE)
+
+    async def rang() -> bool:
+        state = await client.state("event.door_bell")
+        return state is not None and state["state"] != bell["state"]
+
+    await wait_for(rang, within=5, interval=0.05, what="the door bell's event")
+    rung = await client.state("event.door_bell")
+    assert rung is not None
+    assert rung["attributes"]["event_type"] == "received"
+    return entry
+
+
 async def remove_everything(
     stack: Stack, ws: HassWebSocket, entry_ids: set[str], entity_ids: set[str]
 ) -> None:
@@ -610,13 +722,16 @@ async def remove_everything(
     ] == []
     assert entity_ids.isdisjoint(await client.states())
 
-    # unloading dropped Netatmo's webhook and closed Instathings' socket
+    # unloading dropped Netatmo's webhook, closed Instathings' socket and
+    # deleted every Ninja Blocks callback
     assert fleet.netatmo.webhook is None
     assert not fleet.instathings.open_sockets
+    assert not fleet.ninjablocks.callbacks.urls
     onenata_before = len(fleet.onenata.requests)
     netro_before = len(fleet.netro.requests)
     netatmo_before = len(fleet.netatmo.requests)
     instathings_before = len(fleet.instathings.requests)
+    ninjablocks_before = len(fleet.ninjablocks.requests)
 
     async def polled() -> bool:
         return (
@@ -624,6 +739,7 @@ async def remove_everything(
             or len(fleet.netro.requests) > netro_before
             or len(fleet.netatmo.requests) > netatmo_before
             or len(fleet.instathings.requests) > instathings_before
+            or len(fleet.ninjablocks.requests) > ninjablocks_before
         )
 
     # Until a polling interval (and 5 s) after the last request: any poll
@@ -634,6 +750,7 @@ async def remove_everything(
         + fleet.netro.requests
         + fleet.netatmo.requests
         + fleet.instathings.requests
+        + fleet.ninjablocks.requests
     )
     quiet_until = last + SCAN_INTERVAL + 5
     with pytest.raises(TimeoutError):
@@ -726,6 +843,8 @@ async def test_real_home_assistant(
             entry_ids.add(netatmo["entry_id"])
             instathings = await check_instathings(stack)
             entry_ids.add(instathings["entry_id"])
+            ninjablocks = await check_ninjablocks(stack)
+            entry_ids.add(ninjablocks["entry_id"])
             entity_ids = {
                 e["entity_id"] for e in await ws.entities() if e["platform"] == DOMAIN
             }
