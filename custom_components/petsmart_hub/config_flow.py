@@ -302,7 +302,7 @@ class PetSmartHubConfigFlow(
             )
             return unique_id != entry.unique_id
         known = entry_device_ids(self.hass, entry.entry_id)
-        return bool(known) and not known & {device.id for device in devices}
+        return bool(known) and not known & account.identifying_ids(devices)
 
     async def async_oauth_create_entry(self, data: dict[str, Any]) -> ConfigFlowResult:
         """HA's OAuth2 steps got a token: ask the cloud who the account is."""

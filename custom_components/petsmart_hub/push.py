@@ -71,6 +71,21 @@ SOCKET_STABLE: Final = timedelta(minutes=1)
 SOCKET_ISSUE_AFTER: Final = timedelta(minutes=5)
 
 
+async def _read_body(request: web.Request) -> bytes:
+    """The body, whole however it arrives (in pieces, chunked), up to MAX_BODY + 1.
+
+    ``read(n)`` returns what has arrived so far; a body split across
+    packets is read until it ends (or passes the limit).
+    """
+    body = bytearray()
+    while len(body) <= MAX_BODY:
+        chunk = await request.content.read(MAX_BODY + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body)
+
+
 class PushState(StrEnum):
     """Where push stands (the options form and diagnostics show it)."""
 
@@ -462,7 +477,7 @@ class PushManager:
     ) -> web.Response:
         """Apply what the cloud pushed; answer at once and never raise."""
         try:
-            body = await request.content.read(MAX_BODY + 1)
+            body = await _read_body(request)
         except (OSError, ValueError):  # a broken upload changes nothing
             return self._refuse("unreadable")
         if len(body) > MAX_BODY:

@@ -258,6 +258,14 @@ class VendorAccount(ABC):
         too: whether it still answers tells a wrong listing from a removal.
         """
 
+    def identifying_ids(self, devices: Iterable[Device]) -> set[str]:
+        """The ids among ``devices`` that tell one account from another.
+
+        Every id by default; an account whose listing holds devices every
+        account of its cloud lists (a cloud's own service) leaves those out.
+        """
+        return {device.id for device in devices}
+
     async def async_probe_device(self, device_id: str) -> bool | None:
         """Whether the cloud still answers for a device it did not list.
 

@@ -28,6 +28,7 @@ from custom_components.petsmart_hub.vendors.base import (
     RefreshRequest,
 )
 from custom_components.petsmart_hub.vendors.ninjablocks import (
+    IMPLAUSIBLE,
     MALFORMED,
     POLL_INTERVAL,
     UNKNOWN_DEVICE,
@@ -361,8 +362,9 @@ async def test_a_pushed_implausible_value_is_dropped(
     cloud: Cloud, account: NinjaBlocksAccount
 ) -> None:
     held = await first(account)
-    pushed = account.parse_webhook(heartbeat(TEMPERATURE, 900, T0_MS), held)
-    assert pushed.updates[0].device.readings == {}
+    with pytest.raises(PushRejectedError) as refused:
+        account.parse_webhook(heartbeat(TEMPERATURE, 900, T0_MS), held)
+    assert refused.value.reason == IMPLAUSIBLE
     ok_push = account.parse_webhook(heartbeat(TEMPERATURE, 21, T0_MS + 1000), held)
     assert ok_push.updates[0].device.readings == {Measurement.TEMPERATURE: 21}
 

@@ -62,10 +62,12 @@ from ..base import (
     WebhookAccount,
     still_known,
 )
+from ..parse import ParseReport
 from .client import CallbackExistsError, NinjaBlocksClient
 from .payloads import (
     BLACK,
     GUID_PATTERN,
+    IMPLAUSIBLE,
     LAST_CODE,
     UNKNOWN_DEVICE,
     Entry,
@@ -445,6 +447,10 @@ class NinjaBlocksAccount(
             refresh.devices[sub.device_id] = build_subdevice(sub, self._now())
         return refresh
 
+    def identifying_ids(self, devices: Iterable[Device]) -> set[str]:
+        """The blocks: every account lists the cloud's own webhook service."""
+        return {device.id for device in devices if device.kind is DeviceKind.GATEWAY}
+
     async def async_probe_device(self, device_id: str) -> bool | None:
         """Whether the cloud still knows a device (its heartbeat; a sub-device: its hub)."""
         split = split_subdevice_id(device_id)
@@ -679,6 +685,14 @@ class NinjaBlocksAccount(
             and report.at < held.last_report
         ):
             return Pushed()  # older than what Home Assistant shows
+        # A value that is no reading (9999 °C, "hot") is refused whole: it
+        # must neither blank what the device shows nor pass for a report.
+        candidate = copy.copy(entry)
+        candidate.report = report
+        probe = ParseReport()
+        build_device(candidate, held, probe, now)
+        if probe.rejected:
+            raise PushRejectedError(IMPLAUSIBLE)
         entry.take(report)
         device = self._build(entry, known)
         pushed = Pushed(updates=[DeviceUpdate(device, report.at)])

@@ -66,6 +66,8 @@ GUID_PATTERN: Final = re.compile(
 #: Why a pushed body was refused (``PushRejectedError.reason``).
 MALFORMED: Final = "malformed"
 UNKNOWN_DEVICE: Final = "unknown_device"
+#: A pushed value that is no plausible reading (a temperature of 9999).
+IMPLAUSIBLE: Final = "implausible"
 
 # --- what each device_type is (the wire contract's table; case-insensitive) -----
 
