@@ -827,6 +827,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.async_set_updated_data(
             HubData(devices=devices, failed=failed, polling_paused_until=paused)
         )
+        for event in refresh.events:
+            if event.device_id in devices:
+                self.async_fire_event(event)
 
     async def async_confirm_removed(self, device_ids: Iterable[str]) -> None:
         """The cloud says devices left the account: remove those it no longer knows.

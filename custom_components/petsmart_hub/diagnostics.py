@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.components.diagnostics import REDACTED, async_redact_data
 from homeassistant.core import HomeAssistant
 
 from .const import CONF_BASE_URL
@@ -59,7 +59,7 @@ async def async_get_config_entry_diagnostics(
         }
         for device_id, device in coordinator.data.devices.items()
     ]
-    return async_redact_data(
+    redacted = async_redact_data(
         {
             "entry": {
                 "unique_id": entry.unique_id,
@@ -74,3 +74,28 @@ async def async_get_config_entry_diagnostics(
         },
         TO_REDACT,
     )
+    # a serial may also be part of a name the cloud made (a Ninja block's)
+    serials = {
+        device.serial
+        for device in coordinator.data.devices.values()
+        if device.serial and len(device.serial) >= _MIN_SCRUBBED
+    }
+    return _scrub(redacted, serials) if serials else redacted
+
+
+#: Shorter serials are not looked for inside other text (they would match
+#: anything).
+_MIN_SCRUBBED = 6
+
+
+def _scrub(value: Any, secrets: set[str]) -> Any:
+    """Every text inside ``value`` with each of ``secrets`` replaced."""
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {key: _scrub(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(item, secrets) for item in value]
+    return value

@@ -25,7 +25,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.util import dt as dt_util
 
-from .compat import device_config_entry_ids
+from .compat import async_get_entry_device, device_config_entry_ids
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .model import (
@@ -698,8 +698,10 @@ async def _async_inventory_command(
         await coordinator.async_confirm_removed([target.device_id])
     created = None
     if result.device_id is not None:
-        entry = dr.async_get(hass).async_get_device(
-            identifiers={(DOMAIN, coordinator.device_identifier(result.device_id))}
+        entry = async_get_entry_device(
+            dr.async_get(hass),
+            coordinator.config_entry.entry_id,
+            (DOMAIN, coordinator.device_identifier(result.device_id)),
         )
         created = entry.id if entry is not None else None
     return {"device_id": created}

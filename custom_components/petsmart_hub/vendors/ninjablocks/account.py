@@ -443,6 +443,10 @@ class NinjaBlocksAccount(
             refresh.failed[device_id] = err
             return refresh
         refresh.devices[hub] = self._build(entry, known)
+        if self._refreshed and is_newer(entry.report, known.get(hub)):
+            # what it reported since the last poll (a remote's code heard
+            # just before a command) fires now: the next poll finds it held
+            refresh.events += events_of(entry, refresh.devices[hub])
         for sub in entry.subs:
             refresh.devices[sub.device_id] = build_subdevice(sub, self._now())
         return refresh
