@@ -958,3 +958,15 @@ async def test_an_older_heartbeat_changes_nothing(
         RefreshRequest(known=held, device_id=HUMIDITY)
     )
     assert refresh.devices[HUMIDITY].readings == before
+
+
+def test_accounts_are_told_apart_by_their_blocks(
+    cloud: Cloud, account: NinjaBlocksAccount
+) -> None:
+    """Every account lists the cloud's webhook service: only blocks identify one."""
+    devices = [
+        Device(id=NODE, kind=DeviceKind.GATEWAY, name="block", manufacturer="x"),
+        Device(id=WEBHOOK, kind=DeviceKind.GENERIC, name="hooks", manufacturer="x"),
+        Device(id=HUMIDITY, kind=DeviceKind.GENERIC, name="h", manufacturer="x"),
+    ]
+    assert account.identifying_ids(devices) == {NODE}
