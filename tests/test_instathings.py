@@ -1154,3 +1154,32 @@ class TestOnPremise:
         )
         assert sim.controls[-1].body == {"state": "OFF"}
         assert not any("Authorization" in r.headers for r in sim.requests)
+
+
+async def test_a_connectivity_sensor_nobody_fed_is_removed(
+    hass: HomeAssistant, instathings: InstathingsCloud
+) -> None:
+    """Earlier versions gave the virtual device (whose link nobody tells) one."""
+    entry = make_entry(instathings)
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    stale = registry.async_get_or_create(
+        "binary_sensor",
+        DOMAIN,
+        f"{ENTRY_ID}_{VIRTUAL}_connectivity",
+        config_entry=entry,
+        suggested_object_id="virtual_sensor_connectivity",
+    )
+    # the gateway's, which its cloud feeds, stays
+    kept = registry.async_get_or_create(
+        "binary_sensor",
+        DOMAIN,
+        f"{ENTRY_ID}_{GATEWAY}_connectivity",
+        config_entry=entry,
+        suggested_object_id="gateway_connectivity",
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert registry.async_get(stale.entity_id) is None
+    assert registry.async_get(kept.entity_id) is not None
+    assert state(hass, kept.entity_id) == STATE_ON

@@ -656,6 +656,24 @@ async def test_the_relay_switches(
         assert state(hass, RELAY_SWITCH) == shown
 
 
+async def test_a_relay_that_never_reported_can_be_switched(
+    hass: HomeAssistant, ninjablocks: NinjaCloud
+) -> None:
+    """A relay without ``last_data``: its switch shows unknown, and works."""
+    ninjablocks.sim.device(RELAY).last_data = None
+    entry = make_entry(ninjablocks)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state(hass, RELAY_SWITCH) == STATE_UNKNOWN
+    await hass.services.async_call(
+        "switch", "turn_on", {ATTR_ENTITY_ID: RELAY_SWITCH}, blocking=True
+    )
+    await hass.async_block_till_done()
+    assert sent_da(ninjablocks, RELAY) == "1"
+    assert state(hass, RELAY_SWITCH) == STATE_ON
+
+
 async def test_a_refused_command_is_a_translated_error(
     hass: HomeAssistant,
     ninjablocks: NinjaCloud,

@@ -693,7 +693,6 @@ async def test_history_of_a_remote_counts(
         end=NOW.isoformat(),
         interval=1,
         interval_unit="day",
-        fn="max",
     )
     (request,) = [r for r in sim.requests if r.route == SUBDEVICE_DATA_ROUTE]
     assert request.device_id == RF

@@ -240,6 +240,22 @@ async def test_the_same_account_twice(
     assert entries(hass) == [ninjablocks_entry]
 
 
+async def test_the_same_account_after_a_block_was_added(
+    hass: HomeAssistant,
+    ninjablocks: NinjaCloud,
+    ninjablocks_entry: MockConfigEntry,
+) -> None:
+    """A block added since changes the account's id; it is the same account."""
+    ninjablocks.sim.add_block()
+    assert unique_id_of(ninjablocks.sim) != ninjablocks_entry.unique_id
+    result = await start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], good(ninjablocks)
+    )
+    assert_abort(result, "already_configured")
+    assert entries(hass) == [ninjablocks_entry]
+
+
 def _wrong_token(cloud: NinjaCloud) -> dict[str, Any]:
     return credentials("not-the-token", cloud.url)
 

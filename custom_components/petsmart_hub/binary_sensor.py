@@ -14,11 +14,13 @@ from homeassistant.components.binary_sensor import (
 )
 from homeassistant.const import EntityCategory
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from .compat import BinarySensorDeviceClass
+from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
 from .model import DETECTION_HOLD, Action, Detection, Device, DeviceKind, Person
@@ -195,6 +197,7 @@ async def async_setup_entry(
         dynamic=value_binary_sensors,
     )
     coordinator = entry.runtime_data
+    _drop_connectivity_nobody_tells(hass, entry)
     known: set[tuple[str, str]] = set()
 
     def add_new_persons() -> None:
@@ -211,6 +214,26 @@ async def async_setup_entry(
 
     add_new_persons()
     entry.async_on_unload(coordinator.async_add_listener(add_new_persons))
+
+
+def _drop_connectivity_nobody_tells(
+    hass: HomeAssistant, entry: PetSmartHubConfigEntry
+) -> None:
+    """Remove Connectivity sensors earlier versions made that only said unknown.
+
+    A device whose cloud never tells whether it is online (an Instathings
+    virtual device) has none now. Only for a device read without it; one
+    whose read failed keeps its own.
+    """
+    coordinator = entry.runtime_data
+    registry = er.async_get(hass)
+    for device in coordinator.data.devices.values():
+        if device.online is not None or device.updated_at is None:
+            continue
+        unique_id = f"{coordinator.device_identifier(device.id)}_connectivity"
+        entity_id = registry.async_get_entity_id("binary_sensor", DOMAIN, unique_id)
+        if entity_id is not None:
+            registry.async_remove(entity_id)
 
 
 class PetSmartBinarySensor(PetSmartEntity, BinarySensorEntity):

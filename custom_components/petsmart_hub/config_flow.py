@@ -127,6 +127,8 @@ class PetSmartHubConfigFlow(
     _descriptor: VendorDescriptor | None = None
     #: OAuth2: the API URL an advanced user moved the vendor to (None: its own).
     _base_url: str | None = None
+    #: The devices the credentials last tried listed.
+    _devices: Inventory = Inventory()
 
     @property
     def logger(self) -> logging.Logger:
@@ -167,6 +169,8 @@ class PetSmartHubConfigFlow(
         if user_input is not None:
             data, account, errors = await self._async_validate(descriptor, user_input)
             if account is not None:
+                if self._configured_elsewhere(descriptor, account):
+                    return self.async_abort(reason="already_configured")
                 await self.async_set_unique_id(
                     descriptor.unique_id(
                         entry_credentials(descriptor, data), account.account_id
@@ -245,6 +249,7 @@ class PetSmartHubConfigFlow(
         error, devices = await self._async_identify(account, descriptor)
         if error is not None:
             return data, None, {"base": error}
+        self._devices = devices
         if entry is not None and self._other_account(entry, data, account, devices):
             return data, None, {"base": "wrong_account"}
         if descriptor.key_is_device and devices:
@@ -278,6 +283,23 @@ class PetSmartHubConfigFlow(
                 "Unexpected error while validating a %s account", descriptor.key
             )
             return "unknown", Inventory()
+
+    def _configured_elsewhere(
+        self, descriptor: VendorDescriptor, account: VendorAccount
+    ) -> bool:
+        """Whether an account named by its devices is an entry already.
+
+        Its name (a hash of its blocks) changes when a block is added: an
+        entry that holds one of its identifying devices is the same account.
+        """
+        if not account.account_id_from_devices:
+            return False
+        ids = account.identifying_ids(self._devices)
+        return any(
+            entry.data.get(CONF_VENDOR) == descriptor.key
+            and bool(ids & entry_device_ids(self.hass, entry.entry_id))
+            for entry in self._async_current_entries(include_ignore=False)
+        )
 
     def _other_account(
         self,

@@ -381,9 +381,9 @@ def _name(data: Mapping[str, Any], field: str = "name") -> str | None:
 
 def _code(data: Mapping[str, Any]) -> str | None:
     """A remote's code as 0s and 1s (None: not given)."""
-    if "code" not in data:
+    code = str(data.get("code") or "").strip()
+    if not code:  # left empty: the code the hub heard last (add_rf_subdevice)
         return None
-    code = str(data["code"]).strip()
     if not CODE_PATTERN.match(code):
         raise _invalid("invalid_code", value=code)
     return code

@@ -96,7 +96,10 @@ SWITCHES: tuple[PetSmartSwitchEntityDescription, ...] = (
         key="power",
         name=None,
         device_class=SwitchDeviceClass.SWITCH,
-        exists_fn=lambda device: device.power is not None,
+        # one that never reported its state can still be switched (unknown)
+        exists_fn=lambda device: (
+            device.power is not None or Action.SET_POWER in device.actions
+        ),
         is_on_fn=lambda device: device.power,
         on_action=Action.SET_POWER,
         off_action=Action.SET_POWER,

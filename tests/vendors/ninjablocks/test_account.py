@@ -427,9 +427,12 @@ async def test_known_devices_the_listing_left_out(
     listing = devices()
     del listing[TEMPERATURE]  # still answers: the listing was wrong
     del listing[PIR]  # gone
-    listing[RF]["subDevices"] = {}  # its remotes are gone from the hub
+    listing[RF]["subDevices"] = {}  # its remotes are gone from the hub...
+    listing[RF]["has_subdevice_count"] = 0
     del listing[WEBHOOK]  # the webhook service is gone
     cloud.listing(listing)
+    # ... as the hub itself says
+    cloud.reply(f"GET /device/{RF}", ok({**listing[RF], "guid": RF}))
     cloud.reply(
         f"GET /device/{PIR}/heartbeat",
         Reply(failed("Device not found", 404), status=404),
@@ -445,11 +448,77 @@ async def test_known_devices_the_listing_left_out(
         assert isinstance(refresh.failed[gone], DeviceNotFoundError)
     assert refresh.listing is not None
     assert TEMPERATURE not in {device.id for device in refresh.listing}
-    # it answered: it is still polled between listings
-    cloud.clear()
-    clock.advance(timedelta(seconds=60))
-    await account.async_refresh(RefreshRequest(known={**held, **refresh.devices}))
-    assert f"GET /device/{TEMPERATURE}/heartbeat" in cloud.sent()
+
+
+@pytest.mark.parametrize(
+    ("listed_subs", "hub_answer"),
+    [
+        # the listing's entry lost its list; the hub still has its remotes
+        (None, None),
+        ({}, None),
+        # the listing says none; the hub's own answer fails: nothing is told
+        ({}, Reply(None, status=500)),
+        # both leave them out, but the hub counts one: not its whole list
+        ({}, "counted"),
+    ],
+    ids=["no-list", "empty-list", "hub-fails", "hub-counts-more"],
+)
+async def test_remotes_a_broken_listing_leaves_out_stay(
+    cloud: Cloud,
+    account: NinjaBlocksAccount,
+    clock: Clock,
+    listed_subs: Any,
+    hub_answer: Any,
+) -> None:
+    """A remote goes only when its hub's own whole list leaves it out."""
+    held = await first(account)
+    listing = devices()
+    if listed_subs is None:
+        del listing[RF]["subDevices"]
+    else:
+        listing[RF]["subDevices"] = listed_subs
+    cloud.listing(listing)
+    if hub_answer == "counted":
+        cloud.reply(
+            f"GET /device/{RF}",
+            ok({**listing[RF], "guid": RF, "has_subdevice_count": 2}),
+        )
+    elif hub_answer is not None:
+        cloud.reply(f"GET /device/{RF}", hub_answer)
+    clock.advance(LISTING_INTERVAL)
+
+    refresh = await account.async_refresh(RefreshRequest(known=held))
+
+    for remote in (f"{RF}:{DOORBELL}", f"{RF}:{LAMP_ON}"):
+        assert remote not in refresh.failed
+    if hub_answer is None:  # the hub answered with them: kept, and usable
+        assert refresh.devices[f"{RF}:{LAMP_ON}"].name == held[f"{RF}:{LAMP_ON}"].name
+        await account.async_execute(refresh.devices[f"{RF}:{LAMP_ON}"], Transmit())
+
+
+async def test_a_block_stays_while_a_device_of_it_answers(
+    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
+) -> None:
+    """A listing that leaves a whole block out: its devices' heartbeats tell."""
+    held = await first(account)
+    cloud.listing({WEBHOOK: devices()[WEBHOOK]})
+    for guid in GUIDS:
+        if guid != TEMPERATURE:
+            cloud.reply(
+                f"GET /device/{guid}/heartbeat",
+                Reply(failed("Device not found", 404), status=404),
+            )
+    clock.advance(LISTING_INTERVAL)
+
+    refresh = await account.async_refresh(RefreshRequest(known=held))
+    assert NODE in refresh.devices
+    assert NODE not in refresh.failed
+
+    for gone in (f"/device/{TEMPERATURE}/heartbeat", f"/device/{RF}"):
+        cloud.reply(f"GET {gone}", Reply(failed("Device not found", 404), status=404))
+    clock.advance(LISTING_INTERVAL)
+    refresh = await account.async_refresh(RefreshRequest(known=held))
+    assert isinstance(refresh.failed[NODE], DeviceNotFoundError)
 
 
 async def test_a_known_device_never_listed_that_answers(
@@ -891,12 +960,18 @@ async def test_a_sub_devices_history_counts_its_actuations(
     cloud.clear()
 
     points = await account.async_get_history(
-        held[f"{RF}:{DOORBELL}"],
-        HistoryQuery(interval=6, unit=HistoryUnit.MINUTE, fold=HistoryFold.MAX),
+        held[f"{RF}:{DOORBELL}"], HistoryQuery(interval=6, unit=HistoryUnit.MINUTE)
     )
 
     assert [s.query for s in cloud.seen(key)] == [{"interval": "6min"}]
     assert [p.value for p in points] == [5.0]
+    # it counts uses: a folding function is refused, nothing is asked
+    with pytest.raises(InvalidParameterError):
+        await account.async_get_history(
+            held[f"{RF}:{DOORBELL}"],
+            HistoryQuery(interval=6, unit=HistoryUnit.MINUTE, fold=HistoryFold.MAX),
+        )
+    assert len(cloud.seen(key)) == 1
 
 
 async def test_an_interval_needs_its_unit(
@@ -970,3 +1045,48 @@ def test_accounts_are_told_apart_by_their_blocks(
         Device(id=HUMIDITY, kind=DeviceKind.GENERIC, name="h", manufacturer="x"),
     ]
     assert account.identifying_ids(devices) == {NODE}
+
+
+async def test_a_command_not_reported_yet_shows_what_was_sent(
+    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
+) -> None:
+    """A block reports a command a moment later: no bounce back to the old state."""
+    held = await first(account)
+    assert held[RELAY].power is False
+    await account.async_execute(held[RELAY], SetPower(on=True))
+    # the heartbeat still holds the report from before the command
+    refresh = await account.async_refresh(RefreshRequest(known=held, device_id=RELAY))
+    assert refresh.devices[RELAY].power is True
+    assert refresh.devices[RELAY].last_report == held[RELAY].last_report
+    # the block's own next report is what counts
+    cloud.beat(RELAY, 0, clock.advance(timedelta(seconds=5)))
+    refresh = await account.async_refresh(RefreshRequest(known=held, device_id=RELAY))
+    assert refresh.devices[RELAY].power is False
+
+
+async def test_a_refused_token_while_asking_a_hub_for_its_remotes(
+    cloud: Cloud, account: NinjaBlocksAccount, clock: Clock
+) -> None:
+    held = await first(account)
+    listing = devices()
+    del listing[RF]["subDevices"]
+    cloud.listing(listing)
+    cloud.reply(f"GET /device/{RF}", Reply(failed("Invalid Token", 401), status=401))
+    clock.advance(LISTING_INTERVAL)
+    with pytest.raises(AuthError):
+        await account.async_refresh(RefreshRequest(known=held))
+
+
+async def test_probing_a_remote_of_a_hub_that_lists_them_not_whole(
+    cloud: Cloud, account: NinjaBlocksAccount
+) -> None:
+    await first(account)
+    entry = {**devices()[RF], "guid": RF}
+    del entry["subDevices"]
+    cloud.reply(f"GET /device/{RF}", ok(entry))
+    assert await account.async_probe_device(f"{RF}:{DOORBELL}") is None
+    cloud.reply(
+        f"GET /device/{RF}",
+        ok({**entry, "subDevices": {}, "has_subdevice_count": 0}),
+    )
+    assert await account.async_probe_device(f"{RF}:{DOORBELL}") is False

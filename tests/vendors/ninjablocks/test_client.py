@@ -167,7 +167,7 @@ async def _call(client: NinjaBlocksClient, call: str) -> Any:
     [
         # the error's text (the doc is silent on them: the contract's words)
         (failed("Invalid token"), "heartbeat", AuthError),
-        (failed("Not authorised"), "update", AuthError),
+        (failed("Not authorised"), "update", RequestRejectedError),
         (failed("Unauthorized"), "devices", AuthError),
         (failed("Forbidden"), "heartbeat", AuthError),
         (failed("Please login"), "heartbeat", AuthError),

@@ -182,6 +182,22 @@ async def test_one_exists_but_none_is_shown(
     cloud.reply(f"PUT /device/{TEMPERATURE}/callback", ok())
     cloud.clear()
     await account.async_register_webhook(HOOK)
+    # whose it is is not said: not ours to replace (another app's, maybe)
+    assert f"PUT /device/{TEMPERATURE}/callback" not in cloud.sent()
+    assert TEMPERATURE not in account.covered
+    assert account.push_taken() == {TEMPERATURE: "Temperature"}
+
+
+async def test_one_exists_but_none_is_shown_taken_over(
+    cloud: Cloud, client: NinjaBlocksClient
+) -> None:
+    account = NinjaBlocksAccount(client, take_over=True)
+    await first(account)
+    cloud.reply(f"POST /device/{TEMPERATURE}/callback", Reply(None, status=409))
+    cloud.reply(f"GET /device/{TEMPERATURE}/callback", ok({}))
+    cloud.reply(f"PUT /device/{TEMPERATURE}/callback", ok())
+    cloud.clear()
+    await account.async_register_webhook(HOOK)
     assert f"PUT /device/{TEMPERATURE}/callback" in cloud.sent()
     assert TEMPERATURE in account.covered
 

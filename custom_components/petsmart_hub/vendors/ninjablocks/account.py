@@ -45,6 +45,7 @@ from ...model import (
 )
 from ..base import (
     AuthError,
+    BadResponseError,
     DeviceNotFoundError,
     DeviceUpdate,
     HistoryAccount,
@@ -72,6 +73,7 @@ from .payloads import (
     UNKNOWN_DEVICE,
     Entry,
     Listing,
+    Report,
     SubEntry,
     build_block,
     build_device,
@@ -194,6 +196,9 @@ class NinjaBlocksAccount(
         self._entries: dict[str, Entry] = {}
         #: Sub-device id -> its entry.
         self._subs: dict[str, SubEntry] = {}
+        #: What a command last sent each device (its DA), and when: until
+        #: the device reports after it, that is what it shows.
+        self._commanded: dict[str, tuple[Any, datetime]] = {}
         self._listed_at: datetime | None = None
         #: The listing is due at the next refresh (a sub-device changed...).
         self._relist = False
@@ -358,20 +363,21 @@ class NinjaBlocksAccount(
     ) -> None:
         """Known devices the listing left out: does each still answer?
 
-        A GUID's heartbeat tells (a wrong listing, or a removal); a block or
-        a sub-device the listing no longer holds is gone from its hub.
+        A GUID's heartbeat tells (a wrong listing, or a removal). A
+        sub-device: its hub's own entry (``GET /device/:hub``), where it is
+        gone only when that entry's whole list leaves it out. A block: gone
+        only when none of its devices answers. What cannot be told is kept.
         """
         missing = [device_id for device_id in known if device_id not in refresh.devices]
+        blocks = [d for d in missing if known[d].kind is DeviceKind.GATEWAY]
+        subs: dict[str, list[str]] = {}
+        for device_id in missing:
+            split = split_subdevice_id(device_id)
+            if split is not None:
+                subs.setdefault(split[0], []).append(device_id)
         guids = [
-            device_id
-            for device_id in missing
-            if known[device_id].kind is not DeviceKind.GATEWAY
-            and split_subdevice_id(device_id) is None
+            d for d in missing if d not in blocks and split_subdevice_id(d) is None
         ]
-        for device_id in set(missing) - set(guids):
-            refresh.failed[device_id] = DeviceNotFoundError(
-                f"{known[device_id].name} is not listed any more"
-            )
         results = await _gather(self.client.async_heartbeat(guid) for guid in guids)
         for guid, result in zip(guids, results, strict=True):
             if isinstance(result, VendorError):
@@ -387,6 +393,44 @@ class NinjaBlocksAccount(
                 self._entries[guid] = entry
                 device = self._build(entry, known)
             refresh.devices[guid] = device
+        for hub, sub_ids in subs.items():
+            await self._read_missing_subs(hub, sub_ids, refresh)
+        for node in blocks:
+            if any(
+                device.via_device == node and device.kind is not DeviceKind.GATEWAY
+                for device in refresh.devices.values()
+            ):
+                refresh.devices[node] = self._block(node, known)
+            else:
+                refresh.failed[node] = DeviceNotFoundError(
+                    f"{known[node].name} has no device listed any more"
+                )
+
+    async def _read_missing_subs(
+        self, hub: str, sub_ids: list[str], refresh: Refresh
+    ) -> None:
+        """Sub-devices of one hub the listing left out, asked of the hub itself."""
+        try:
+            entry = await self.client.async_device(hub)
+        except DeviceNotFoundError as err:
+            for device_id in sub_ids:
+                refresh.failed[device_id] = err
+            return
+        except AuthError:
+            raise
+        except VendorError as err:
+            _LOGGER.debug("Could not ask %s for its sub-devices: %s", hub, err)
+            return  # nothing can be told: they stay
+        held = {sub.device_id: sub for sub in entry.subs}
+        for device_id in sub_ids:
+            sub = held.get(device_id)
+            if sub is not None:  # the listing was wrong
+                self._subs[device_id] = sub
+                refresh.devices[device_id] = build_subdevice(sub, self._now())
+            elif entry.subs_known:
+                refresh.failed[device_id] = DeviceNotFoundError(
+                    f"{hub} has no sub-device {device_id} any more"
+                )
 
     async def _refresh_heartbeats(self, request: RefreshRequest, fire: bool) -> Refresh:
         """Read the heartbeat of each reporting device (not those push covers).
@@ -433,7 +477,9 @@ class NinjaBlocksAccount(
         entry = self._entries.get(hub)
         try:
             if split is None and entry is not None and entry.reporting:
-                entry.take(await self.client.async_heartbeat(hub))
+                entry.take(
+                    self._after_command(hub, await self.client.async_heartbeat(hub))
+                )
             else:
                 entry = await self.client.async_device(hub)
                 self._adopt_entry(entry)
@@ -451,6 +497,21 @@ class NinjaBlocksAccount(
             refresh.devices[sub.device_id] = build_subdevice(sub, self._now())
         return refresh
 
+    def _after_command(self, guid: str, report: Report) -> Report:
+        """A heartbeat read just after a command, as far as it tells.
+
+        A block reports a command's effect a moment after the cloud took
+        it: a heartbeat from before the command shows what was sent (at the
+        old report's time, so that the device's next report replaces it).
+        """
+        commanded = self._commanded.pop(guid, None)
+        if commanded is None:
+            return report
+        da, sent = commanded
+        if report.at is not None and report.at >= sent:
+            return report
+        return Report(da=da, at=report.at, has_da=True)
+
     def identifying_ids(self, devices: Iterable[Device]) -> set[str]:
         """The blocks: every account lists the cloud's own webhook service."""
         return {device.id for device in devices if device.kind is DeviceKind.GATEWAY}
@@ -466,8 +527,11 @@ class NinjaBlocksAccount(
 
     async def _probe_sub(self, hub: str, sub: str) -> None:
         entry = await self.client.async_device(hub)
-        if not any(item.id == sub for item in entry.subs):
-            raise DeviceNotFoundError(f"{hub} has no sub-device {sub}")
+        if any(item.id == sub for item in entry.subs):
+            return
+        if not entry.subs_known:
+            raise BadResponseError(f"{hub} did not list its sub-devices whole")
+        raise DeviceNotFoundError(f"{hub} has no sub-device {sub}")
 
     def next_refresh(self, now: datetime) -> NextRefresh:
         """Soon when a listing is due; each minute while push leaves devices uncovered."""
@@ -497,13 +561,13 @@ class NinjaBlocksAccount(
         match command:
             case SetLight():
                 # (read back by the refresh of the device that follows)
-                await self.client.async_update(
-                    device.id, {"DA": light_da(command, device)}
-                )
+                da = light_da(command, device)
+                await self.client.async_update(device.id, {"DA": da})
+                self._commanded[device.id] = (da, self._now())
             case SetPower():
-                await self.client.async_update(
-                    device.id, {"DA": "1" if command.on else "0"}
-                )
+                da = "1" if command.on else "0"
+                await self.client.async_update(device.id, {"DA": da})
+                self._commanded[device.id] = (da, self._now())
             case Transmit():
                 await self._transmit(self._sub(device))
             case Rename() if split is not None:
@@ -627,7 +691,8 @@ class NinjaBlocksAccount(
             await self.client.async_add_callback(guid, url)
         except CallbackExistsError:
             current = await self.client.async_get_callback(guid)
-            ours = current is None or _is_ours(current, url)
+            # one exists, but whose is not said: not ours to replace either
+            ours = current is not None and _is_ours(current, url)
             if not ours and not self.take_over:
                 _LOGGER.debug("Another app holds the callback of %s", guid)
                 self._taken.add(guid)
@@ -635,7 +700,7 @@ class NinjaBlocksAccount(
                 return
             if not ours:
                 _LOGGER.info("Taking over the callback of %s", guid)
-            if current != url:  # none shown, HA's URL moved, or taken over
+            if current != url:  # HA's URL moved, or taken over
                 await self.client.async_set_callback(guid, url)
         self._ours.add(guid)
         self._taken.discard(guid)
@@ -753,7 +818,12 @@ class NinjaBlocksAccount(
             if query.unit is None:
                 raise InvalidParameterError("an interval needs its unit")
             params["interval"] = f"{query.interval or 1}{query.unit.value}"
-        if query.fold is not None and split is None:
+        if query.fold is not None:
+            if split is not None:
+                # (the doc's sub-device data counts uses: there is nothing to fold)
+                raise InvalidParameterError(
+                    "a stored code's history counts its uses; it takes no fn"
+                )
             params["fn"] = query.fold.value
         if split is not None:
             return await self.client.async_history(split[0], params, sub=split[1])

@@ -77,6 +77,7 @@ _AUTH_TEXT: Final = re.compile(r"token|auth|unauthori[sz]ed|forbidden|login", re
 _NOT_FOUND_TEXT: Final = re.compile(r"not\s+found|not\s+exist|no\s+such", re.I)
 _EXISTS_TEXT: Final = re.compile(r"exist", re.I)
 _AUTH_CODES: Final = frozenset({401, 403})
+_URL_TEXT: Final = re.compile(r"[a-z][a-z0-9+.-]*://\S+", re.I)
 #: Statuses of the listing that say: this URL is not the API.
 _NOT_THE_API: Final = frozenset({404, 405, 406})
 
@@ -96,15 +97,20 @@ class Call(Enum):
     COMMAND = auto()
 
 
+#: The cloud's own API host, whose snapshots ``stream.ninja.is`` serves.
+_CLOUD_HOST: Final = "api.ninja.is"
+
+
 def stream_base(base_url: str) -> str:
-    """Where snapshots are served: the API base on ``stream.`` instead of ``api.``.
+    """Where snapshots are served: ``stream.ninja.is`` for Ninja's own cloud.
 
     ``https://api.ninja.is/rest/v0`` -> ``https://stream.ninja.is/rest/v0``;
-    any other host (a simulator on 127.0.0.1) serves them itself.
+    any other host (one the user named, a simulator on 127.0.0.1) serves
+    them itself: the token never goes to a host the user did not give.
     """
     parts = urlsplit(base_url)
     host = parts.hostname or ""
-    if not host.lower().startswith("api."):
+    if host.lower() != _CLOUD_HOST:
         return base_url
     netloc = f"stream.{host[4:]}" + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
@@ -140,6 +146,8 @@ class NinjaBlocksClient:
         self.base_url = base_url.strip().rstrip("/")
         self.stream_url = stream_base(self.base_url)
         self._token = token
+        #: Other secrets an error text must not show (tickle tokens).
+        self._secrets: set[str] = set()
         self.report = report if report is not None else ParseReport()
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.gate = gate or RequestGate(
@@ -150,8 +158,15 @@ class NinjaBlocksClient:
         self._limit = asyncio.Semaphore(concurrency)
 
     def redact(self, text: str) -> str:
-        """``text`` without the access token in it."""
-        return text.replace(self._token, REDACTED) if self._token else text
+        """``text`` without the access token, and without any URL it quotes.
+
+        A cloud that repeats a callback URL (Home Assistant's webhook id)
+        or a tickle URL in its error must not put it in a log line.
+        """
+        for secret in (self._token, *self._secrets):
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return _URL_TEXT.sub(REDACTED, text)
 
     # -- the round trip --------------------------------------------------------------
 
@@ -249,7 +264,16 @@ class NinjaBlocksClient:
             + (f" ({code})" if code else "")
             + (f": {text}" if text else "")
         )
-        if status in _AUTH_CODES or code in _AUTH_CODES or _matches(_AUTH_TEXT, text):
+        # (an error's words tell of the token only on a read: a refused
+        # command that names a "token" must not ask the user to sign in
+        # again; a refused token is refused on a read too, and the next
+        # poll tells)
+        worded = call is not Call.COMMAND
+        if (
+            status in _AUTH_CODES
+            or code in _AUTH_CODES
+            or (worded and _matches(_AUTH_TEXT, text))
+        ):
             # the tickle carries no token: what it refuses is its own
             return AuthError(message) if auth else RequestRejectedError(message)
         if status == 404 or code == 404 or _matches(_NOT_FOUND_TEXT, text):
@@ -349,6 +373,7 @@ class NinjaBlocksClient:
 
         The tickle token is a secret of its URL: no error names it.
         """
+        self._secrets.add(token)
         await self.request(
             "POST",
             device_path(hub, "subdevice", sub, "tickle", token),

@@ -41,7 +41,16 @@ from ...model import (
     plausible_moment,
 )
 from ..base import BadResponseError, PushRejectedError
-from ..parse import ParseReport, pick, present, to_bool, to_datetime, to_str, to_text
+from ..parse import (
+    ParseReport,
+    pick,
+    present,
+    to_bool,
+    to_datetime,
+    to_int,
+    to_str,
+    to_text,
+)
 
 MANUFACTURER: Final = "Ninja Blocks"
 #: The model of a block (the hub every GUID device is reached through).
@@ -95,6 +104,8 @@ RF_HUB_TYPES: Final = frozenset({"rf433"})
 CAMERA_TYPES: Final = frozenset({"webcam", "camera"})
 #: Hubs of webhook or SMS sub-devices: no readings of their own.
 SERVICE_HUB_TYPES: Final = frozenset({"webhook", "sms"})
+#: The nodes of the cloud's own services (``WEBHOOK_0_0_108``).
+SERVICE_NODES: Final = frozenset({"WEBHOOK", "SMS"})
 
 #: Truthy and falsy DA words (case-insensitive); anything else is no reading.
 TRUTHY: Final = frozenset({"1", "true", "on", "open"})
@@ -208,6 +219,10 @@ class Entry:
     is_actuator: bool = False
     has_time_series: bool = False
     subs: list[SubEntry] = field(default_factory=list)
+    #: Whether ``subs`` is the hub's whole list: its ``subDevices`` was
+    #: there and readable, and holds as many as ``has_subdevice_count``
+    #: says (False: a sub-device missing from it tells nothing).
+    subs_known: bool = True
     report: Report = field(default_factory=Report)
 
     @property
@@ -271,7 +286,7 @@ def node_of(guid: str) -> str | None:
     return serial if serial and serial != guid else None
 
 
-def _sub_items(value: Any) -> Iterable[tuple[str | None, Any]]:
+def _sub_items(value: Any) -> list[tuple[str | None, Any]]:
     """``subDevices`` as ``(id, object)`` pairs.
 
     The doc: an object keyed by id; the contract: also ``[]`` or ``{}``
@@ -340,13 +355,12 @@ def parse_entry(
         return None
     device_type = (to_text(item.get("device_type")) or "").lower()
     # A service of the cloud's own (webhooks, SMS; the doc's WEBHOOK_0_0_108,
-    # node "WEBHOOK") is on no block: no block device is made for it, and
-    # its sub-devices hang under it instead.
-    node = (
-        None
-        if device_type in SERVICE_HUB_TYPES
-        else to_text(item.get("node")) or node_of(guid)
-    )
+    # node "WEBHOOK", whose device_type the doc does not show) is on no
+    # block: no block device is made for it, and its sub-devices hang under
+    # it instead.
+    node = to_text(item.get("node")) or node_of(guid)
+    if device_type in SERVICE_HUB_TYPES or (node or "").upper() in SERVICE_NODES:
+        node = None
     entry = Entry(
         guid=guid,
         node=node,
@@ -358,8 +372,11 @@ def parse_entry(
         has_time_series=_flag(item.get("has_time_series")),
         report=parse_last_data(item.get("last_data")),
     )
-    entry.subs = _parse_subs(
-        item.get("subDevices"), guid, node or guid, listing or Listing(), report
+    raw_subs = item.get("subDevices")
+    entry.subs = _parse_subs(raw_subs, guid, node or guid, listing or Listing(), report)
+    counted = to_int(item.get("has_subdevice_count"))
+    entry.subs_known = isinstance(raw_subs, Mapping | list) and (
+        not counted or len(_sub_items(raw_subs)) >= counted
     )
     return entry
 
