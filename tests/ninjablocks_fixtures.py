@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.petsmart_hub.const import CONF_BASE_URL, CONF_VENDOR, DOMAIN
 from custom_components.petsmart_hub.vendors.ninjablocks.account import account_id_of
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from simulator.core import RunningSimulator, start_server
 from simulator.ninjablocks import (
@@ -123,6 +124,18 @@ def ninjablocks_entry(
 def fixture_ninjablocks_options() -> dict[str, Any]:
     """Options of the account under test."""
     return {}
+
+
+@pytest.fixture(name="unload_before_the_cloud_goes", autouse=True)
+async def fixture_unload_before_the_cloud_goes(
+    hass: HomeAssistant, ninjablocks: NinjaCloud
+) -> AsyncGenerator[None]:
+    """Unload every account while its simulator still runs (a quiet teardown)."""
+    yield
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        if entry.state is ConfigEntryState.LOADED:
+            assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
 
 
 @pytest.fixture(name="ninjablocks_entry")

@@ -20,7 +20,6 @@ frozen: polls come when a test lets time pass. The actions on sub-devices, renam
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 import json
@@ -94,6 +93,7 @@ from .ninjablocks_fixtures import (  # noqa: F401 - fixtures
     fixture_ninjablocks,
     fixture_ninjablocks_entry,
     fixture_ninjablocks_options,
+    fixture_unload_before_the_cloud_goes,
     ninjablocks_entry as make_entry,
 )
 
@@ -150,18 +150,6 @@ ENTITIES: dict[str, set[str]] = {
     WEBHOOK: {"sensor.webhook_last_report"},
     DINNER_BELL: {DINNER_BELL_BUTTON},
 }
-
-
-@pytest.fixture(autouse=True)
-async def unload_before_the_cloud_goes(
-    hass: HomeAssistant, ninjablocks: NinjaCloud
-) -> AsyncGenerator[None]:
-    """Unload every account while its simulator still runs (a quiet teardown)."""
-    yield
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 # --- helpers -----------------------------------------------------------------------

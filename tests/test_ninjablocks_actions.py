@@ -55,6 +55,7 @@ from .ninjablocks_fixtures import (  # noqa: F401 - fixtures
     fixture_ninjablocks,
     fixture_ninjablocks_entry,
     fixture_ninjablocks_options,
+    fixture_unload_before_the_cloud_goes,
 )
 from .test_ninjablocks import (  # noqa: F401 - fixtures
     DOOR_BELL_EVENT,
@@ -71,7 +72,6 @@ from .test_ninjablocks import (  # noqa: F401 - fixtures
     registered_devices,
     state,
     unavailable,
-    unload_before_the_cloud_goes,
 )
 
 pytestmark = pytest.mark.freeze_time("2026-03-10 10:00:00+00:00")

@@ -55,6 +55,7 @@ from .ninjablocks_fixtures import (  # noqa: F401 - fixtures
     fixture_ninjablocks,
     fixture_ninjablocks_entry,
     fixture_ninjablocks_options,
+    fixture_unload_before_the_cloud_goes,
     ninjablocks_entry as stored_entry,
 )
 
@@ -65,18 +66,6 @@ OTHER_NODE = "0TH3RBL0CK0001"
 NEW_TOKEN = "a-new-access-token"
 
 type StartCloud = Callable[..., Awaitable[NinjaCloud]]
-
-
-@pytest.fixture(autouse=True)
-async def unload_before_the_cloud_goes(
-    hass: HomeAssistant, ninjablocks: NinjaCloud
-) -> AsyncGenerator[None]:
-    """Unload every account while its simulator still runs (a quiet teardown)."""
-    yield
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.fixture

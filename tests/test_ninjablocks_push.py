@@ -64,6 +64,7 @@ from .ninjablocks_fixtures import (  # noqa: F401 - fixtures
     NinjaCloud,
     fixture_ninjablocks,
     fixture_ninjablocks_options,
+    fixture_unload_before_the_cloud_goes,
     ninjablocks_entry,
 )
 
@@ -110,18 +111,6 @@ async def http(
     client = await async_serve_http(hass, hass_client_no_auth)
     await async_reachable_at(hass, client)
     return client
-
-
-@pytest.fixture(autouse=True)
-async def unload_before_the_cloud_goes(
-    hass: HomeAssistant, ninjablocks: NinjaCloud
-) -> AsyncGenerator[None]:
-    """Unload every account while its simulator still runs (a quiet teardown)."""
-    yield
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.state is ConfigEntryState.LOADED:
-            assert await hass.config_entries.async_unload(entry.entry_id)
-    await hass.async_block_till_done()
 
 
 @pytest.fixture
