@@ -267,17 +267,8 @@ class PushManager:
             self.entry.title,
             ", ".join(taken),
         )
-        ir.async_create_issue(
-            self.hass,
-            DOMAIN,
-            self._taken_issue_id,
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="push_callbacks_taken",
-            translation_placeholders={
-                "account": self.entry.title,
-                "devices": ", ".join(taken),
-            },
+        self._warn(
+            self._taken_issue_id, "push_callbacks_taken", devices=", ".join(taken)
         )
 
     @callback
@@ -423,14 +414,19 @@ class PushManager:
     @callback
     def _raise_issue(self, translation_key: str, reason: str) -> None:
         """Tell the user in Repairs that changes arrive only by polling, and why."""
+        self._warn(self._issue_id, translation_key, error=reason)
+
+    @callback
+    def _warn(self, issue_id: str, translation_key: str, **placeholders: str) -> None:
+        """A repair issue of this account (a warning the user cannot fix here)."""
         ir.async_create_issue(
             self.hass,
             DOMAIN,
-            self._issue_id,
+            issue_id,
             is_fixable=False,
             severity=ir.IssueSeverity.WARNING,
             translation_key=translation_key,
-            translation_placeholders={"account": self.entry.title, "error": reason},
+            translation_placeholders={"account": self.entry.title, **placeholders},
         )
 
     async def async_stop(self) -> None:

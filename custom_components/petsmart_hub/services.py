@@ -638,16 +638,22 @@ async def _async_take_photo(hass: HomeAssistant, call: ServiceCall) -> ServiceRe
     }
 
 
-async def _async_location_history(
-    hass: HomeAssistant, call: ServiceCall
-) -> ServiceResponse:
-    """Return a tracker's past positions (default: the last 24 hours)."""
-    _validate(call.service, call.data)
+def _period(call: ServiceCall) -> tuple[datetime, datetime]:
+    """A history's ``start`` and ``end`` in UTC (default: the last 24 hours)."""
     end: datetime = call.data.get("end") or dt_util.utcnow()
     start: datetime = call.data.get("start") or end - timedelta(days=1)
     start, end = (dt_util.as_utc(moment) for moment in (start, end))
     if start >= end:
         raise _invalid("start_after_end")
+    return start, end
+
+
+async def _async_location_history(
+    hass: HomeAssistant, call: ServiceCall
+) -> ServiceResponse:
+    """Return a tracker's past positions (default: the last 24 hours)."""
+    _validate(call.service, call.data)
+    start, end = _period(call)
     target = _single(hass, call, None, Feature.LOCATION_HISTORY)
     history = await target.coordinator.async_get_location_history(
         target.device_id, start, end, call.data["limit"]
@@ -713,11 +719,7 @@ async def _async_history(hass: HomeAssistant, call: ServiceCall) -> ServiceRespo
     interval, unit = call.data.get("interval"), call.data.get("interval_unit")
     if (interval is None) != (unit is None):
         raise _invalid("interval_and_unit")
-    end: datetime = call.data.get("end") or dt_util.utcnow()
-    start: datetime = call.data.get("start") or end - timedelta(days=1)
-    start, end = (dt_util.as_utc(moment) for moment in (start, end))
-    if start >= end:
-        raise _invalid("start_after_end")
+    start, end = _period(call)
     target = _single(hass, call, None, Feature.HISTORY)
     points = await target.coordinator.async_get_history(
         target.device_id,

@@ -457,3 +457,17 @@ async def test_no_sensor_to_register(cloud: Cloud, account: NinjaBlocksAccount) 
     await account.async_register_webhook(HOOK)
     assert cloud.requests == []
     assert account.push_taken() == {}
+
+
+async def test_a_push_older_than_a_report_the_account_read_since(
+    cloud: Cloud, account: NinjaBlocksAccount
+) -> None:
+    """HA still shows the old value; the account read a newer one: that one wins."""
+    held = await first(account)
+    cloud.beat(HUMIDITY, 70, held[HUMIDITY].last_report + timedelta(minutes=2))
+    await account.async_refresh(RefreshRequest(known=held, device_id=HUMIDITY))
+    between = held[HUMIDITY].last_report + timedelta(minutes=1)
+    pushed = account.parse_webhook(
+        heartbeat(HUMIDITY, 40, int(between.timestamp() * 1000)), held
+    )
+    assert pushed.updates[0].device.readings == {Measurement.HUMIDITY: 70}

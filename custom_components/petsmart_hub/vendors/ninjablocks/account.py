@@ -756,14 +756,15 @@ class NinjaBlocksAccount(
             return Pushed()  # older than what Home Assistant shows
         # A value that is no reading (9999 °C, "hot") is refused whole: it
         # must neither blank what the device shows nor pass for a report.
+        # The device is built once, from the report, before it is kept.
         candidate = copy.copy(entry)
         candidate.report = report
-        probe = ParseReport()
-        build_device(candidate, held, probe, now)
-        if probe.rejected:
+        checked = ParseReport()
+        device = build_device(candidate, held, checked, now)
+        if checked.rejected:
             raise PushRejectedError(IMPLAUSIBLE)
-        entry.take(report)
-        device = self._build(entry, known)
+        if not entry.take(report):  # it holds a newer report still
+            device = self._build(entry, known)
         pushed = Pushed(updates=[DeviceUpdate(device, report.at)])
         if is_newer(report, held):
             pushed.events = events_of(entry, device)
