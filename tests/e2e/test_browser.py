@@ -134,6 +134,10 @@ async def test_device_pages_in_chromium(
                 "Last feed",
                 "Food low",
                 "Connectivity",
+                # the values as shown, units and all (under load the page
+                # first shows bare states, before their units are loaded)
+                f"{food_percentage(feeder)}%",
+                f"{feeder.food_grams:,} g",
             )
             shots.append(await shoot(page, f"{stack.version}/feeder"))
             check_translated(text)
