@@ -356,6 +356,47 @@ async def click_button(page: Page, label: str, *, only: bool = False) -> bool:
     )
 
 
+#: Every <img> whose address contains a string, in every shadow root: its
+#: address, whether it has loaded, its natural size and whether it is shown.
+IMAGES_JS = """
+((part, scroll) => {
+  const found = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll("*")) {
+      if (el.tagName === "IMG" && el.src.includes(part)) {
+        if (scroll && !found.length) el.scrollIntoView({block: "center"});
+        found.push({
+          src: el.src,
+          complete: el.complete,
+          width: el.naturalWidth,
+          height: el.naturalHeight,
+          shown: el.getClientRects().length > 0
+            && getComputedStyle(el).visibility !== "hidden",
+        });
+      }
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  return found;
+})
+"""
+
+
+async def images(
+    page: Page, containing: str, *, scroll: bool = False
+) -> list[dict[str, Any]]:
+    """The page's images whose address contains `containing`, shadow roots included.
+
+    Each: `src`, `complete`, `width` and `height` (natural: 0 while it has not
+    loaded or is broken) and `shown`. With `scroll`, the first is scrolled into view.
+    """
+    found = await page.evaluate(
+        f"{IMAGES_JS}({json.dumps(containing)}, {json.dumps(scroll)})"
+    )
+    return list(found or [])
+
+
 async def _focus(page: Page, selector: str) -> bool:
     """Focus the first element matching `selector` (in any shadow root)."""
     return bool(

@@ -360,7 +360,43 @@ class Stack:
                 self.client, fleet.ninjablocks_url, fleet.ninjablocks.token
             ),
         ]
+        await self.send_feeding_schedules()
         return self.entries
+
+    async def send_feeding_schedules(self) -> None:
+        """Send each OneNata feeder its own meals once from Home Assistant.
+
+        OneNata tells only how many meals a feeder has: a schedule sent from
+        Home Assistant is one it knows, with an entity per meal to edit.
+        """
+        sim = self.fleet.onenata
+        async with self.client.websocket() as ws:
+            devices = await ws.devices()
+        for device in devices:
+            for domain, identifier in device["identifiers"]:
+                feeder = sim.devices.get(identifier.split("_", 1)[-1])
+                if (
+                    domain != DOMAIN
+                    or feeder is None
+                    or feeder.kind != "feedingMachine"
+                ):
+                    continue
+                await self.client.call(
+                    DOMAIN,
+                    "set_feeding_schedule",
+                    {
+                        "device_id": device["id"],
+                        "timezone": feeder.schedule_tz,
+                        "schedule": [
+                            {
+                                "time": meal.time.strftime("%H:%M"),
+                                "amount": meal.amount,
+                                "enabled": meal.enabled,
+                            }
+                            for meal in feeder.schedule
+                        ],
+                    },
+                )
 
 
 @contextlib.asynccontextmanager

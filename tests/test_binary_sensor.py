@@ -73,6 +73,12 @@ EXPECTED: dict[str, Callable[[OneNataSimulator], bool]] = {
     "binary_sensor.smart_feeder_1_refill_recommended": lambda sim: (
         food_percentage(sim.devices["feeding_machine_001"]) < 20
     ),
+    # Home Assistant never sent a schedule here: no meal of it can be missed
+    "binary_sensor.smart_feeder_1_missed_meal": lambda sim: False,
+    # ... and the cloud counts meals Home Assistant does not know
+    "binary_sensor.smart_feeder_1_schedule_mismatch": lambda sim: bool(
+        sim.devices["feeding_machine_001"].schedule
+    ),
     "binary_sensor.water_fountain_1_connectivity": lambda sim: sim.devices[
         "water_fountain_001"
     ].online,
@@ -138,7 +144,11 @@ async def test_every_binary_sensor(
     on = {
         entity_id for entity_id in EXPECTED if hass.states.is_state(entity_id, STATE_ON)
     }
-    assert on == {entity_id for entity_id in EXPECTED if "connectivity" in entity_id}
+    assert on == {
+        entity_id
+        for entity_id in EXPECTED
+        if "connectivity" in entity_id or "schedule_mismatch" in entity_id
+    }
 
 
 async def test_running_cycles_turn_on_and_off(
@@ -175,7 +185,9 @@ async def test_running_cycles_turn_on_and_off(
     assert not [
         entity_id
         for entity_id in EXPECTED
-        if "connectivity" not in entity_id and hass.states.is_state(entity_id, STATE_ON)
+        if "connectivity" not in entity_id
+        and "schedule_mismatch" not in entity_id
+        and hass.states.is_state(entity_id, STATE_ON)
     ]
 
 

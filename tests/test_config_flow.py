@@ -673,6 +673,7 @@ async def test_options_flow(
         OPT_FEED_AMOUNT: DEFAULT_FEED_AMOUNT,
         OPT_PUMP_DURATION: DEFAULT_PUMP_DURATION,
         OPT_PLAY_DURATION: DEFAULT_PLAY_DURATION,
+        "missed_meal_grace": 10,
         "push": True,
     }
     assert set(result["data_schema"].schema) <= set(
@@ -703,6 +704,7 @@ async def test_options_flow(
         OPT_FEED_AMOUNT: 75,
         OPT_PUMP_DURATION: 5,
         OPT_PLAY_DURATION: 120,
+        "missed_meal_grace": 10,  # its default
         "push": True,  # on by default
     }
     assert entry.options == expected

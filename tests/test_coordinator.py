@@ -213,7 +213,7 @@ async def test_failing_device_only_takes_its_own_entities_down(
     sim = onenata.sim
     fountain = entity_ids(hass, "water_fountain_001")
     others = all_entity_ids(hass, init_integration) - fountain
-    assert len(fountain) == 17
+    assert len(fountain) == 18
     assert not unavailable(hass, fountain | others)
 
     sim.add_fault("http_500", device_id="water_fountain_001")
@@ -256,6 +256,7 @@ async def test_device_failing_at_setup(
         "button.pet_camera_1_take_photo",
         "button.pet_camera_1_start_recording",
         "event.pet_camera_1_alert",
+        "image.pet_camera_1_latest_photo",
     }
     assert unavailable(hass, all_entity_ids(hass, config_entry)) == camera
 
@@ -293,12 +294,14 @@ async def test_offline_device(
         "binary_sensor.smart_toy_1_connectivity",
         "sensor.smart_toy_1_last_report",
         "event.smart_toy_1_alert",
+        "event.smart_toy_1_play_session",  # (a session seen late still tells)
     }
     tracker_kept = {
         "binary_sensor.gps_tracker_1_connectivity",
         "sensor.gps_tracker_1_last_report",
         "sensor.gps_tracker_1_last_seen",
         "event.gps_tracker_1_alert",
+        "event.gps_tracker_1_safe_zone",
     }
     assert unavailable(hass, toy) == toy - toy_kept
     assert unavailable(hass, tracker) == tracker - tracker_kept

@@ -42,13 +42,20 @@ async def test_setup_and_unload(
     assert entry.state is ConfigEntryState.LOADED
     assert isinstance(entry.runtime_data, PetSmartHubCoordinator)
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
-    assert len(entities) == 74  # 68, and an Alert event entity per device
+    # 68, an Alert event entity per device, and the pet owner's: a feeder's
+    # Missed meal and Schedule mismatch, Fed and Missed meal events, Feed
+    # amount and Meals calendar; an event each of the litter box, fountain,
+    # toy and tracker; the camera's Latest photo
+    assert len(entities) == 85
     assert {entity.domain for entity in entities} == {
         "binary_sensor",
         "button",
+        "calendar",
         "camera",
         "device_tracker",
         "event",
+        "image",
+        "number",
         "sensor",
     }
 

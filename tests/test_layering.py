@@ -23,8 +23,10 @@ PACKAGE = Path(petsmart_hub.__file__).resolve().parent
 #: The layers, lowest first, and whether a module may import its own layer.
 LAYERS: tuple[tuple[str, bool], ...] = (
     ("model", False),
+    ("happenings", False),  # what a change of a device means (neutral)
     ("vendors", True),
     ("helpers", True),
+    ("journal", False),  # what HA keeps of the devices: below its coordinator
     ("coordinator", False),
     ("push", False),  # webhooks and sockets: above the coordinator they feed
     ("entity/services", False),
@@ -34,7 +36,7 @@ LAYERS: tuple[tuple[str, bool], ...] = (
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 SAME_LAYER = {name for name, allowed in LAYERS if allowed}
 #: Layers that must stay free of Home Assistant (the neutral side).
-NO_HOMEASSISTANT = {"model", "vendors"}
+NO_HOMEASSISTANT = {"model", "happenings", "vendors"}
 _NAMED = {
     "": "top",  # the package's __init__
     "config_flow": "top",
@@ -47,6 +49,8 @@ _NAMED = {
     "const": "helpers",
     "compat": "helpers",
     "model": "model",
+    "happenings": "happenings",
+    "journal": "journal",
 }
 PLATFORMS = {platform.value for platform in Platform}
 
@@ -197,21 +201,23 @@ def test_the_checker_catches_violations() -> None:
 
     assert problems == [
         "coordinator.py:4 imports sensor (layer platform), but the coordinator "
-        "layer may import only model, vendors, helpers",
+        "layer may import only model, happenings, vendors, helpers, journal",
         "entity.py:1 imports switch (layer platform), but the entity/services "
-        "layer may import only model, vendors, helpers, coordinator, push",
+        "layer may import only model, happenings, vendors, helpers, journal, "
+        "coordinator, push",
         "helpers_of_mine.py: no layer; add it to the layers in tests/test_layering.py",
         "model.py:1 imports const (layer helpers), but the model layer may import "
         "only nothing of the package",
         "sensor.py:2 imports switch (layer platform), but the platform layer may "
-        "import only model, vendors, helpers, coordinator, push, entity/services",
+        "import only model, happenings, vendors, helpers, journal, coordinator, "
+        "push, entity/services",
         "services.py:1 imports entity (layer entity/services), but the "
-        "entity/services layer may import only model, vendors, helpers, "
-        "coordinator, push",
+        "entity/services layer may import only model, happenings, vendors, "
+        "helpers, journal, coordinator, push",
         "vendors/client.py:1 imports homeassistant.core: the vendors layer stays "
         "free of Home Assistant",
         "vendors/client.py:3 imports coordinator (layer coordinator), but the "
-        "vendors layer may import only model, vendors",
+        "vendors layer may import only model, happenings, vendors",
     ]
 
 

@@ -109,6 +109,7 @@ def test_option_ranges_are_the_table() -> None:
         const.OPT_PUMP_DURATION,
         const.OPT_PLAY_DURATION,
         const.OPT_ZONE_DURATION,
+        const.OPT_MISSED_MEAL_GRACE,
     }
     for key, limit in OPTION_RANGES.items():
         assert shown[key] == (limit.low, limit.high, limit.unit), key

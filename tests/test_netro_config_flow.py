@@ -531,6 +531,7 @@ async def test_onenata_entry_has_onenata_options(
         "feed_amount",
         "pump_duration",
         "play_duration",
+        "missed_meal_grace",
         "push",  # OneNata pushes
     }
     assert not fields & {OPT_ZONE_DURATION, OPT_RESERVE}

@@ -30,7 +30,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
-from simulator.media import JPEG_BYTES
+from simulator.onenata import photo_jpeg
 
 from .conftest import Cloud
 from .registry import entry_ids, find_device
@@ -399,7 +399,7 @@ async def test_take_photo(
     assert datetime.fromisoformat(response["timestamp"].replace("Z", "+00:00"))
     session = async_get_clientsession(hass)
     async with session.get(response["url"]) as photo:
-        assert await photo.read() == JPEG_BYTES
+        assert await photo.read() == photo_jpeg("camera_001/photo_001")
     # without asking for the response the photo is taken all the same
     await call(hass, "take_photo", {"device_id": ha_device(hass, CAMERA)})
     assert onenata.sim.devices[CAMERA].photos == ["photo_001", "photo_002"]

@@ -28,9 +28,11 @@ from custom_components.petsmart_hub import (
     device_tracker,
     event,
     image,
+    number,
     select,
     sensor,
     switch,
+    time,
 )
 from custom_components.petsmart_hub.push import OPT_PUSH
 from custom_components.petsmart_hub.vendors.descriptor import OPT_TAKE_OVER
@@ -52,16 +54,19 @@ SOURCES = sorted(INTEGRATION.rglob("*.py"))
 
 #: Entity descriptions of every platform module.
 DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
-    "binary_sensor": binary_sensor.BINARY_SENSORS,
+    "binary_sensor": binary_sensor.BINARY_SENSORS + binary_sensor.MEAL_SENSORS,
     "button": button.BUTTONS,
     "calendar": calendar.CALENDARS,
     "camera": camera.CAMERAS,
     "device_tracker": device_tracker.TRACKERS,
     "event": event.EVENTS,
     "image": image.IMAGES,
+    # a meal's entities: described per meal (the first stands for all)
+    "number": (number.FEED_AMOUNT, number.meal_amount(1)),
     "select": select.SELECTS,
     "sensor": sensor.SENSORS,
-    "switch": switch.SWITCHES,
+    "switch": (*switch.SWITCHES, switch.meal_enabled(1)),
+    "time": (time.meal_time(1),),
 }
 
 SEMVER = re.compile(
@@ -422,7 +427,10 @@ def translation_keys_in_code() -> dict[str, set[str]]:
                 continue
             params = [arg.arg for arg in func.args.args]
             for node in ast.walk(func):
-                if isinstance(node, ast.Call):
+                # (a description made by a helper is an entity's, not an error's)
+                if isinstance(node, ast.Call) and not call_name(node).endswith(
+                    "EntityDescription"
+                ):
                     for kw in node.keywords:
                         if (
                             kw.arg == "translation_key"
@@ -580,6 +588,10 @@ def _defines_parallel_updates() -> bool:
 
 #: What a file shows of a rule marked done (hassfest validates several of these).
 DONE_CHECKS: dict[str, Callable[[], bool]] = {
+    "brands": lambda: {"icon.png", "logo.png", "dark_icon.png", "icon@2x.png"}
+    <= {
+        path.name for path in (ROOT / "custom_components/petsmart_hub/brand").iterdir()
+    },
     "action-setup": lambda: "async_setup_services(hass)"
     in source("__init__.py").split("async def async_setup_entry")[0],
     "config-flow": lambda: MANIFEST["config_flow"] and bool(source("config_flow.py")),

@@ -26,6 +26,7 @@ from .coordinator import (
     rebased_implementation,
     vendor_of,
 )
+from .journal import Journal, async_remove_storage
 from .push import PushManager
 from .services import async_setup_services
 from .vendors.descriptor import SignIn
@@ -39,9 +40,11 @@ PLATFORMS: list[Platform] = [
     Platform.EVENT,
     Platform.IMAGE,
     Platform.LIGHT,
+    Platform.NUMBER,
     Platform.SELECT,
     Platform.SENSOR,
     Platform.SWITCH,
+    Platform.TIME,
 ]
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
@@ -162,8 +165,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
         hass, descriptor, entry.data, entry.options, token, client_secret
     )
     coordinator = PetSmartHubCoordinator(hass, entry, account)
+    journal = Journal(hass, coordinator)
+    await journal.async_load()
+    coordinator.journal = journal
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    entry.async_on_unload(journal.async_stop)
     await account.async_start(coordinator.async_apply_update)
     entry.async_on_unload(account.async_stop)
     push = PushManager(hass, entry, coordinator)
@@ -186,6 +193,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
 
     entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # meals missed while Home Assistant was down fire to their event entities
+    journal.async_start()
     return True
 
 
@@ -194,6 +203,11 @@ async def async_unload_entry(
 ) -> bool:
     """Unload the platforms; the coordinator stops with the entry."""
     return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Delete what the entry kept in storage (its meals, feeds and photos)."""
+    await async_remove_storage(hass, entry.entry_id)
 
 
 async def async_remove_config_entry_device(

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -22,8 +22,17 @@ from homeassistant.util import dt as dt_util
 from .compat import BinarySensorDeviceClass
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
+from .entity import (
+    JournalEntity,
+    PetSmartEntity,
+    PetSmartEntityDescription,
+    async_add_device_entities,
+)
+from .happenings import iso
 from .model import DETECTION_HOLD, Action, Detection, Device, DeviceKind, Person
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 PARALLEL_UPDATES = 0
 
@@ -198,6 +207,7 @@ async def async_setup_entry(
     )
     coordinator = entry.runtime_data
     _drop_connectivity_nobody_tells(hass, entry)
+    async_add_device_entities(entry, async_add_entities, MEAL_SENSORS, MealSensor)
     known: set[tuple[str, str]] = set()
 
     def add_new_persons() -> None:
@@ -339,3 +349,74 @@ class PersonPresence(PetSmartEntity, BinarySensorEntity):
         person = self._person
         seen = person.last_seen if person else None
         return {"last_seen": seen.isoformat() if seen else None}
+
+
+@dataclass(frozen=True, kw_only=True)
+class MealBinarySensorEntityDescription(
+    BinarySensorEntityDescription, PetSmartEntityDescription
+):
+    """A feeder's binary sensor worked out from the journal (its meals)."""
+
+    journal_fn: Callable[[Journal, str], bool | None]
+    attributes_fn: Callable[[Journal, str], Mapping[str, Any] | None]
+
+
+def _missed_attributes(journal: Journal, device_id: str) -> Mapping[str, Any] | None:
+    missed = journal.missed(device_id)
+    if missed is None:
+        return None
+    return {"meal_time": iso(missed.at), "amount": missed.amount, "meal": missed.slot}
+
+
+def _mismatch_attributes(journal: Journal, device_id: str) -> Mapping[str, Any] | None:
+    reason = journal.mismatch(device_id)
+    feeder = journal.coordinator.data.devices[device_id].feeder
+    slots = journal.slots(device_id)
+    return {
+        "reason": reason,
+        "cloud_scheduled_feeds": feeder.scheduled_feeds if feeder else None,
+        "cloud_next_feed": iso(feeder.next_feed) if feeder else None,
+        "meals_sent": None if slots is None else len(slots),
+        "meals_enabled": None if slots is None else sum(s.enabled for s in slots),
+    }
+
+
+MEAL_SENSORS: tuple[MealBinarySensorEntityDescription, ...] = (
+    MealBinarySensorEntityDescription(
+        # on from a scheduled meal's time plus the grace until the next feed
+        key="missed_meal",
+        translation_key="missed_meal",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        kinds=frozenset({DeviceKind.FEEDER}),
+        exists_fn=lambda device: Action.SET_FEEDING_SCHEDULE in device.actions,
+        available_offline=True,  # a meal missed before it went offline stays missed
+        journal_fn=lambda journal, device_id: journal.missed(device_id) is not None,
+        attributes_fn=_missed_attributes,
+    ),
+    MealBinarySensorEntityDescription(
+        # the cloud's count or next meal disagrees with the schedule last sent
+        key="schedule_mismatch",
+        translation_key="schedule_mismatch",
+        device_class=BinarySensorDeviceClass.PROBLEM,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        kinds=frozenset({DeviceKind.FEEDER}),
+        exists_fn=lambda device: Action.SET_FEEDING_SCHEDULE in device.actions,
+        journal_fn=lambda journal, device_id: journal.mismatch(device_id) is not None,
+        attributes_fn=_mismatch_attributes,
+    ),
+)
+
+
+class MealSensor(JournalEntity, BinarySensorEntity):
+    """A missed meal, or a schedule the cloud disagrees with."""
+
+    entity_description: MealBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """What the journal says of the feeder's meals."""
+        return self.entity_description.journal_fn(self.journal, self.device_id)
+
+    def _platform_attributes(self) -> Mapping[str, Any] | None:
+        """Which meal, and why the schedules disagree."""
+        return self.entity_description.attributes_fn(self.journal, self.device_id)

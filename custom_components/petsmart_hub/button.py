@@ -152,8 +152,13 @@ class PetSmartButton(PetSmartEntity, ButtonEntity):
     entity_description: PetSmartButtonEntityDescription
 
     async def async_press(self) -> None:
-        """Run the action, then refresh the device."""
+        """Run the action, then refresh the device.
+
+        The device's own Feed amount (its number entity) beats the option.
+        """
+        options = dict(self.coordinator.options)
+        if (journal := self.coordinator.journal) is not None:
+            options[OPT_FEED_AMOUNT] = journal.feed_amount(self.device_id)
         await self.coordinator.async_execute(
-            self.device_id,
-            self.entity_description.command_fn(self.coordinator.options),
+            self.device_id, self.entity_description.command_fn(options)
         )

@@ -24,6 +24,8 @@ OPT_PUMP_DURATION: Final = "pump_duration"
 OPT_PLAY_DURATION: Final = "play_duration"
 OPT_ZONE_DURATION: Final = "zone_duration"
 OPT_RESERVE: Final = "reserve"
+#: Minutes after a meal's time before it counts as missed.
+OPT_MISSED_MEAL_GRACE: Final = "missed_meal_grace"
 #: Options of earlier versions, dropped when an entry is migrated.
 REMOVED_OPTIONS: Final = frozenset(
     {"scan_interval", "slow_scan_interval", "idle_status_interval"}

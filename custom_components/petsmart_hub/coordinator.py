@@ -42,6 +42,7 @@ from .const import (
     SCAN_INTERVAL,
     STREAM_REFRESH_MARGIN,
 )
+from .journal import Journal
 from .model import (
     OPTION_DEFAULTS,
     Action,
@@ -319,6 +320,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self.push_healthy = False
         #: The account's push, once set up (push.py).
         self.push: PushStatus | None = None
+        #: What happened to the devices and what HA keeps of them (journal.py).
+        self.journal: Journal | None = None
         #: Called when a poll finds a change push never brought (push.py).
         self.on_push_missed: Callable[[], None] | None = None
         #: Devices a poll found changed that no push has confirmed yet.
@@ -557,16 +560,47 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         for event in refresh.events:
             if event.device_id in devices:
                 self.async_fire_event(event)
+        # (against what we hold now: a push during the poll told its own news)
+        self._observe(self.data.devices, devices)
         return HubData(devices=devices, failed=failed, polling_paused_until=paused)
 
     @callback
     def async_fire_event(self, event: DeviceEvent) -> None:
-        """Hand a device's event (pushed or polled) to its event entities."""
+        """Hand a device's event (pushed or polled) to its event entities.
+
+        The journal sees it first: what it tells besides (a geofence alert
+        is also a safe-zone event), or that a poll already told it.
+        """
+        journal = self.journal
+        for told in journal.pushed(event) if journal is not None else [event]:
+            self._dispatch(told)
+
+    @callback
+    def _dispatch(self, event: DeviceEvent) -> None:
         async_dispatcher_send(
             self.hass,
             event_signal(self.config_entry.entry_id, event.device_id, event.type),
             event,
         )
+
+    @callback
+    def _observe(
+        self, before: Mapping[str, Device], after: Mapping[str, Device]
+    ) -> None:
+        """Fire what each device's new reading tells (a feed, a visit...).
+
+        A device seen for the first time tells nothing: its first reading is
+        where it stands, not news.
+        """
+        journal = self.journal
+        if journal is None:
+            return
+        for device_id, new in after.items():
+            old = before.get(device_id)
+            if old is None or old is new or old.kind is not new.kind:
+                continue
+            for event in journal.observe(old, new):
+                self._dispatch(event)
 
     def _adopt(
         self, refresh: Refresh, inventory: Inventory, wanted: Iterable[str]
@@ -818,6 +852,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         failed -= set(refresh.devices)
         failed |= set(refresh.failed) & set(devices)
         self._update_registry(renamed)
+        self._observe(self.data.devices, adopted)
         error = refresh.failed.get(device_id)
         if device_id in devices:
             self._log_availability(devices[device_id], error)
@@ -909,6 +944,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             failed=self.data.failed - {device.id},
             polling_paused_until=self.data.polling_paused_until,
         )
+        self._observe({device.id: known}, {device.id: device})
         before = self.entity_shape(known)  # (the held object's, cached)
         if self.entity_shape(device) != before:
             # it gained a reading or a control: the platforms add its entity
@@ -925,6 +961,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         result = await self._call(
             self.account.async_execute(device, command), command.action, [device]
         )
+        if self.journal is not None:
+            self.journal.command_done(device, command, result)
         if refresh:
             await self.async_refresh_device(device_id)
         return result
@@ -940,6 +978,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         results = await self._call(
             self.account.async_execute_many(devices, command), command.action, devices
         )
+        if self.journal is not None:
+            for device, result in zip(devices, results, strict=False):
+                self.journal.command_done(device, command, result)
         for device in devices:
             await self.async_refresh_device(device.id)
         return results

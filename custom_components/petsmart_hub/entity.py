@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from homeassistant.core import callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
+from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import Device, DeviceKind
+from .model import Action, Device, DeviceKind
+
+if TYPE_CHECKING:
+    from .journal import Journal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -160,3 +167,91 @@ def async_add_device_entities[D: PetSmartEntityDescription](
 
     add_new_entities()
     entry.async_on_unload(coordinator.async_add_listener(add_new_entities))
+
+
+class JournalEntity(PetSmartEntity):
+    """An entity showing what the entry's journal keeps of its device.
+
+    It is written when the journal's record of its device changes (a meal
+    edited, a feed seen, a photo taken), besides the device's updates.
+    """
+
+    @property
+    def journal(self) -> Journal:
+        """The entry's journal (set up before any platform)."""
+        journal = self.coordinator.journal
+        assert journal is not None
+        return journal
+
+    async def async_added_to_hass(self) -> None:
+        """Also listen for the journal's news of this device."""
+        await super().async_added_to_hass()
+        self.async_on_remove(
+            self.journal.async_add_listener(self.device_id, self._journal_changed)
+        )
+
+    @callback
+    def _journal_changed(self) -> None:
+        self.async_write_ha_state()
+
+
+def meal_key(meal: int, what: str) -> str:
+    """The key (and unique id suffix) of one meal's entity: ``meal_2_time``."""
+    return f"meal_{meal}_{what}"
+
+
+def async_add_meal_entities[D: PetSmartEntityDescription](
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    platform: str,
+    description_fn: Callable[[int], D],
+    factory: Callable[[PetSmartHubCoordinator, Device, D, int], Entity],
+) -> None:
+    """Add an entity per meal of each feeder's schedule, as meals come and go.
+
+    A feeder whose schedule can be set gets one entity per meal of the
+    schedule last sent (``description_fn(meal)`` describes it); a meal
+    added later gets its entity then, and a meal the schedule lost has its
+    entity removed from the registry.
+    """
+    coordinator = entry.runtime_data
+    journal = coordinator.journal
+    assert journal is not None
+    #: Feeder id -> the meals it has entities for, and its journal listener.
+    added: dict[str, tuple[set[int], Callable[[], None]]] = {}
+
+    @callback
+    def update(device_id: str) -> None:
+        device = coordinator.data.devices.get(device_id)
+        meals, _ = added[device_id]
+        count = len(journal.slots(device_id) or []) if device is not None else 0
+        registry = er.async_get(coordinator.hass)
+        for meal in sorted(m for m in meals if m > count):
+            meals.discard(meal)
+            unique_id = (
+                f"{coordinator.device_identifier(device_id)}_{description_fn(meal).key}"
+            )
+            entity_id = registry.async_get_entity_id(platform, DOMAIN, unique_id)
+            if entity_id is not None:
+                registry.async_remove(entity_id)
+        new = [
+            factory(coordinator, device, description_fn(meal), meal)
+            for meal in range(1, count + 1)
+            if meal not in meals and device is not None
+        ]
+        meals.update(range(1, count + 1))
+        if new:
+            async_add_entities(new)
+
+    @callback
+    def add_feeders() -> None:
+        for device in coordinator.data.devices.values():
+            if Action.SET_FEEDING_SCHEDULE not in device.actions or device.id in added:
+                continue
+            remove = journal.async_add_listener(device.id, partial(update, device.id))
+            added[device.id] = (set(), remove)
+            entry.async_on_unload(remove)
+            update(device.id)
+
+    add_feeders()
+    entry.async_on_unload(coordinator.async_add_listener(add_feeders))

@@ -1,7 +1,9 @@
 """Events: what a device tells the moment it happens.
 
 An alert, what a camera saw, what a yes/no sensor reported (motion, a door
-opened, a button pressed) and a remote's code a hub heard.
+opened, a button pressed), a remote's code a hub heard, and what a pet's
+device did: a feed, a missed meal, a litter box visit, a finished cleaning,
+a filter due, a play session, a safe zone left or entered.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_
 from .model import (
     CAMERA_EVENT_TYPES,
     DETECTION_EVENTS,
+    Action,
     Detection,
     DeviceEvent,
+    DeviceKind,
     EventType,
     Feature,
 )
@@ -54,7 +58,55 @@ def _detection_events(
     )
 
 
+def _pet_events(
+    key: str, kind: DeviceKind, *events: EventType, action: Action | None = None
+) -> PetSmartEventEntityDescription:
+    """The events a pet's device tells of, worked out from its readings."""
+    return PetSmartEventEntityDescription(
+        key=key,
+        translation_key=key,
+        kinds=frozenset({kind}),
+        events=events,
+        event_types=[event.value for event in events],
+        exists_fn=lambda device: action is None or action in device.actions,
+        available_offline=True,  # (a feed seen late is still a feed)
+    )
+
+
 EVENTS: tuple[PetSmartEventEntityDescription, ...] = (
+    # amount, source (scheduled, manual_home_assistant, manual_elsewhere),
+    # time and the meal it was
+    _pet_events("fed", DeviceKind.FEEDER, EventType.FED, action=Action.FEED),
+    # time, amount and meal of the meal missed
+    _pet_events(
+        "missed_meal",
+        DeviceKind.FEEDER,
+        EventType.MISSED_MEAL,
+        action=Action.SET_FEEDING_SCHEDULE,
+    ),
+    # a visit (time, visits, count) or a cleaning that finished (time)
+    _pet_events(
+        "litter_box_activity",
+        DeviceKind.LITTER_BOX,
+        EventType.VISIT,
+        EventType.CLEANING_FINISHED,
+    ),
+    # a cleaning that finished (time) or a filter due (filter_status, filter_life)
+    _pet_events(
+        "fountain_maintenance",
+        DeviceKind.FOUNTAIN,
+        EventType.CLEANING_FINISHED,
+        EventType.FILTER_DUE,
+    ),
+    # a session that ended: time, duration (seconds) and mode
+    _pet_events("play_session", DeviceKind.TOY, EventType.PLAY_SESSION),
+    # from the geofence alerts: zone, message and time
+    _pet_events(
+        "safe_zone",
+        DeviceKind.TRACKER,
+        EventType.LEFT_SAFE_ZONE,
+        EventType.ENTERED_SAFE_ZONE,
+    ),
     PetSmartEventEntityDescription(
         key="alert",
         translation_key="alert",

@@ -347,6 +347,15 @@ class EventType(StrEnum):
     RELEASED = "released"
     #: A remote's code was received (an RF433 sensor sub-device's own code).
     RECEIVED = "received"
+    # what happened to a pet's device (worked out from its readings)
+    FED = "fed"  # a feeder dispensed a meal
+    MISSED_MEAL = "missed_meal"  # a scheduled meal's time passed without a feed
+    VISIT = "visit"  # a pet used the litter box
+    CLEANING_FINISHED = "cleaning_finished"  # a litter box or fountain cleaned itself
+    FILTER_DUE = "filter_due"  # a fountain's filter wants replacing
+    PLAY_SESSION = "play_session"  # a toy's play session ended
+    LEFT_SAFE_ZONE = "left_safe_zone"  # a tracker left a geofence
+    ENTERED_SAFE_ZONE = "entered_safe_zone"  # a tracker entered a geofence
 
 
 #: The event types of a camera's event entity (what a camera tells of).
@@ -378,6 +387,29 @@ DETECTION_EVENTS: Final[dict[Detection, tuple[EventType, EventType | None]]] = {
 }
 
 
+#: What an event's attributes hold (JSON-friendly: times as ISO strings).
+type EventValue = str | int | float | bool | None
+
+
+class FeedSource(StrEnum):
+    """Who asked for a feed (a "Fed" event's ``source``)."""
+
+    SCHEDULED = "scheduled"  # a meal of the schedule
+    MANUAL_HOME_ASSISTANT = "manual_home_assistant"  # Feed from Home Assistant
+    MANUAL_ELSEWHERE = "manual_elsewhere"  # the vendor's app or the device's button
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Alert:
+    """Something a device's cloud warns of (low food, left a safe zone...)."""
+
+    #: The cloud's own word for it (``lowFood``, ``geofenceExit``).
+    type: str
+    message: str
+    #: The safe zone a geofence alert is about, where the cloud names it.
+    zone: str | None = None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DeviceEvent:
     """Something that happened on a device, as a vendor pushed it."""
@@ -385,7 +417,7 @@ class DeviceEvent:
     device_id: str
     type: EventType
     #: What the event entity shows as its attributes (e.g. alert type, message).
-    data: dict[str, str] = field(default_factory=dict)
+    data: Mapping[str, EventValue] = field(default_factory=dict)
     #: When the cloud said it happened.
     at: datetime | None = None
 
@@ -415,6 +447,8 @@ class FeederState:
     scheduled_feeds: int | None = reading(Quantity.COUNT)
     feeds_today: int | None = reading(Quantity.COUNT)
     last_refill: datetime | None = None
+    #: Whether the cloud says the schedule is paused (None: it does not tell).
+    schedule_paused: bool | None = None
 
 
 @dataclass(slots=True)
@@ -527,6 +561,8 @@ class LitterBoxState:
     odor_control: str | None = None
     visits: int | None = reading(Quantity.COUNT)
     visits_period: str | None = None
+    #: When a pet last used it, where the cloud tells.
+    last_visit: datetime | None = None
     average_visits_per_day: float | None = reading(Quantity.RATE_PER_DAY)
     average_visit_duration: float | None = reading(Quantity.DURATION_S)  # seconds
     maintenance_needed: bool | None = None
@@ -549,6 +585,8 @@ class ToyState:
     average_session: float | None = reading(Quantity.DURATION_MIN)  # minutes
     calories: float | None = reading(Quantity.ENERGY)  # kcal
     favorite_mode: str | None = None
+    #: How long the last play session lasted, where the cloud tells.
+    last_session_duration: float | None = reading(Quantity.DURATION_S)  # seconds
 
 
 @dataclass(slots=True)
@@ -698,7 +736,8 @@ class Device:
     battery: float | None = reading(Quantity.BATTERY)  # percent
     #: When the device itself last reported to its cloud (not when we asked).
     last_report: datetime | None = None
-    alerts: list[str] = field(default_factory=list)
+    #: What its cloud warns of now (a poll's list; pushed alerts are events).
+    alerts: list[Alert] = field(default_factory=list)
     #: What this device can be asked to do (its vendor decides, per device).
     actions: frozenset[Action] = frozenset()
     #: What else it offers that an entity or action needs (a live stream...).
@@ -1380,6 +1419,7 @@ LIMITS: Final = Limits(
         "pump_duration": Range(1, 1440, "min"),
         "play_duration": Range(10, 3600, "s"),
         "zone_duration": Range(1, 720, "min"),
+        "missed_meal_grace": Range(1, 240, "min"),
     },
 )
 
@@ -1391,4 +1431,6 @@ OPTION_DEFAULTS: Final[dict[str, int]] = {
     "pump_duration": 30,  # minutes
     "play_duration": 600,  # seconds
     "zone_duration": 10,  # minutes a zone switch waters
+    #: How long after a meal's time a feed may come before it counts as missed.
+    "missed_meal_grace": 10,  # minutes
 }

@@ -7,13 +7,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from homeassistant.components.switch import SwitchEntity, SwitchEntityDescription
+from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .compat import SwitchDeviceClass
 from .const import OPT_ZONE_DURATION
-from .coordinator import PetSmartHubConfigEntry
-from .entity import PetSmartEntity, PetSmartEntityDescription, async_add_device_entities
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .entity import (
+    JournalEntity,
+    PetSmartEntity,
+    PetSmartEntityDescription,
+    async_add_device_entities,
+    async_add_meal_entities,
+    meal_key,
+)
 from .model import (
     Action,
     Command,
@@ -116,6 +124,25 @@ async def async_setup_entry(
 ) -> None:
     """Add switches for every device, now and when devices appear."""
     async_add_device_entities(entry, async_add_entities, SWITCHES, PetSmartSwitch)
+    async_add_meal_entities(
+        entry, async_add_entities, "switch", meal_enabled, MealSwitch
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MealSwitchEntityDescription(SwitchEntityDescription, PetSmartEntityDescription):
+    """A meal's on and off (kept in the schedule Home Assistant sends)."""
+
+
+def meal_enabled(meal: int) -> MealSwitchEntityDescription:
+    """Whether one meal of the schedule is served."""
+    return MealSwitchEntityDescription(
+        key=meal_key(meal, "enabled"),
+        translation_key="meal_enabled",
+        translation_placeholders={"meal": str(meal)},
+        kinds=frozenset({DeviceKind.FEEDER}),
+        entity_category=EntityCategory.CONFIG,
+    )
 
 
 class PetSmartSwitch(PetSmartEntity, SwitchEntity):
@@ -140,3 +167,34 @@ class PetSmartSwitch(PetSmartEntity, SwitchEntity):
     async def async_turn_off(self, **kwargs: Any) -> None:
         """Run the description's off action."""
         await self._async_run(self.entity_description.turn_off_fn)
+
+
+class MealSwitch(JournalEntity, SwitchEntity):
+    """Whether one meal of the schedule is served."""
+
+    entity_description: MealSwitchEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PetSmartHubCoordinator,
+        device: Device,
+        description: MealSwitchEntityDescription,
+        meal: int,
+    ) -> None:
+        """Bind to a meal of the schedule (1-based)."""
+        super().__init__(coordinator, device, description)
+        self.meal = meal
+
+    @property
+    def is_on(self) -> bool | None:
+        """The meal is on in the schedule as last sent (or being sent)."""
+        slots = self.journal.slots(self.device_id) or []
+        return slots[self.meal - 1].enabled if self.meal <= len(slots) else None
+
+    async def async_turn_on(self, **kwargs: Any) -> None:
+        """Serve the meal again; the schedule is sent once edits settle."""
+        await self.journal.async_edit_meal(self.device_id, self.meal, enabled=True)
+
+    async def async_turn_off(self, **kwargs: Any) -> None:
+        """Skip the meal; the schedule is sent once edits settle."""
+        await self.journal.async_edit_meal(self.device_id, self.meal, enabled=False)

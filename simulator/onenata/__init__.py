@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 import logging
 import re
 from typing import Any, ClassVar
@@ -32,10 +32,15 @@ from .api import (
 from .devices import (
     CAMERA,
     DEVICE_KINDS,
+    FOUNTAIN,
     JSON,
     KINDS,
+    LITTER_BOX,
+    TRACKER,
+    TRACKER_FIX_SECONDS,
     RaisedAlert,
     SimDevice,
+    floor_time,
     iso,
     new_device,
     validate_data,
@@ -161,18 +166,26 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         """Take a device offline (it stops reporting and refuses commands) or back.
 
         Going offline sends device.offline, coming back device.status.changed.
+        An offline feeder misses its scheduled meals, an offline tracker sends
+        no fixes (a fence crossed meanwhile shows at its first fix back).
         """
         device = self.devices[device_id]
+        self.settle()
         device.online = online
         device.offline_since = None if online else self.clock.now()
         self.notify_changes()
 
     def update_device(self, device_id: str, **changes: Any) -> SimDevice:
-        """Set fields of a device (e.g. food_grams=100) and send what that changes."""
+        """Set fields of a device (e.g. food_grams=100) and send what that changes.
+
+        What the device did until now is settled first, so e.g. jammed=True
+        makes the feeder miss the meals from now on, not the ones already due.
+        """
         device = self.devices[device_id]
         known = {spec.name for spec in fields(SimDevice)}
         if unknown := set(changes) - known:
             raise AttributeError(f"SimDevice has no {', '.join(sorted(unknown))}")
+        self.settle()
         for name, value in changes.items():
             setattr(device, name, value)
         self.notify_changes()
@@ -187,22 +200,98 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
     ) -> None:
         """Raise an alert on a device: GET /status lists it, device.alert is sent."""
         device = self.devices[device_id]
-        self._counters["raised_alert"] += 1
-        serial = self._counters["raised_alert"]
+        self.settle()
         device.raised_alerts.append(
-            RaisedAlert(serial, alert_type, message, severity, self.clock.now())
+            RaisedAlert(
+                self._alert_serial(), alert_type, message, severity, self.clock.now()
+            )
         )
         self.notify_changes()
 
+    def _alert_serial(self) -> int:
+        """Number a new raised alert (every one is a new alert)."""
+        self._counters["raised_alert"] += 1
+        return self._counters["raised_alert"]
+
     def clear_alerts(self, device_id: str, alert_type: str | None = None) -> None:
-        """Withdraw the alerts raised on a device (of one type, or all)."""
+        """Withdraw the alerts raised on a device (of one type, or all).
+
+        Geo-fence alerts are raised alerts too: clear them by type
+        (geofenceExit, geofenceEntry) or with all the others.
+        """
         device = self.devices[device_id]
+        self.settle()
         device.raised_alerts = [
             alert
             for alert in device.raised_alerts
             if alert_type is not None and alert.type != alert_type
         ]
         self.notify_changes()
+
+    def visit(self, device_id: str, seconds: int = 180) -> None:
+        """Log a visit of the pet to a litter box now, lasting `seconds`.
+
+        GET usage-stats counts it (totalVisits, averageDuration) for as long as
+        it is inside the period asked for, and the status' lastVisit shows it
+        (a device.status.changed).
+        """
+        device = self._device_of(device_id, LITTER_BOX)
+        if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+            raise ValueError("seconds must be a positive whole number")
+        self.settle()
+        now = self.clock.now()
+        device.visit_log.append((now, seconds))
+        device.last_visit = now
+        self.notify_changes()
+
+    def age_filter(self, device_id: str, days: float) -> None:
+        """Make a fountain's filter `days` older (its life, status and alert follow).
+
+        The filter lasts 60 days: filterStatus is good down to 30 % of its life,
+        replace_soon down to 10 %, then replace (and the filterReplace alert).
+        """
+        device = self._device_of(device_id, FOUNTAIN)
+        self.settle()
+        assert device.filter_replaced is not None
+        device.filter_replaced -= timedelta(days=days)
+        self.notify_changes()
+
+    def move_tracker(
+        self, device_id: str, latitude: float | None, longitude: float | None
+    ) -> None:
+        """Put a tracker at a fixed position, or (None, None) let it wander again.
+
+        It takes effect in the tracker's current report moment, as if it sent
+        its new fix at once: GET location answers it, location history has it
+        from that moment on, and crossing a geo-fence's edge raises the alert
+        now (and sends device.alert).
+        """
+        device = self._device_of(device_id, TRACKER)
+        if (latitude is None) != (longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
+        where = None
+        if latitude is not None and longitude is not None:
+            if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+                raise ValueError("latitude or longitude out of range")
+            where = (float(latitude), float(longitude))
+        self.settle()
+        step = timedelta(seconds=TRACKER_FIX_SECONDS)
+        moment = floor_time(self.clock.now(), TRACKER_FIX_SECONDS)
+        device.position_overrides = [
+            *(item for item in device.position_overrides if item[0] < moment),
+            (moment, where),
+        ]
+        # check the current fix again, at its new position
+        if device.fences_through is None or device.fences_through >= moment:
+            device.fences_through = moment - step
+        self.notify_changes()
+
+    def _device_of(self, device_id: str, kind: str) -> SimDevice:
+        """Return a device that must be of `kind` (else ValueError)."""
+        device = self.devices[device_id]
+        if device.kind != kind:
+            raise ValueError(f"{device_id} is a {device.kind}, not a {kind}")
+        return device
 
     def next_id(self, prefix: str) -> str:
         """Return the next id such as feed_001 for `prefix`."""
@@ -211,18 +300,32 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
 
     # --- webhooks -----------------------------------------------------------
 
+    def settle(self) -> None:
+        """Bring every device up to now (see `SimDevice.settle`).
+
+        Sessions end, feeders serve their scheduled meals, trackers check their
+        fences. Runs before every API answer, whenever the clock moves (with or
+        without a webhook) and in the helpers before they change a device.
+        """
+        self._settle_at(self.clock.now())
+
+    def _settle_at(self, now: datetime) -> None:
+        """Bring every device up to `now`."""
+        for device in self.devices.values():
+            device.settle(now, self._alert_serial)
+
     def notify_changes(self) -> None:
-        """Look at every device and send the events for what changed since.
+        """Settle every device, look at it and send the events for what changed.
 
         Called after every API request, whenever the clock moves and by the
         helpers that change devices; a test that changes a device directly can
         call it too. Nothing is looked at or sent without a registered webhook.
         """
+        now = self.clock.now()
+        self._settle_at(now)
         if self.webhook is None:
             return
-        now = self.clock.now()
         for device_id, device in self.devices.items():
-            device.settle(now)
             after, status = look(device, now)
             before = self._looks.get(device_id)
             if before is None:
@@ -348,9 +451,7 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         try:
             if api:
                 self._check_auth(request)
-                now = self.clock.now()
-                for device in self.devices.values():
-                    device.settle(now)
+                self.settle()
             return await handler(request)
         except ApiError as err:
             return web.json_response(
@@ -540,13 +641,19 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         }
         if image not in known:
             raise web.HTTPNotFound
+        if image.endswith("_thumb"):
+            return web.Response(body=photo_jpeg(image), content_type="image/jpeg")
         return web.Response(body=JPEG_BYTES, content_type="image/jpeg")
 
     async def _handle_photo(self, request: web.Request) -> web.Response:
-        """Serve a photo taken with takePhoto."""
-        if request.match_info["photo"] not in self._camera(request).photos:
+        """Serve a photo taken with takePhoto: every photo's bytes are its own."""
+        camera = self._camera(request)
+        photo = request.match_info["photo"]
+        if photo not in camera.photos:
             raise web.HTTPNotFound
-        return web.Response(body=JPEG_BYTES, content_type="image/jpeg")
+        return web.Response(
+            body=photo_jpeg(f"{camera.device_id}/{photo}"), content_type="image/jpeg"
+        )
 
     async def _handle_talk(self, request: web.Request) -> web.WebSocketResponse:
         """Serve two-way audio: a websocket that echoes what it receives."""
@@ -559,6 +666,19 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
             elif message.type == WSMsgType.TEXT:
                 await socket.send_str(message.data)
         return socket
+
+
+def photo_jpeg(name: str) -> bytes:
+    """The camera's JPEG with a comment segment naming one photo (or thumbnail).
+
+    Every photo so has bytes of its own (a client can tell a new photo from
+    the one before) and is still the same valid 64x48 JPEG. The comment goes
+    right after the JFIF header (APP0), where a decoder skips it.
+    """
+    comment = f"OneNata photo {name}".encode()
+    header_end = 4 + int.from_bytes(JPEG_BYTES[4:6], "big")  # SOI + APP0
+    segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    return JPEG_BYTES[:header_end] + segment + JPEG_BYTES[header_end:]
 
 
 def _is_envelope(payload: Any) -> bool:
@@ -667,4 +787,5 @@ __all__ = [
     "OneNataSimulator",
     "SimDevice",
     "WebhookRegistration",
+    "photo_jpeg",
 ]

@@ -36,11 +36,14 @@ from .devices import (
     filter_life,
     floor_time,
     food_percentage,
+    inside_fence,
     iso,
     iso_or_none,
     kind_status,
     last_report,
     next_feed,
+    position,
+    record_feed,
     track_point,
     waste_level,
 )
@@ -299,23 +302,34 @@ def stream_data(ctx: Ctx) -> JSON:
 
 
 def usage_stats_data(ctx: Ctx) -> JSON:
-    """GET /devices/{id}/usage-stats."""
+    """GET /devices/{id}/usage-stats: a baseline plus the visits logged here.
+
+    The baseline is the device's usual visits a day of its usual length; the
+    visits `OneNataSimulator.visit` logged inside the period come on top.
+    """
     device, now = ctx.device, ctx.now
     period, span = arg_period(ctx.args, "period", "7d")
     days = span.total_seconds() / 86400
     waste = waste_level(device, now)
+    logged = [seconds for at, seconds in device.visit_log if now - span <= at <= now]
+    baseline = device.visits_per_day * days
+    visits = round(baseline) + len(logged)
+    per_day = round(device.visits_per_day + len(logged) / days)
+    seconds = baseline * device.visit_seconds + sum(logged)
+    weight = baseline + len(logged)
+    duration = round(seconds / weight) if weight else device.visit_seconds
     data: JSON = {
         "period": period,
-        "totalVisits": round(device.visits_per_day * days),
-        "averageVisitsPerDay": device.visits_per_day,
-        "averageDuration": device.visit_seconds,
+        "totalVisits": visits,
+        "averageVisitsPerDay": per_day,
+        "averageDuration": duration,
         "litterLevel": device.litter_level,
         "wasteLevel": waste,
     }
     if arg_bool(ctx.args, "includeHealth", True):
         data["healthMetrics"] = {
-            "frequencyNormal": 3 <= device.visits_per_day <= 8,
-            "durationNormal": 60 <= device.visit_seconds <= 300,
+            "frequencyNormal": 3 <= per_day <= 8,
+            "durationNormal": 60 <= duration <= 300,
             "alerts": [],
         }
     data["maintenanceNeeded"] = waste >= 80 or device.litter_level <= LOW_LEVEL_PERCENT
@@ -477,11 +491,7 @@ def _ack(ctx: Ctx, **extra: Any) -> JSON:
 def cmd_feed(ctx: Ctx) -> JSON:
     """Dispense food now."""
     device = ctx.device
-    dispensed = min(ctx.args["amount"], device.food_grams)
-    device.food_grams -= dispensed
-    device.feed_count += 1
-    device.last_feed_time = ctx.now
-    device.feed_log.append((ctx.now, dispensed))
+    dispensed = record_feed(device, ctx.now, ctx.args["amount"])
     return {
         "feedingId": ctx.next_id("feed"),
         "timestamp": iso(ctx.now),
@@ -517,6 +527,9 @@ def cmd_set_schedule(ctx: Ctx) -> JSON:
     device.schedule = meals
     device.schedule_tz = ctx.args["timezone"]
     device.schedule_paused = False
+    # the new schedule serves its meals from now on (one at 08:00 set at 07:59
+    # is served), none of the time before
+    device.meals_through = ctx.now
     enabled = enabled_meals(device)
     return {
         "scheduleId": ctx.next_id("schedule"),
@@ -538,13 +551,21 @@ def cmd_pause_schedule(ctx: Ctx) -> JSON:
 
 
 def cmd_set_fence(ctx: Ctx) -> JSON:
-    """Create a geo-fence."""
+    """Create a geo-fence; crossing its edge later raises an alert.
+
+    Where the tracker is when the fence is set (its current fix) is where it
+    starts from: that raises no alert (see devices._watch_fences).
+    """
+    device = ctx.device
     fence = {
         "fenceId": ctx.next_id("fence"),
         "status": "active" if ctx.args["enabled"] else "inactive",
         "createdAt": iso(ctx.now),
     }
-    ctx.device.fences.append({**ctx.args, **fence})
+    stored = {**ctx.args, **fence}
+    device.fences.append(stored)
+    fix = position(device, floor_time(ctx.now, TRACKER_FIX_SECONDS))
+    device.fence_inside[fence["fenceId"]] = inside_fence(stored, fix)
     return fence
 
 

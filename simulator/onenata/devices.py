@@ -5,13 +5,19 @@ feeding lowers the food store, cleaning and play sessions run until their
 duration is over, trackers wander around home, litter boxes fill up, and so on.
 Everything random is derived from the seed, so two simulators built alike answer
 alike.
+
+What happens by itself as the clock moves is done in `SimDevice.settle`, which the
+simulator runs before every answer, whenever its clock moves and before a helper
+changes a device: sessions end, feeders serve the meals of their schedule, and
+trackers report crossing their geo-fences.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+import itertools
 import math
 import random
 from typing import Any
@@ -34,6 +40,10 @@ LOW_LEVEL_PERCENT = 20
 FILTER_LIFE_DAYS = 60
 REPORT_INTERVAL_SECONDS = 60
 TRACKER_FIX_SECONDS = 30
+# How far back a tracker's fixes are checked against its fences after a long
+# jump of the clock (the fixes before are not looked at).
+FENCE_WATCH_LIMIT = timedelta(days=7)
+EARTH_RADIUS_METERS = 6_371_000
 
 # Home positions for trackers; the seed picks one.
 HOMES = (
@@ -179,13 +189,24 @@ def _default_schedule() -> list[ScheduleEntry]:
 
 @dataclass
 class RaisedAlert:
-    """An alert a test raised on a device (`OneNataSimulator.raise_alert`)."""
+    """An alert raised on a device, each one a new alert.
+
+    A test raises them (`OneNataSimulator.raise_alert`), and so does a device
+    for an event such as crossing a geo-fence.
+    """
 
     serial: int  # tells two alerts of the same type apart
     type: str
     message: str
     severity: str
     raised: datetime
+    # more fields of the alert object (a geo-fence alert's fenceName)
+    extra: JSON = field(default_factory=dict)
+
+
+# Serials of alerts a device raises when `SimDevice.settle` is called without
+# the simulator's own counter (the simulator always passes it).
+_SPARE_SERIALS = itertools.count(1_000_000_000)
 
 
 @dataclass
@@ -216,11 +237,24 @@ class SimDevice:
     schedule: list[ScheduleEntry] = field(default_factory=_default_schedule)
     schedule_tz: str = "UTC"
     schedule_paused: bool = False
+    # the meals of the schedule up to this moment are served (or missed)
+    meals_through: datetime | None = None
+    # a jammed feeder dispenses nothing: scheduled meals are missed
+    jammed: bool = False
     # tracker
     home: tuple[float, float] = (0.0, 0.0)
     address: str = ""
     phases: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0)
     fences: list[JSON] = field(default_factory=list)
+    # fenceId -> whether the last fix checked was inside that fence
+    fence_inside: dict[str, bool] = field(default_factory=dict)
+    # the fixes up to this report moment are checked against the fences
+    fences_through: datetime | None = None
+    # (from, position): from that report moment on the tracker stays at the
+    # position instead of wandering (None: it wanders again); see move_tracker
+    position_overrides: list[tuple[datetime, tuple[float, float] | None]] = field(
+        default_factory=list
+    )
     sos_enabled: bool = False
     # fountain
     water_level: int = 75
@@ -238,13 +272,17 @@ class SimDevice:
     litter_level: int = 85
     last_cleaned: datetime | None = None
     odor_control: bool = True
-    visits_per_day: int = 6
+    visits_per_day: int = 6  # the synthetic baseline of usage-stats
     visit_seconds: int = 180
+    # visits logged by OneNataSimulator.visit: (when, seconds)
+    visit_log: list[tuple[datetime, int]] = field(default_factory=list)
+    last_visit: datetime | None = None
     # toy
     ai_enabled: bool = True
     mode: str = "interactive"
     auto_mode: bool = False
     last_play_session: datetime | None = None
+    last_session_seconds: int | None = None
     play_log: list[tuple[datetime, float, str]] = field(default_factory=list)
     sessions_per_day: int = 4
     session_minutes: int = 15
@@ -275,14 +313,36 @@ class SimDevice:
         self.sessions[activity] = session
         return session
 
-    def settle(self, now: datetime) -> None:
-        """Finish every session whose time is up and apply its effects."""
+    def settle(
+        self, now: datetime, new_serial: Callable[[], int] | None = None
+    ) -> None:
+        """Bring the device up to `now`.
+
+        Finish every session whose time is up and apply its effects; a feeder
+        serves the scheduled meals since it last looked, a tracker checks its
+        fixes since then against its geo-fences. `new_serial` numbers the
+        alerts that raises (the simulator's counter).
+        """
         for activity, session in sorted(
             self.sessions.items(), key=lambda item: item[1].end
         ):
             if session.end <= now:
                 del self.sessions[activity]
                 _finish_session(self, activity, session)
+        if self.kind == FEEDER:
+            _serve_meals(self, now)
+        elif self.kind == TRACKER:
+            _watch_fences(self, now, new_serial or (lambda: next(_SPARE_SERIALS)))
+
+    def online_at(self, moment: datetime) -> bool:
+        """Whether the device was online at `moment` (of the time since it settled).
+
+        The simulator settles a device before it changes it, so its state held
+        since then, but for the moment it went offline.
+        """
+        return self.online or (
+            self.offline_since is not None and moment < self.offline_since
+        )
 
 
 def _finish_session(device: SimDevice, activity: str, session: Session) -> None:
@@ -297,8 +357,158 @@ def _finish_session(device: SimDevice, activity: str, session: Session) -> None:
                 (session.end, session.seconds, session.details["mode"])
             )
             device.last_play_session = session.end
+            device.last_session_seconds = round(session.seconds)
         case "record":
             device.storage_mb += session.seconds * 0.5
+
+
+# --- what happens by itself ---------------------------------------------------
+
+
+def _local_day(device: SimDevice, moment: datetime) -> date:
+    """The date of `moment` in the feeder's schedule time zone."""
+    return moment.astimezone(ZoneInfo(device.schedule_tz)).date()
+
+
+def feeds_today(device: SimDevice, now: datetime) -> int:
+    """The status' feedCount: the feeds of today, local to the schedule's zone.
+
+    The doc's status example shows "feedCount": 3 and says nothing more; it is
+    taken to count the feeds of the day (the doc's feeding schedule has three
+    meals a day; the integration reads it as feeds today), starting again at
+    midnight in the schedule's time zone. A feeder whose last feed was not
+    today has fed nothing today.
+    """
+    last = device.last_feed_time
+    if last is None or _local_day(device, last) != _local_day(device, now):
+        return 0
+    return device.feed_count
+
+
+def record_feed(device: SimDevice, moment: datetime, amount: int) -> int:
+    """Dispense up to `amount` grams at `moment` (a feed command or a meal).
+
+    Return the grams dispensed: what is left when the store runs low, down to
+    nothing (that still counts as a feed, as the feed command always did).
+    """
+    dispensed = min(amount, device.food_grams)
+    device.feed_count = feeds_today(device, moment) + 1
+    device.food_grams -= dispensed
+    device.last_feed_time = moment
+    device.feed_log.append((moment, dispensed))
+    return dispensed
+
+
+def meal_moments(
+    device: SimDevice, after: datetime, until: datetime
+) -> list[tuple[datetime, ScheduleEntry]]:
+    """The enabled meals of the schedule after `after`, up to `until` (in order).
+
+    Meal times are local to the schedule's time zone (as `next_feed` reads
+    them), so a meal keeps its local time across a change of daylight saving.
+    """
+    tz = ZoneInfo(device.schedule_tz)
+    day = after.astimezone(tz).date()
+    last = until.astimezone(tz).date()
+    moments = []
+    while day <= last:
+        for entry in enabled_meals(device):
+            moment = datetime.combine(day, entry.time, tzinfo=tz).astimezone(UTC)
+            if after < moment <= until:
+                moments.append((moment, entry))
+        day += timedelta(days=1)
+    return sorted(moments, key=lambda item: item[0])
+
+
+def _serve_meals(device: SimDevice, now: datetime) -> None:
+    """Dispense the scheduled meals whose moment has come since the last look.
+
+    A meal is missed, and leaves food, last feed time and count as they are,
+    when the schedule is paused, the feeder is jammed or it is offline. Meals
+    before the feeder was added or its schedule was last set are not served;
+    a clock moved back serves nothing (and nothing twice later).
+    """
+    since = device.meals_through or device.created
+    if now <= since:
+        return
+    for moment, entry in meal_moments(device, since, now):
+        if device.schedule_paused or device.jammed or not device.online_at(moment):
+            continue
+        record_feed(device, moment, entry.amount)
+    if device.feed_count and feeds_today(device, now) == 0:
+        device.feed_count = 0  # midnight passed
+    device.meals_through = now
+
+
+def distance_meters(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_METERS * math.asin(math.sqrt(min(1.0, h)))
+
+
+def inside_fence(fence: JSON, point: tuple[float, float]) -> bool:
+    """Whether a point is inside a fence (on its edge counts as inside)."""
+    center = (float(fence["latitude"]), float(fence["longitude"]))
+    return distance_meters(center, point) <= float(fence["radius"])
+
+
+def _watch_fences(
+    device: SimDevice, now: datetime, new_serial: Callable[[], int]
+) -> None:
+    """Check the tracker's fixes since the last look against its enabled fences.
+
+    Each fix (every TRACKER_FIX_SECONDS, the moments GET /location answers for)
+    that lands on the other side of a fence's edge than the fix before raises
+    an alert, when the fence asks for it: geofenceExit "Left <name>" or
+    geofenceEntry "Entered <name>", with the fence's name as fenceName. The
+    doc promises these alerts ("receive alerts when the pet enters or exits")
+    but shows none: type, message and fenceName are our plausible shape. An
+    offline tracker sends no fixes; the crossing shows at its first fix back.
+    """
+    step = timedelta(seconds=TRACKER_FIX_SECONDS)
+    latest = floor_time(now, TRACKER_FIX_SECONDS)
+    since = device.fences_through or floor_time(device.created, TRACKER_FIX_SECONDS)
+    if latest <= since:
+        return
+    device.fences_through = latest
+    fences = [fence for fence in device.fences if fence.get("enabled", True)]
+    if not fences:
+        return
+    moment = max(since + step, latest - FENCE_WATCH_LIMIT)
+    while moment <= latest:
+        if device.online_at(moment):
+            _check_fences(device, fences, moment, new_serial)
+        moment += step
+
+
+def _check_fences(
+    device: SimDevice,
+    fences: list[JSON],
+    moment: datetime,
+    new_serial: Callable[[], int],
+) -> None:
+    """Compare one fix with the side of each fence the tracker was last seen on."""
+    fix = position(device, moment)
+    for fence in fences:
+        fence_id, inside = fence["fenceId"], inside_fence(fence, fix)
+        was = device.fence_inside.get(fence_id)
+        device.fence_inside[fence_id] = inside
+        if was is None or was == inside:
+            continue
+        name = str(fence["name"])
+        if inside and fence.get("alertOnEntry"):
+            alert = ("geofenceEntry", f"Entered {name}", "info")
+        elif not inside and fence.get("alertOnExit"):
+            alert = ("geofenceExit", f"Left {name}", "warning")
+        else:
+            continue
+        device.raised_alerts.append(
+            RaisedAlert(new_serial(), *alert, moment, {"fenceName": name})
+        )
 
 
 def new_device(
@@ -321,18 +531,25 @@ def new_device(
     if spec.battery is not None:
         device.battery_level = max(5, spec.battery - 5 * (index - 1))
     device.last_feed_time = floor_time(now - timedelta(hours=2), 3600)
+    device.meals_through = now
     device.last_refill = floor_time(now - timedelta(days=5), 3600)
     lat, lon, device.address = HOMES[seed % len(HOMES)]
     device.home = (lat + rng.uniform(-0.002, 0.002), lon + rng.uniform(-0.002, 0.002))
     device.phases = tuple(rng.uniform(0, 2 * math.pi) for _ in range(4))
+    device.fences_through = floor_time(now, TRACKER_FIX_SECONDS)
     device.filter_replaced = floor_time(now - timedelta(days=9), 3600)
     device.last_maintenance = device.filter_replaced
     device.last_cleaned = floor_time(now - timedelta(hours=15), 60)
     device.visits_per_day = rng.randint(5, 7)
     device.visit_seconds = rng.randint(150, 210)
+    # the newest visit of the synthetic baseline: half a visit interval ago
+    device.last_visit = floor_time(
+        now - timedelta(hours=24 / device.visits_per_day / 2), 60
+    )
     device.last_play_session = floor_time(now - timedelta(hours=18), 60)
     device.sessions_per_day = rng.randint(3, 5)
     device.session_minutes = rng.randint(12, 18)
+    device.last_session_seconds = device.session_minutes * 60
     return device
 
 
@@ -391,30 +608,53 @@ def storage_used(device: SimDevice) -> str:
     return f"{device.storage_mb / 1024:.1f}GB"
 
 
+def fixed_position(device: SimDevice, when: datetime) -> tuple[float, float] | None:
+    """Where a moved tracker stays at `when` (None: it wanders)."""
+    fixed = None
+    for since, where in device.position_overrides:
+        if since > when:
+            break
+        fixed = where
+    return fixed
+
+
+def _wander(device: SimDevice, stamp: float) -> tuple[float, float]:
+    """A slow, deterministic wander around home."""
+    p = device.phases
+    lat = device.home[0] + 0.0008 * math.sin(stamp / 900 + p[0])
+    lat += 0.0002 * math.sin(stamp / 131 + p[1])
+    lon = device.home[1] + 0.0010 * math.cos(stamp / 1100 + p[2])
+    lon += 0.0002 * math.sin(stamp / 173 + p[3])
+    return lat, lon
+
+
+def position(device: SimDevice, when: datetime) -> tuple[float, float]:
+    """The (latitude, longitude) a tracker reports for `when`, rounded as sent."""
+    lat, lon = fixed_position(device, when) or _wander(device, when.timestamp())
+    return round(lat, 6), round(lon, 6)
+
+
 def track_point(device: SimDevice, when: datetime) -> JSON:
-    """Where a tracker is at `when`: a slow, deterministic wander around home."""
-
-    def position(stamp: float) -> tuple[float, float]:
-        p = device.phases
-        lat = device.home[0] + 0.0008 * math.sin(stamp / 900 + p[0])
-        lat += 0.0002 * math.sin(stamp / 131 + p[1])
-        lon = device.home[1] + 0.0010 * math.cos(stamp / 1100 + p[2])
-        lon += 0.0002 * math.sin(stamp / 173 + p[3])
-        return lat, lon
-
+    """Where a tracker is at `when`: wandering around home, or where it was moved."""
     stamp = when.timestamp()
-    lat, lon = position(stamp)
-    prev_lat, prev_lon = position(stamp - 1)
-    north = (lat - prev_lat) * 111_320
-    east = (lon - prev_lon) * 111_320 * math.cos(math.radians(lat))
+    lat, lon = position(device, when)
+    if fixed_position(device, when) is not None:
+        speed, heading = 0.0, 0
+    else:
+        raw_lat, raw_lon = _wander(device, stamp)
+        prev_lat, prev_lon = _wander(device, stamp - 1)
+        north = (raw_lat - prev_lat) * 111_320
+        east = (raw_lon - prev_lon) * 111_320 * math.cos(math.radians(raw_lat))
+        speed = round(math.hypot(north, east), 2)
+        heading = round(math.degrees(math.atan2(east, north)) % 360)
     rng = device.rng("fix", int(stamp))
     return {
-        "latitude": round(lat, 6),
-        "longitude": round(lon, 6),
+        "latitude": lat,
+        "longitude": lon,
         "accuracy": round(rng.uniform(3.0, 8.0), 1),
         "altitude": round(10.5 + rng.uniform(-1.0, 1.0), 1),
-        "speed": round(math.hypot(north, east), 2),
-        "heading": round(math.degrees(math.atan2(east, north)) % 360),
+        "speed": speed,
+        "heading": heading,
         "timestamp": iso(when),
     }
 
@@ -493,6 +733,7 @@ def alerts(device: SimDevice, now: datetime) -> list[JSON]:
             "severity": alert.severity,
             "message": alert.message,
             "timestamp": iso(alert.raised),
+            **alert.extra,
         }
         for alert in device.raised_alerts
     ]
@@ -510,7 +751,11 @@ def alert_keys(device: SimDevice, now: datetime) -> dict[str, JSON]:
         if device.kind in rule.kinds and rule.raised(device, now)
     }
     keys |= {
-        f"raised:{alert.serial}": {"type": alert.type, "message": alert.message}
+        f"raised:{alert.serial}": {
+            "type": alert.type,
+            "message": alert.message,
+            **alert.extra,
+        }
         for alert in device.raised_alerts
     }
     return keys
@@ -522,7 +767,7 @@ def kind_status(device: SimDevice, now: datetime) -> JSON:
         case "feedingMachine":
             return {
                 "foodLevel": food_percentage(device),
-                "feedCount": device.feed_count,
+                "feedCount": feeds_today(device, now),
                 "lastFeedTime": iso_or_none(device.last_feed_time),
                 "nextScheduledFeed": iso_or_none(next_feed(device, now)),
                 "scheduledFeeds": len(enabled_meals(device)),
@@ -551,12 +796,16 @@ def kind_status(device: SimDevice, now: datetime) -> JSON:
                 "lastCleaned": iso_or_none(device.last_cleaned),
                 "odorControl": "active" if device.odor_control else "inactive",
                 "cleaning": device.active("clean", now) is not None,
+                # doc-silent, plausible: when the pet last used the box
+                "lastVisit": iso_or_none(device.last_visit),
             }
         case "smartToy":
             return {
                 "playModes": list(PLAY_MODES),
                 "aiEnabled": device.ai_enabled,
                 "lastPlaySession": iso_or_none(device.last_play_session),
+                # doc-silent, plausible: how long that session lasted (seconds)
+                "lastSessionDuration": device.last_session_seconds,
                 "playing": device.active("play", now) is not None,
                 "mode": device.mode,
                 "autoMode": device.auto_mode,

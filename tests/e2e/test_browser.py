@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 import re
+import struct
 import sys
 import warnings
 
 import pytest
 
-from e2e.browser import Page, chromium, click_button, find_chromium, log_in
+from e2e.browser import Page, chromium, click_button, find_chromium, images, log_in
 from e2e.hass import DOMAIN, INTEGRATION, REPO, wait_for
 from e2e.stack import PASSWORD, USERNAME, Stack, expected_version, running_stack
 from simulator.onenata.devices import food_percentage
@@ -82,6 +83,58 @@ async def shoot(page: Page, name: str) -> Path:
     return await page.screenshot(SCREENSHOTS / f"{name}.png")
 
 
+# --- Our own brand images --------------------------------------------------------
+
+#: Home Assistant serves a custom integration's own brand/ folder from 2026.3 on
+#: (homeassistant/components/brands/); before, the frontend took every brand
+#: image from brands.home-assistant.io, which has none of ours.
+BRAND_FOLDER_SINCE = (2026, 3)
+#: Where the frontend shows our icon: page, the image it asks for, screenshot.
+BRAND_PAGES = (
+    ("/config/integrations/dashboard", "icon.png", "integrations-brand"),
+    (f"/config/integrations/integration/{DOMAIN}", "icon@2x.png", "integration-brand"),
+)
+
+
+def serves_brand_folder(version: str) -> bool:
+    """Whether this Home Assistant serves custom_components/<domain>/brand/."""
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) >= BRAND_FOLDER_SINCE
+
+
+async def check_brand_images(page: Page, stack: Stack) -> list[Path]:
+    """Our icon on the integrations page and on the integration's own page.
+
+    The frontend asks Home Assistant for /api/brands/integration/petsmart_hub/
+    <image>, which it answers from our brand/ folder (the browser reaches no
+    other host here): the image must load, at its size, with our file's bytes.
+    """
+    shots = []
+    for path, image, shot in BRAND_PAGES:
+        await page.navigate(f"{stack.hass.url}{path}")
+        await page.wait_for_text("PetSmart Hub")
+        wanted = f"/api/brands/integration/{DOMAIN}/{image}"
+
+        async def loaded(wanted: str = wanted) -> list[dict[str, object]]:
+            found = await images(page, wanted, scroll=True)
+            return [img for img in found if img["complete"] and img["width"]]
+
+        try:
+            img = (await wait_for(loaded, within=30, what=f"{wanted} on {path}"))[0]
+        except TimeoutError as err:
+            found = await images(page, "/api/brands/")
+            raise AssertionError(f"{err}; the page's brand images: {found}") from None
+        ours = (INTEGRATION / "brand" / image).read_bytes()
+        assert (img["width"], img["height"]) == struct.unpack(">II", ours[16:24])
+        assert img["shown"], f"{image} is hidden on {path}"
+        async with stack.client.session.get(str(img["src"])) as resp:
+            assert resp.status == 200, f"{img['src']}: HTTP {resp.status}"
+            assert resp.content_type == "image/png"
+            assert await resp.read() == ours, f"{wanted} is not our brand/{image}"
+        shots.append(await shoot(page, f"{stack.version}/{shot}"))
+    return shots
+
+
 @pytest.mark.parametrize("home_assistant", [expected_version() or "this venv's"])
 async def test_device_pages_in_chromium(
     tmp_path: Path,
@@ -134,6 +187,13 @@ async def test_device_pages_in_chromium(
                 "Last feed",
                 "Food low",
                 "Connectivity",
+                # its meals (the schedule was sent from Home Assistant), the
+                # Feed amount and whether a meal was missed
+                "Meal 1 time",
+                "Meal 1 amount",
+                "Meal 3",
+                "Feed amount",
+                "Missed meal",
                 # the values as shown, units and all (under load the page
                 # first shows bare states, before their units are loaded)
                 f"{food_percentage(feeder)}%",
@@ -141,6 +201,10 @@ async def test_device_pages_in_chromium(
             )
             shots.append(await shoot(page, f"{stack.version}/feeder"))
             check_translated(text)
+            assert value_of(text, "Missed meal") == "OK"
+            assert "Schedule mismatch" not in text or (
+                value_of(text, "Schedule mismatch") == "OK"
+            )
             assert value_of(text, "Food level") == f"{food_percentage(feeder)}%"
             assert value_of(text, "Food remaining") == f"{feeder.food_grams:,} g"
             assert value_of(text, "Battery") == f"{feeder.battery_level}%"
@@ -149,12 +213,13 @@ async def test_device_pages_in_chromium(
 
             # Press Feed on the page: the cloud gets the command, the page updates.
             grams = feeder.food_grams
+            sent = sim.count("POST", COMMANDS, device_id=FEEDER)  # (the schedule)
             assert await click_button(page, "Press", only=True), (
                 "expected exactly one Press button (Feed) on the feeder's page"
             )
 
             async def fed() -> bool:
-                return sim.count("POST", COMMANDS, device_id=FEEDER) == 1
+                return sim.count("POST", COMMANDS, device_id=FEEDER) == sent + 1
 
             await wait_for(fed, within=15, what="the feed command")
             assert feeder.food_grams < grams
@@ -257,8 +322,16 @@ async def test_device_pages_in_chromium(
             shots.append(await shoot(page, f"{stack.version}/overview"))
             check_translated(text)
 
+            # Our own icon, served from brand/ (not on 2025.4: no brand folder yet).
+            brand_note = ""
+            if serves_brand_folder(stack.version):
+                shots += await check_brand_images(page, stack)
+            else:
+                brand_note = f"  (no brand image check: {stack.version} serves no brand/ folder)\n"
+
     with capsys.disabled():
         sys.stdout.write(
             "\nScreenshots of the UI:\n"
             + "".join(f"  {shot.relative_to(REPO)}\n" for shot in shots)
+            + brand_note
         )

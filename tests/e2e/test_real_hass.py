@@ -365,6 +365,59 @@ async def check_actions(stack: Stack, devices: dict[str, dict[str, Any]]) -> Non
     assert (await client.state("switch.front_lawn_watering") or {})["state"] == "off"
 
 
+async def check_meals(stack: Stack, devices: dict[str, dict[str, Any]]) -> None:
+    """Meals sent from Home Assistant become entities; an edit sends the whole list."""
+    client, sim = stack.client, stack.fleet.onenata
+    feeder = sim.devices[FEEDER]
+    await client.call(
+        DOMAIN,
+        "set_feeding_schedule",
+        {
+            "device_id": devices[f"onenata_{FEEDER}"]["id"],
+            "timezone": "UTC",
+            "schedule": [
+                {"time": "07:00", "amount": 30},
+                {"time": "19:00", "amount": 45, "enabled": False},
+            ],
+        },
+    )
+    meal_1 = await client.state("number.smart_feeder_1_meal_1_amount")
+    assert meal_1 is not None
+    assert number(meal_1) == 30
+    assert (await client.state("switch.smart_feeder_1_meal_2") or {})["state"] == "off"
+    sent = sim.count("POST", COMMANDS, device_id=FEEDER)
+    # the action returns once the (debounced) schedule went out
+    await client.call(
+        "time",
+        "set_value",
+        {"entity_id": "time.smart_feeder_1_meal_1_time", "time": "07:30"},
+    )
+    assert sim.count("POST", COMMANDS, device_id=FEEDER) == sent + 1
+    last = [r for r in sim.requests if r.route == COMMANDS][-1].json
+    assert last is not None
+    assert last["command"] == "setSchedule"
+    assert last["parameters"]["schedule"] == [
+        {"time": "07:30", "amount": 30, "enabled": True},
+        {"time": "19:00", "amount": 45, "enabled": False},
+    ]
+    assert [
+        (m.time.strftime("%H:%M"), m.amount, m.enabled) for m in feeder.schedule
+    ] == [
+        ("07:30", 30, True),
+        ("19:00", 45, False),
+    ]
+    assert (await client.state("time.smart_feeder_1_meal_1_time") or {})[
+        "state"
+    ] == "07:30:00"
+    # the Feed amount is Home Assistant's: kept, and what the Feed button sends
+    await client.call(
+        "number",
+        "set_value",
+        {"entity_id": "number.smart_feeder_1_feed_amount", "value": 35},
+    )
+    assert number(await client.state("number.smart_feeder_1_feed_amount")) == 35
+
+
 async def change_options(stack: Stack, entry_id: str) -> None:
     """The options flow stores a new feed amount and reloads the account."""
     result = await stack.client.options_flow(entry_id, {"feed_amount": 60})
@@ -836,6 +889,7 @@ async def test_real_home_assistant(
             devices = await check_registry(stack, ws, labels)
             await check_values(stack, since)
             await check_actions(stack, devices)
+            await check_meals(stack, devices)
             await change_options(stack, onenata["entry_id"])
             await check_outage(stack)
             await check_push(stack, ws, onenata["entry_id"])

@@ -17,7 +17,7 @@ import math
 import re
 from typing import Any
 
-from ..model import drop_implausible
+from ..model import Alert, drop_implausible
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -146,6 +146,37 @@ def to_str_list(value: Any) -> list[str]:
             text = to_str(item)
         if text:
             result.append(text)
+    return result
+
+
+def to_alerts(value: Any) -> list[Alert]:
+    """Convert an alert list: words, or objects with a type and a message.
+
+    The object's keys vary by vendor and doc (``type``/``alertType``/``code``,
+    ``message``/``msg``/``description``, a geofence's ``fenceName``/``zone``):
+    every plausible one is read; an entry with neither type nor message is
+    left out. A word alone is both its type and its message.
+    """
+    if not isinstance(value, list):
+        return []
+    result: list[Alert] = []
+    for item in value:
+        if isinstance(item, Mapping):
+            kind = to_str(pick(item, "type", "alertType", "code", "name"))
+            message = to_str(pick(item, "message", "msg", "description", "text"))
+            zone = to_str(
+                pick(item, "fenceName", "fence", "zoneName", "zone", "geofence")
+            )
+            if kind or message:
+                result.append(
+                    Alert(
+                        type=(kind or "alert").strip(),
+                        message=(message or kind or "").strip(),
+                        zone=zone.strip() if zone else None,
+                    )
+                )
+        elif text := to_text(item):  # (a bare number is no alert)
+            result.append(Alert(type=text, message=text))
     return result
 
 

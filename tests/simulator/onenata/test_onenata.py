@@ -19,6 +19,7 @@ from simulator.onenata import (
     DEVICE_KINDS,
     STRIP_TYPE,
     OneNataSimulator,
+    photo_jpeg,
 )
 from simulator.onenata.devices import KINDS
 
@@ -89,8 +90,8 @@ KIND_STATUS_KEYS = {
     FOUNTAIN: {"waterLevel", "filterStatus", "lastMaintenance", "pumpRunning", "cleaning"},
     TRACKER: set(),
     CAMERA: {"resolution", "nightVision", "audioSupport", "storageUsed", "recording"},
-    LITTER: {"litterLevel", "wasteLevel", "lastCleaned", "odorControl", "cleaning"},
-    TOY: {"playModes", "aiEnabled", "lastPlaySession", "playing", "mode"},
+    LITTER: {"litterLevel", "wasteLevel", "lastCleaned", "odorControl", "cleaning", "lastVisit"},
+    TOY: {"playModes", "aiEnabled", "lastPlaySession", "lastSessionDuration", "playing", "mode"},
 }  # fmt: skip
 
 
@@ -1049,9 +1050,12 @@ async def test_schedule_in_a_time_zone(api: Api, sim: OneNataSimulator) -> None:
     sim.clock.advance(3600)  # 12:30 in Berlin: next is tomorrow 07:00 (06:00 UTC)
     status = (await api.status(FEEDER))["status"]
     assert status["nextScheduledFeed"] == "2024-01-16T06:00:00Z"
+    # the 12:00 meal (11:00 UTC) was served on the way
+    assert status["lastFeedTime"] == "2024-01-15T11:00:00Z"
     level = (await api.get(f"/devices/{FEEDER}/food-level")).data
     assert level["dailyConsumption"] == 80
-    assert level["estimatedDaysRemaining"] == 15
+    assert level["currentLevel"] == 1150
+    assert level["estimatedDaysRemaining"] == 14
 
 
 async def test_pausing_and_resuming_the_schedule(
@@ -1302,10 +1306,13 @@ async def test_photos_are_served(api: Api) -> None:
     assert photo["photoId"] == "photo_001"
     assert photo["url"] == f"{api.url}/photos/{CAMERA}/photo_001.jpg"
     assert photo["fileSize"] == "1.2MB"
-    for url in (photo["url"], photo["thumbnailUrl"]):
+    for url, name in (
+        (photo["url"], f"{CAMERA}/photo_001"),
+        (photo["thumbnailUrl"], "photo_001_thumb"),
+    ):
         reply = await api.request("GET", url, auth=None)
         assert (reply.status, reply.content_type) == (200, "image/jpeg")
-        assert reply.raw == JPEG_BYTES
+        assert reply.raw == photo_jpeg(name)
     second = (await api.command(CAMERA, "take_photo")).data
     assert second["photoId"] == "photo_002"
     missing = await api.request("GET", f"{api.url}/photos/{CAMERA}/photo_999.jpg")

@@ -86,7 +86,7 @@ from simulator.core import (
     start_server,
 )
 from simulator.media import JPEG_BYTES
-from simulator.onenata import STRIP_TYPE, OneNataSimulator
+from simulator.onenata import STRIP_TYPE, OneNataSimulator, photo_jpeg
 from simulator.onenata.api import Ctx, activity_data, water_quality_data
 from simulator.onenata.devices import DEVICE_KINDS, SimDevice, floor_time, track_point
 
@@ -903,7 +903,11 @@ async def test_refresh_feeder(cloud: Cloud, account: OneNataAccount) -> None:
     assert feeder.food_low is True
     assert feeder.refill_recommended is True
     assert device.battery == 10.0
-    assert device.alerts == ["Battery level is low", "Food level is low, please refill"]
+    assert [alert.message for alert in device.alerts] == [
+        "Battery level is low",
+        "Food level is low, please refill",
+    ]
+    assert [alert.type for alert in device.alerts] == ["lowBattery", "lowFood"]
 
 
 async def test_refresh_fountain(cloud: Cloud, account: OneNataAccount) -> None:
@@ -1049,7 +1053,7 @@ async def test_refresh_litter_box(cloud: Cloud, account: OneNataAccount) -> None
     box = device.litter_box
     assert box.litter_level == 10.0
     assert box.maintenance_needed is True
-    assert device.alerts == ["Litter level is low"]
+    assert [alert.message for alert in device.alerts] == ["Litter level is low"]
 
 
 async def test_refresh_toy(cloud: Cloud, account: OneNataAccount) -> None:
@@ -1232,7 +1236,7 @@ async def test_refresh_tracker_edge_cases(
     assert device.online is True
     assert device.battery == 45.0
     assert device.last_report == datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
-    assert device.alerts == ["lowBattery", "Lost signal"]
+    assert [alert.message for alert in device.alerts] == ["lowBattery", "Lost signal"]
     assert device.tracker is not None
     assert device.tracker.last_seen == datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
     assert device.tracker.location is not None
@@ -1701,8 +1705,13 @@ async def test_stream_and_images(cloud: Cloud, account: OneNataAccount) -> None:
     assert photo is not None
     assert photo.url is not None
     assert photo.thumbnail_url is not None
-    assert await account.async_get_image(photo.url) == JPEG_BYTES
-    assert await account.async_get_image(photo.thumbnail_url) == JPEG_BYTES
+    # each photo has bytes of its own (a new photo is told from the old)
+    assert await account.async_get_image(photo.url) == photo_jpeg(
+        f"{CAMERA}/{photo.id}"
+    )
+    assert await account.async_get_image(photo.thumbnail_url) == photo_jpeg(
+        f"{photo.id}_thumb"
+    )
 
 
 async def test_stream_errors(cloud: Cloud, account: OneNataAccount) -> None:
@@ -2322,7 +2331,9 @@ async def test_images_pass_the_gate(cloud: Cloud, account: OneNataAccount) -> No
         await account.async_get_image(photo.url)
     assert len(cloud.sim.requests) == sent
     skip_ahead(account.client, 10)
-    assert await account.async_get_image(photo.url) == JPEG_BYTES
+    assert await account.async_get_image(photo.url) == photo_jpeg(
+        f"{CAMERA}/{photo.id}"
+    )
 
 
 @pytest.mark.parametrize(

@@ -54,6 +54,7 @@ DESCRIPTOR = VendorDescriptor(
         option("feed_amount"),
         option("pump_duration"),
         option("play_duration"),
+        option("missed_meal_grace"),
     ),
     # what its device types can do, from the API doc (each device says its own)
     capabilities=frozenset().union(

@@ -69,6 +69,7 @@ from ..parse import (
     ParseReport,
     pick,
     present,
+    to_alerts,
     to_bool,
     to_datetime,
     to_float,
@@ -81,6 +82,27 @@ from .client import _LOGGER, DEVICE_TYPES, MANUFACTURER, OneNataClient
 
 # --- mapping onto the neutral model -------------------------------------------
 
+
+def _paused(value: Any) -> bool | None:
+    """A schedule's status word (``paused``/``active``) as paused-or-not."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word in {
+            "paused",
+            "pause",
+            "suspended",
+            "stopped",
+            "disabled",
+            "inactive",
+            "off",
+        }:
+            return True
+        if word in {"active", "running", "enabled", "on", "resumed", "normal"}:
+            return False
+        return None
+    return to_bool(value)
+
+
 #: (model attribute, JSON keys, converter) for each kind's state holder.
 _Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
 
@@ -88,6 +110,9 @@ _Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
 #: when the device last checked in (OneNata pushes no check-in), and its alert
 #: list, whose news comes as device.alert events (the Alert entity fires).
 _CHECK_IN_FIELDS: Final = frozenset({"last_report", "last_seen", "alerts"})
+#: Status fields a slow-tier answer also sets (a litter box's visit count from
+#: its usage statistics): never pushed, so their change is no missed push.
+_NOT_PUSHED: Final = frozenset({"visits"})
 
 _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
     DeviceKind.FEEDER: (
@@ -96,6 +121,10 @@ _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
         ("next_feed", ("nextScheduledFeed", "nextFeedTime"), to_datetime),
         ("scheduled_feeds", ("scheduledFeeds",), to_int),
         ("feeds_today", ("feedCount",), to_int),
+        # doc-silent: whether the schedule is paused, as a flag or a word
+        # ("paused", "active"); both are read, the word wins
+        ("schedule_paused", ("schedulePaused",), to_bool),
+        ("schedule_paused", ("scheduleStatus",), _paused),
     ),
     DeviceKind.FOUNTAIN: (
         ("water_level", ("waterLevel",), to_float),
@@ -118,12 +147,26 @@ _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
         ("last_cleaned", ("lastCleaned",), to_datetime),
         ("odor_control", ("odorControl",), to_str),
         ("cleaning", ("cleaning",), to_bool),
+        # doc-silent: when a pet last used it, and a visit count in the status
+        # as the usage statistics have it; every plausible name is read
+        (
+            "last_visit",
+            ("lastVisit", "lastVisitTime", "lastUse", "lastUsed"),
+            to_datetime,
+        ),
+        ("visits", ("totalVisits", "visitCount"), to_int),
     ),
     DeviceKind.TOY: (
         ("play_modes", ("playModes",), to_str_list),
         ("last_play_session", ("lastPlaySession",), to_datetime),
         ("playing", ("playing",), to_bool),
         ("mode", ("mode",), to_str),
+        # doc-silent: how long the last session lasted, in seconds
+        (
+            "last_session_duration",
+            ("lastSessionDuration", "lastPlayDuration"),
+            to_float,
+        ),
     ),
 }
 
@@ -235,7 +278,7 @@ _DEVICE_STATUS_FIELDS: Final[tuple[_Field, ...]] = (
     ("online", ("isOnline", "online"), to_bool),
     ("battery", ("batteryLevel", "battery"), to_float),
     ("last_report", ("lastReportTime", "lastSeen"), to_datetime),
-    ("alerts", ("alerts",), to_str_list),
+    ("alerts", ("alerts",), to_alerts),
 )
 
 
@@ -602,7 +645,7 @@ class OneNataAccount(
         kind_fields = [
             name
             for name, _keys, _convert in _STATUS_FIELDS[held.kind]
-            if name not in _CHECK_IN_FIELDS
+            if name not in _CHECK_IN_FIELDS | _NOT_PUSHED
         ]
         device_fields = [
             name

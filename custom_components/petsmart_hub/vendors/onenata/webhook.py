@@ -26,7 +26,7 @@ from typing import Any, Final
 
 from ...model import Device, DeviceEvent, EventType, plausible_moment
 from ..base import BadResponseError, DeviceUpdate, Pushed, PushRejectedError
-from ..parse import ParseReport, pick, to_datetime, to_str
+from ..parse import ParseReport, pick, to_alerts, to_datetime, to_str
 
 STATUS_CHANGED: Final = "device.status.changed"
 OFFLINE: Final = "device.offline"
@@ -63,16 +63,11 @@ def _alerts(data: Mapping[str, Any]) -> list[dict[str, str]]:
     raw: Any = data.get("alerts")
     items = raw if isinstance(raw, list) else [data.get("alert", data)]
     alerts: list[dict[str, str]] = []
-    for item in items:
-        if isinstance(item, str) and item.strip():
-            alerts.append({"type": item.strip(), "message": item.strip()})
-        elif isinstance(item, Mapping):
-            kind = to_str(pick(item, "type", "alertType", "code"))
-            message = to_str(pick(item, "message", "msg", "description"))
-            if kind or message:
-                alerts.append(
-                    {"type": kind or "alert", "message": message or kind or ""}
-                )
+    for alert in to_alerts(items):
+        told = {"type": alert.type, "message": alert.message}
+        if alert.zone is not None:  # a geofence alert's safe zone
+            told["zone"] = alert.zone
+        alerts.append(told)
     return alerts
 
 

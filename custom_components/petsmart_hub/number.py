@@ -1,0 +1,123 @@
+"""Numbers: the Feed button's amount and each meal's amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.components.number import (
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import EntityCategory, UnitOfMass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .entity import (
+    JournalEntity,
+    PetSmartEntityDescription,
+    async_add_device_entities,
+    async_add_meal_entities,
+    meal_key,
+)
+from .model import LIMITS, Action, Device, DeviceKind, Range
+
+PARALLEL_UPDATES = 1
+
+#: A meal's and a feed's amount: the range the cloud takes (grams).
+_AMOUNT: Range = LIMITS.fields["amount"]  # type: ignore[assignment]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartNumberEntityDescription(
+    NumberEntityDescription, PetSmartEntityDescription
+):
+    """A number Home Assistant keeps for a device (in the entry's storage)."""
+
+
+FEED_AMOUNT = PetSmartNumberEntityDescription(
+    key="feed_amount",
+    translation_key="feed_amount",
+    kinds=frozenset({DeviceKind.FEEDER}),
+    exists_fn=lambda device: Action.FEED in device.actions,
+    entity_category=EntityCategory.CONFIG,
+    native_min_value=LIMITS.options["feed_amount"].low,
+    native_max_value=LIMITS.options["feed_amount"].high,
+    native_step=1,
+    mode=NumberMode.BOX,
+    native_unit_of_measurement=UnitOfMass.GRAMS,
+    available_offline=True,  # it is ours, not the feeder's
+)
+
+
+def meal_amount(meal: int) -> PetSmartNumberEntityDescription:
+    """The amount of one meal of the schedule."""
+    return PetSmartNumberEntityDescription(
+        key=meal_key(meal, "amount"),
+        translation_key="meal_amount",
+        translation_placeholders={"meal": str(meal)},
+        kinds=frozenset({DeviceKind.FEEDER}),
+        entity_category=EntityCategory.CONFIG,
+        native_min_value=_AMOUNT.low,
+        native_max_value=_AMOUNT.high,
+        native_step=1,
+        mode=NumberMode.BOX,
+        native_unit_of_measurement=UnitOfMass.GRAMS,
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add the Feed amount of every feeder and an amount per meal."""
+    async_add_device_entities(entry, async_add_entities, (FEED_AMOUNT,), FeedAmount)
+    async_add_meal_entities(
+        entry, async_add_entities, "number", meal_amount, MealAmount
+    )
+
+
+class FeedAmount(JournalEntity, NumberEntity):
+    """How much the Feed button dispenses; kept across restarts."""
+
+    entity_description: PetSmartNumberEntityDescription
+
+    @property
+    def native_value(self) -> float:
+        """The amount set, or the entry's option until one is."""
+        return self.journal.feed_amount(self.device_id)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Keep the new amount (the next Feed dispenses it)."""
+        await self.journal.async_set_feed_amount(self.device_id, round(value))
+
+
+class MealAmount(JournalEntity, NumberEntity):
+    """How much one meal of the schedule dispenses."""
+
+    entity_description: PetSmartNumberEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PetSmartHubCoordinator,
+        device: Device,
+        description: PetSmartNumberEntityDescription,
+        meal: int,
+    ) -> None:
+        """Bind to a meal of the schedule (1-based)."""
+        super().__init__(coordinator, device, description)
+        self.meal = meal
+
+    @property
+    def native_value(self) -> float | None:
+        """The meal's amount as last sent (or being sent)."""
+        slots = self.journal.slots(self.device_id) or []
+        return slots[self.meal - 1].amount if self.meal <= len(slots) else None
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Change the amount; the whole schedule is sent once edits settle."""
+        await self.journal.async_edit_meal(
+            self.device_id, self.meal, amount=round(value)
+        )

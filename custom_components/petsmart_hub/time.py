@@ -1,0 +1,77 @@
+"""Times: when each meal of a feeder's schedule is served."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+
+from homeassistant.components.time import TimeEntity, TimeEntityDescription
+from homeassistant.const import EntityCategory
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+
+from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .entity import (
+    JournalEntity,
+    PetSmartEntityDescription,
+    async_add_meal_entities,
+    meal_key,
+)
+from .happenings import slot_time
+from .model import Device, DeviceKind
+
+PARALLEL_UPDATES = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class PetSmartTimeEntityDescription(TimeEntityDescription, PetSmartEntityDescription):
+    """A time of day of a device's schedule."""
+
+
+def meal_time(meal: int) -> PetSmartTimeEntityDescription:
+    """The time of one meal (in the schedule's time zone)."""
+    return PetSmartTimeEntityDescription(
+        key=meal_key(meal, "time"),
+        translation_key="meal_time",
+        translation_placeholders={"meal": str(meal)},
+        kinds=frozenset({DeviceKind.FEEDER}),
+        entity_category=EntityCategory.CONFIG,
+    )
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PetSmartHubConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+) -> None:
+    """Add a time per meal of every feeder's schedule."""
+    async_add_meal_entities(entry, async_add_entities, "time", meal_time, MealTime)
+
+
+class MealTime(JournalEntity, TimeEntity):
+    """When one meal of the schedule is served."""
+
+    entity_description: PetSmartTimeEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PetSmartHubCoordinator,
+        device: Device,
+        description: PetSmartTimeEntityDescription,
+        meal: int,
+    ) -> None:
+        """Bind to a meal of the schedule (1-based)."""
+        super().__init__(coordinator, device, description)
+        self.meal = meal
+
+    @property
+    def native_value(self) -> time | None:
+        """The meal's time as last sent (or being sent)."""
+        slots = self.journal.slots(self.device_id) or []
+        return slot_time(slots[self.meal - 1]) if self.meal <= len(slots) else None
+
+    async def async_set_value(self, value: time) -> None:
+        """Move the meal; the whole schedule is sent once edits settle."""
+        await self.journal.async_edit_meal(
+            self.device_id, self.meal, at=value.strftime("%H:%M")
+        )
