@@ -203,7 +203,8 @@ ENTERED = EventType.ENTERED_SAFE_ZONE
         (Alert(type="geofence", message="Left Home Safe Zone"), LEFT),
         (Alert(type="geofence", message="Buddy is outside Garden zone"), LEFT),
         (Alert(type="boundary", message="Buddy departed the yard boundary"), LEFT),
-        (Alert(type="escape", message="Buddy escaped the home area"), LEFT),
+        # (a type that names neither a fence nor nothing: not a geofence alert)
+        (Alert(type="escape", message="Buddy escaped the home area"), None),
         # entries
         (Alert(type="fence_entry", message="fence_entry"), ENTERED),
         (Alert(type="geofence_enter", message="geofence_enter"), ENTERED),

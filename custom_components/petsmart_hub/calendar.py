@@ -109,8 +109,8 @@ def _meals(
     ]
     slots = journal.slots(device.id)
     if slots and not journal.paused(device.id):
-        # the meals still to come (one being served now included)
-        since = max(start, dt_util.utcnow() - MEAL_LENGTH)
+        # the meals still to come (one served now is a feed, or missed)
+        since = max(start, dt_util.utcnow())
         events += [
             CalendarEvent(
                 start=meal.at,

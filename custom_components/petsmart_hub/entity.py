@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -193,6 +193,19 @@ class JournalEntity(PetSmartEntity):
     @callback
     def _journal_changed(self) -> None:
         self.async_write_ha_state()
+
+
+class MealEntity(JournalEntity):
+    """An entity that edits a feeder's meals (or its Feed amount) in the journal.
+
+    Its edits are not held to the platform's one-call-at-a-time: the journal
+    gathers them into one schedule and sends one at a time itself (editing
+    two meals' amounts at once is one send, not two in a row).
+    """
+
+    async def async_request_call[T](self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run the edit at once (the journal serialises what it sends)."""
+        return await coro
 
 
 def meal_key(meal: int, what: str) -> str:

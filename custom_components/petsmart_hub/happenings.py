@@ -39,16 +39,39 @@ MAX_MEAL_DAYS: Final = 62
 FIRST_NEWS: Final = timedelta(hours=1)
 
 #: Filter status words that mean "replace it" (``replace``, ``replace_soon``,
-#: ``expired``...): the doc shows only "good", so every plausible word is read.
+#: ``expired``...): the doc shows only "good", so every plausible word is read,
+#: as whole words ("replaced" and "changed" are done, not due).
 _FILTER_DUE_WORDS: Final = re.compile(
-    r"replace|change|due|expired|exhausted|bad|poor|dirty|clogged|end", re.I
+    r"\b(replace|replacement|change|due|overdue|expired|exhausted|bad|poor|"
+    r"dirty|clogged|worn|eol|end of life)\b",
+    re.I,
 )
 #: ... unless they are denied ("not_due", "no_change_needed").
 _NEGATION: Final = re.compile(r"\b(not|no|none|never)\b", re.I)
-#: How a geofence alert says the pet left, or came back into, a safe zone.
-_FENCE_WORDS: Final = re.compile(r"fence|zone|boundary|area|home", re.I)
-_EXIT_WORDS: Final = re.compile(r"exit|left|leav|outside|out\b|departed|escap", re.I)
-_ENTRY_WORDS: Final = re.compile(r"entr|enter|inside|arriv|return|\bin\b", re.I)
+#: A geofence alert names a fence or zone (as a word: not "timezone").
+_FENCE_WORDS: Final = re.compile(
+    r"\b(geo ?fences?|fences?|safe ?zones?|zones?|boundary)\b", re.I
+)
+#: Alert types that say nothing by themselves: their message tells.
+_GENERIC_TYPES: Final = frozenset(
+    {"alert", "alerts", "notification", "event", "warning", "info", "message"}
+)
+#: How an alert's type says the pet left, or came back into, a safe zone
+#: (``geofenceExit``, ``fence_out``, ``zone_in``).
+_EXIT_TYPE: Final = re.compile(
+    r"\b(exit|exited|exits|left|leave|leaving|outside|out|departed|breach)\b", re.I
+)
+_ENTRY_TYPE: Final = re.compile(
+    r"\b(entry|enter|entered|enters|inside|in|arrived|arrival|returned|back)\b",
+    re.I,
+)
+#: ... and how a message says it (no bare "in"/"out": "updated in the app").
+_EXIT_MESSAGE: Final = re.compile(
+    r"\b(exited|left|leaving|departed|escaped|is outside)\b", re.I
+)
+_ENTRY_MESSAGE: Final = re.compile(
+    r"\b(entered|arrived|returned|is back|came back|is inside)\b", re.I
+)
 
 
 def _words(text: str) -> str:
@@ -85,20 +108,26 @@ def filter_due(state: FountainState) -> bool | None:
 def safe_zone_event(alert: Alert) -> EventType | None:
     """The safe-zone event a geofence alert tells of (None: not a geofence alert).
 
-    Clouds word these freely (``geofenceExit``, ``fence_exit``, "Left Home
-    Safe Zone"): an alert naming a fence or zone (or carrying one) and an exit
-    or an entry is read as one.
+    Clouds word these freely (``geofenceExit``, ``fence_out``, a
+    ``geofence`` alert saying "Left Home Safe Zone"). An alert is a geofence
+    alert when its type names a fence or zone, when it carries a zone, or
+    when its type says nothing ("alert") and its message names one; its type
+    says whether it is an exit or an entry, else its message does (another
+    alert that mentions a zone, "Battery low in Home zone", is none).
     """
-    text = f"{alert.type} {alert.message}"
-    if alert.zone is None and not _FENCE_WORDS.search(text):
-        return None
-    # the type decides where it says; the message only where the type does not
-    for words in (alert.type, alert.message):
-        spaced = _words(words)
-        if _EXIT_WORDS.search(spaced):
+    kind = _words(alert.type)
+    message = _words(alert.message)
+    if _FENCE_WORDS.search(kind) or alert.zone is not None:
+        if _EXIT_TYPE.search(kind):
             return EventType.LEFT_SAFE_ZONE
-        if _ENTRY_WORDS.search(spaced):
+        if _ENTRY_TYPE.search(kind):
             return EventType.ENTERED_SAFE_ZONE
+    elif kind.strip().lower() not in _GENERIC_TYPES or not _FENCE_WORDS.search(message):
+        return None
+    if _EXIT_MESSAGE.search(message):
+        return EventType.LEFT_SAFE_ZONE
+    if _ENTRY_MESSAGE.search(message):
+        return EventType.ENTERED_SAFE_ZONE
     return None
 
 
@@ -238,7 +267,9 @@ class Meal:
     """One meal of a schedule on one day."""
 
     slot: int  # 1-based, as the entities count them
-    at: datetime  # aware, in the schedule's time zone
+    #: aware, in the schedule's time zone (add to it in UTC: a ZoneInfo
+    #: moment plus a timedelta is wall-clock time, wrong across a DST change)
+    at: datetime
     amount: int
 
 

@@ -6,8 +6,8 @@ a finished cleaning, a geofence alert) becomes events. The journal also keeps,
 in the entry's own storage (``helpers.storage.Store``), what a cloud does not
 tell back: the feeding schedule last sent (OneNata answers only a count), the
 Feed amount, the feeds seen and the meals missed, the latest photo of each
-camera. It decides when a meal was missed and edits meals one slot at a time,
-sending the whole schedule once per burst of edits.
+camera. It decides when a meal was missed and edits meals one field at a
+time, sending the whole schedule once per burst of edits.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+import re
 import time
 from typing import Any, Final, Protocol
 
@@ -38,8 +39,10 @@ from .happenings import (
     new_alerts,
     safe_zone_event,
     schedule_mismatch,
+    zone,
 )
 from .model import (
+    LIMITS,
     Action,
     Alert,
     Command,
@@ -53,6 +56,7 @@ from .model import (
     HubData,
     PauseFeedingSchedule,
     Photo,
+    Range,
     SetFeedingSchedule,
     TakePhoto,
 )
@@ -64,6 +68,7 @@ class JournalOwner(Protocol):
     hass: HomeAssistant
     config_entry: ConfigEntry
     data: HubData
+    last_update_success: bool
 
     @property
     def options(self) -> dict[str, Any]:
@@ -73,6 +78,9 @@ class JournalOwner(Protocol):
         self, device_id: str, command: Command, *, refresh: bool = True
     ) -> CommandResult:
         """Run a command on a device (vendor failures as HomeAssistantError)."""
+
+    async def async_refresh_device(self, device_id: str) -> None:
+        """Read one device afresh."""
 
     def async_fire_event(self, event: DeviceEvent) -> None:
         """Hand an event to its event entities."""
@@ -94,8 +102,21 @@ FIRST_FEED_NEWS: Final = timedelta(hours=1)
 #: only this far back (older ones are history, not news).
 CATCH_UP: Final = timedelta(hours=1)
 #: An alert a poll lists is the one a push already told of within this (longer
-#: than the safety-net poll while push works).
+#: than the safety-net poll while push works), and the other way round.
 ALERT_SAME: Final = timedelta(hours=1)
+#: A session's end or a cleaning's end told again within this is the same one
+#: (seen ending, then its "last" time moving on at the next reading).
+SAME_END: Final = timedelta(minutes=15)
+#: A meal's time as a schedule holds it.
+MEAL_TIME: Final = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+_AMOUNT: Final = LIMITS.fields["amount"]
+assert isinstance(_AMOUNT, Range)
+#: The amounts a meal may have (grams).
+AMOUNTS: Final = range(int(_AMOUNT.low), int(_AMOUNT.high) + 1)
+#: What a log entry of a missed meal has for its source.
+MISSED: Final = "missed"
+#: A meal's editable fields (``async_edit_meal``'s keywords).
+_FIELDS: Final = ("time", "amount", "enabled")
 
 
 def storage_key(entry_id: str) -> str:
@@ -105,9 +126,8 @@ def storage_key(entry_id: str) -> str:
 
 async def async_remove_storage(hass: HomeAssistant, entry_id: str) -> None:
     """Delete what an entry kept (the entry is being removed)."""
-    await Store[dict[str, Any]](
-        hass, STORAGE_VERSION, storage_key(entry_id)
-    ).async_remove()
+    store = Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id))
+    await store.async_remove()
 
 
 @dataclass(slots=True)
@@ -116,12 +136,9 @@ class LogEntry:
 
     at: datetime
     amount: int | None
-    #: A ``FeedSource`` value, or "missed".
+    #: A ``FeedSource`` value, or MISSED.
     source: str
     slot: int | None = None
-
-
-MISSED: Final = "missed"
 
 
 @dataclass(slots=True)
@@ -131,19 +148,34 @@ class FeederRecord:
     #: The schedule last sent (None: never sent from Home Assistant).
     slots: list[FeedingSlot] | None = None
     timezone: str | None = None
+    #: Paused from Home Assistant (the cloud's word, where it tells, wins).
     paused: bool = False
     #: The Feed button's amount (None: the option's default).
     feed_amount: int | None = None
     log: list[LogEntry] = field(default_factory=list)
     #: The meal missed last, until the next feed.
     missed: LogEntry | None = None
-    #: Meals whose check fell due up to here have been looked at.
-    checked_until: datetime | None = None
-    # not stored: edits on their way, and a Feed just sent
-    draft: list[FeedingSlot] | None = None
-    in_flight: list[FeedingSlot] | None = None
+    #: Meals up to this moment (their time, not their check's) were judged,
+    #: or are not the schedule's (it was sent after them).
+    judged_until: datetime | None = None
+    # not stored: edits waiting for the debounce ((meal, field) -> value),
+    # those being sent, the callers' future, one send at a time, a Feed sent
+    edits: dict[tuple[int, str], Any] = field(default_factory=dict)
+    in_flight: dict[tuple[int, str], Any] = field(default_factory=dict)
     sending: asyncio.Future[None] | None = None
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     manual: tuple[int, datetime] | None = None
+
+
+def _edited(
+    slots: list[FeedingSlot], edits: Mapping[tuple[int, str], Any]
+) -> list[FeedingSlot]:
+    """The meals with edits applied (an edit of a meal no longer there is dropped)."""
+    meals = [replace(slot) for slot in slots]
+    for (meal, what), value in edits.items():
+        if 1 <= meal <= len(meals):
+            setattr(meals[meal - 1], what, value)
+    return meals
 
 
 def _slot_json(slot: FeedingSlot) -> dict[str, Any]:
@@ -159,49 +191,65 @@ def _log_json(entry: LogEntry) -> dict[str, Any]:
     }
 
 
+def _moment(raw: Any) -> datetime | None:
+    """A stored moment (None: missing, unreadable or without a time zone)."""
+    try:
+        moment = dt_util.parse_datetime(str(raw or ""))
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
+def _amount(raw: Any) -> int | None:
+    """A stored amount in grams (None: not a whole number the cloud takes)."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if raw in AMOUNTS else None
+
+
 def _read_log(raw: Any) -> LogEntry | None:
-    """A stored log entry (None: unreadable, e.g. written by hand)."""
-    if not isinstance(raw, Mapping):
+    """A stored log entry (None: unreadable, e.g. edited by hand)."""
+    if not isinstance(raw, Mapping) or (at := _moment(raw.get("at"))) is None:
         return None
-    at = dt_util.parse_datetime(str(raw.get("at", "")))
-    amount = raw.get("amount")
     slot = raw.get("slot")
-    if at is None or at.tzinfo is None:
-        return None
     return LogEntry(
         at=at,
-        amount=amount if isinstance(amount, int) else None,
+        amount=_amount(raw.get("amount")),
         source=str(raw.get("source") or FeedSource.MANUAL_ELSEWHERE),
-        slot=slot if isinstance(slot, int) else None,
+        slot=slot if isinstance(slot, int) and not isinstance(slot, bool) else None,
     )
 
 
 def _read_slots(raw: Any) -> list[FeedingSlot] | None:
+    """A stored schedule (None: none, or not all of it readable meals)."""
     if not isinstance(raw, list):
         return None
     slots = []
     for item in raw:
         if not isinstance(item, Mapping):
             return None
-        slot_time, amount = item.get("time"), item.get("amount")
-        if not isinstance(slot_time, str) or not isinstance(amount, int):
+        at, amount = item.get("time"), _amount(item.get("amount"))
+        if not isinstance(at, str) or not MEAL_TIME.fullmatch(at) or amount is None:
             return None
-        slots.append(FeedingSlot(slot_time, amount, bool(item.get("enabled", True))))
+        slots.append(FeedingSlot(at, amount, item.get("enabled", True) is not False))
     return slots
 
 
 def _read_photo(raw: Any) -> Photo | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("url"), str):
         return None
-    taken = dt_util.parse_datetime(str(raw.get("timestamp") or ""))
     return Photo(
         id=raw.get("id") if isinstance(raw.get("id"), str) else None,
         url=raw["url"],
         thumbnail_url=raw.get("thumbnail_url")
         if isinstance(raw.get("thumbnail_url"), str)
         else None,
-        timestamp=taken,
+        timestamp=_moment(raw.get("timestamp")),
     )
+
+
+def _text(raw: Any) -> str | None:
+    return raw if isinstance(raw, str) else None
 
 
 class Journal:
@@ -211,20 +259,29 @@ class Journal:
         """Bind to the entry's coordinator (its data, options and commands)."""
         self.hass = hass
         self.coordinator = coordinator
+        # (private: photo URLs are signed)
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORAGE_VERSION, storage_key(coordinator.config_entry.entry_id)
+            hass,
+            STORAGE_VERSION,
+            storage_key(coordinator.config_entry.entry_id),
+            private=True,
         )
         self._feeders: dict[str, FeederRecord] = {}
         self._photos: dict[str, Photo] = {}
         #: Device id -> listeners of what the journal keeps of it.
         self._listeners: dict[str, set[CALLBACK_TYPE]] = {}
-        #: (device id, alert type) -> when (monotonic) a push / a poll told it.
-        self._pushed_alerts: dict[tuple[str, str], float] = {}
-        self._polled_alerts: dict[tuple[str, str], float] = {}
+        #: (device id, alert type, message) -> when (monotonic) a push / a
+        #: poll told it.
+        self._pushed_alerts: dict[tuple[str, str, str], float] = {}
+        self._polled_alerts: dict[tuple[str, str, str], float] = {}
+        #: (device id, event type) -> the end of a session or cleaning told.
+        self._ends_told: dict[tuple[str, EventType], datetime] = {}
         #: Toy id -> when it was first seen playing (a session's length).
         self._playing_since: dict[str, datetime] = {}
         self._cancel_check: CALLBACK_TYPE | None = None
         self._cancel_sends: dict[str, CALLBACK_TYPE] = {}
+        #: Set when the entry unloads: nothing is planned, kept or sent after.
+        self._stopped = False
 
     # --- storage -----------------------------------------------------------
 
@@ -235,25 +292,29 @@ class Journal:
         for device_id, raw in (feeders if isinstance(feeders, dict) else {}).items():
             if not isinstance(raw, Mapping):
                 continue
-            record = FeederRecord(
+            timezone = _text(raw.get("timezone"))
+            # (a zone is read from disk once, in the executor, before any use)
+            if timezone is not None and await dt_util.async_get_time_zone(timezone):
+                zone(timezone)
+            else:
+                timezone = None
+            log = raw.get("log")
+            self._feeders[str(device_id)] = FeederRecord(
                 slots=_read_slots(raw.get("slots")),
-                timezone=raw.get("timezone")
-                if isinstance(raw.get("timezone"), str)
-                else None,
-                paused=bool(raw.get("paused", False)),
-                feed_amount=raw.get("feed_amount")
-                if isinstance(raw.get("feed_amount"), int)
-                else None,
-                log=[e for e in map(_read_log, raw.get("log") or []) if e],
+                timezone=timezone,
+                paused=raw.get("paused") is True,
+                feed_amount=_amount(raw.get("feed_amount")),
+                log=[
+                    e for e in map(_read_log, log if isinstance(log, list) else []) if e
+                ],
                 missed=_read_log(raw.get("missed")),
+                judged_until=_moment(raw.get("judged_until")),
             )
-            checked = dt_util.parse_datetime(str(raw.get("checked_until") or ""))
-            record.checked_until = checked
-            self._feeders[str(device_id)] = record
         photos = stored.get("photos")
         for device_id, raw in (photos if isinstance(photos, dict) else {}).items():
             if (photo := _read_photo(raw)) is not None:
                 self._photos[str(device_id)] = photo
+        await dt_util.async_get_time_zone(self.hass.config.time_zone)
 
     def _data(self) -> dict[str, Any]:
         return {
@@ -267,7 +328,7 @@ class Journal:
                     "feed_amount": record.feed_amount,
                     "log": [_log_json(entry) for entry in record.log],
                     "missed": _log_json(record.missed) if record.missed else None,
-                    "checked_until": iso(record.checked_until),
+                    "judged_until": iso(record.judged_until),
                 }
                 for device_id, record in self._feeders.items()
             },
@@ -283,10 +344,12 @@ class Journal:
         }
 
     def _save(self) -> None:
-        self._store.async_delay_save(self._data, SAVE_DELAY)
+        if not self._stopped:
+            self._store.async_delay_save(self._data, SAVE_DELAY)
 
     async def async_stop(self) -> None:
-        """Stop the timers and write what is pending now (the entry unloads)."""
+        """Stop the timers, refuse waiting edits and write what is kept now."""
+        self._stopped = True
         if self._cancel_check is not None:
             self._cancel_check()
             self._cancel_check = None
@@ -294,12 +357,10 @@ class Journal:
             cancel()
         self._cancel_sends.clear()
         for record in self._feeders.values():
+            record.edits.clear()
             if record.sending is not None and not record.sending.done():
-                record.sending.set_exception(
-                    HomeAssistantError(
-                        translation_domain=DOMAIN, translation_key="meal_not_sent"
-                    )
-                )
+                record.sending.set_exception(_not_sent())
+            record.sending = None
         await self._store.async_save(self._data())
 
     # --- listeners ---------------------------------------------------------
@@ -336,9 +397,11 @@ class Journal:
     def slots(self, device_id: str) -> list[FeedingSlot] | None:
         """The meals as the feeder's entities show them (edits on their way too)."""
         record = self._feeders.get(device_id)
-        if record is None:
+        if record is None or record.slots is None:
             return None
-        return record.draft or record.in_flight or record.slots
+        if not record.edits and not record.in_flight:
+            return record.slots
+        return _edited(record.slots, {**record.in_flight, **record.edits})
 
     def timezone(self, device_id: str) -> str:
         """The time zone of a feeder's meal times."""
@@ -346,11 +409,13 @@ class Journal:
         return (record.timezone if record else None) or self.hass.config.time_zone
 
     def paused(self, device_id: str) -> bool:
-        """Whether a feeder's schedule is paused (by us, or as its cloud says)."""
-        record = self._feeders.get(device_id)
+        """Whether a feeder's schedule is paused: as its cloud says, else as we set."""
         device = self.coordinator.data.devices.get(device_id)
         cloud = device.feeder.schedule_paused if device and device.feeder else None
-        return bool(cloud) or bool(record and record.paused)
+        if cloud is not None:
+            return cloud
+        record = self._feeders.get(device_id)
+        return bool(record and record.paused)
 
     def feed_amount(self, device_id: str) -> int:
         """What the Feed button dispenses (grams)."""
@@ -422,19 +487,21 @@ class Journal:
         self, device: Device, command: Command, result: CommandResult
     ) -> None:
         """Keep what a command that went through tells of the device."""
+        if self._stopped:
+            return  # (a send that ended after the entry unloaded)
         now = dt_util.utcnow()
         if isinstance(command, SetFeedingSchedule):
             record = self._feeder(device.id)
             record.slots = list(command.slots)
             record.timezone = command.timezone
             record.paused = False
-            record.checked_until = now  # meals before this schedule are not ours
+            # meals before this schedule are not its own to miss
+            record.judged_until = max(record.judged_until or now, now)
             self._save()
             self._plan_check()
             self._changed(device.id)
         elif isinstance(command, PauseFeedingSchedule):
-            record = self._feeder(device.id)
-            record.paused = True
+            self._feeder(device.id).paused = True
             self._save()
             self._changed(device.id)
         elif isinstance(command, Feed):
@@ -467,29 +534,31 @@ class Journal:
         """Change one meal; edits within SCHEDULE_DEBOUNCE go out as one schedule.
 
         Returns once the schedule holding the edit was sent; a refusal
-        raises (and the meals show what the feeder has again).
+        raises (and the meals show what the feeder has again). Each edit is
+        of one field of one meal, laid over the schedule as it is when sent:
+        a refused send's edits never ride along with the next one.
         """
         record = self._feeder(device_id)
         current = self.slots(device_id)
+        if self._stopped:
+            raise _not_sent()
         if current is None or not 1 <= slot <= len(current):
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
                 translation_key="no_such_meal",
                 translation_placeholders={"meal": str(slot)},
             )
-        draft = [replace(item) for item in current]
-        meal = draft[slot - 1]
-        draft[slot - 1] = FeedingSlot(
-            at if at is not None else meal.time,
-            amount if amount is not None else meal.amount,
-            enabled if enabled is not None else meal.enabled,
-        )
-        record.draft = draft
+        for what, value in zip(_FIELDS, (at, amount, enabled), strict=True):
+            if value is not None:
+                record.edits[(slot, what)] = value
         if record.sending is None:
             record.sending = self.hass.loop.create_future()
 
             async def send(_now: datetime) -> None:
-                await self._async_send(device_id)
+                self._cancel_sends.pop(device_id, None)
+                self.coordinator.config_entry.async_create_task(
+                    self.hass, self._async_send(device_id), "petsmart_hub meals"
+                )
 
             self._cancel_sends[device_id] = async_call_later(
                 self.hass, SCHEDULE_DEBOUNCE, send
@@ -499,30 +568,45 @@ class Journal:
         await asyncio.shield(waiting)
 
     async def _async_send(self, device_id: str) -> None:
-        """Send the meals as edited (the whole schedule, once)."""
-        self._cancel_sends.pop(device_id, None)
+        """Send the meals as edited (the whole schedule, once; one send at a time)."""
         record = self._feeder(device_id)
-        draft, waiting = record.draft, record.sending
-        record.draft, record.sending = None, None
-        if draft is None or waiting is None:
-            return
-        record.in_flight = draft
-        try:
-            await self.coordinator.async_execute(
-                device_id,
-                SetFeedingSchedule(
-                    slots=tuple(draft), timezone=self.timezone(device_id)
-                ),
-            )
-        except HomeAssistantError as err:
-            if not waiting.done():
-                waiting.set_exception(err)
-        else:
-            if not waiting.done():
-                waiting.set_result(None)
-        finally:
-            record.in_flight = None
-            self._changed(device_id)
+        waiting, record.sending = record.sending, None
+        async with record.lock:
+            edits, record.edits = record.edits, {}
+            record.in_flight = edits
+            try:
+                paused = self.paused(device_id)
+                await self.coordinator.async_execute(
+                    device_id, self._schedule_with(device_id, edits)
+                )
+                if paused and not self._stopped:
+                    # a schedule sent resumes it (OneNata's setSchedule does):
+                    # a paused feeder stays paused
+                    await self.coordinator.async_execute(
+                        device_id, PauseFeedingSchedule()
+                    )
+            except Exception as err:  # noqa: BLE001 - every caller must hear of it
+                if waiting is not None and not waiting.done():
+                    waiting.set_exception(
+                        err if isinstance(err, HomeAssistantError) else _not_sent()
+                    )
+            else:
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(None)
+            finally:
+                record.in_flight = {}
+                self._changed(device_id)
+
+    def _schedule_with(
+        self, device_id: str, edits: Mapping[tuple[int, str], Any]
+    ) -> SetFeedingSchedule:
+        """The whole schedule as last sent, with the edits laid over it."""
+        slots = self._feeder(device_id).slots
+        if self._stopped or slots is None:
+            raise _not_sent()
+        return SetFeedingSchedule(
+            slots=tuple(_edited(slots, edits)), timezone=self.timezone(device_id)
+        )
 
     # --- what new readings tell ------------------------------------------
 
@@ -533,25 +617,43 @@ class Journal:
         events: list[DeviceEvent] = []
         if new.feeder is not None and old.feeder is not None:
             fed_at, before = new.feeder.last_feed, old.feeder.last_feed
-            if fed_at is not None and (
+            news = fed_at is not None and (
                 (before is not None and fed_at > before)
                 or (before is None and now - fed_at < FIRST_FEED_NEWS)
-            ):
-                events.append(self._fed(new, fed_at))
+            )
+            if news and fed_at and (fed := self._fed(new, fed_at)) is not None:
+                events.append(fed)
+            record = self._feeders.get(new.id)
+            if new.feeder.schedule_paused is False and record and record.paused:
+                record.paused = False  # resumed in the vendor's app
+                self._save()
         if new.toy is not None and new.toy.playing:
             self._playing_since.setdefault(new.id, now)
-        events += kind_events(old, new, now, self._playing_since.get(new.id))
+        for event in kind_events(old, new, now, self._playing_since.get(new.id)):
+            if self._told_again(event):
+                continue
+            events.append(event)
         if new.toy is not None and not new.toy.playing:
             self._playing_since.pop(new.id, None)
         fresh = [
             alert
             for alert in new_alerts(old, new)
-            if not self._recent(self._pushed_alerts, (new.id, alert.type))
+            if not self._recent(self._pushed_alerts, _alert_key(new.id, alert))
         ]
         for alert in fresh:
-            self._polled_alerts[(new.id, alert.type)] = time.monotonic()
+            self._polled_alerts[_alert_key(new.id, alert)] = time.monotonic()
         events += alert_events(new, fresh, now)
         return events
+
+    def _told_again(self, event: DeviceEvent) -> bool:
+        """Whether a session's or cleaning's end was told already (by another reading)."""
+        if event.type not in (EventType.PLAY_SESSION, EventType.CLEANING_FINISHED):
+            return False
+        key = (event.device_id, event.type)
+        told = self._ends_told.get(key)
+        at = event.at or dt_util.utcnow()
+        self._ends_told[key] = at
+        return told is not None and abs(at - told) < SAME_END
 
     @callback
     def pushed(self, event: DeviceEvent) -> list[DeviceEvent]:
@@ -561,43 +663,52 @@ class Journal:
         """
         if event.type is not EventType.ALERT:
             return [event]
-        kind = str(event.data.get("type") or "alert")
-        key = (event.device_id, kind)
+        alert = Alert(
+            type=str(event.data.get("type") or "alert"),
+            message=str(event.data.get("message") or event.data.get("type") or ""),
+            zone=str(event.data["zone"]) if event.data.get("zone") else None,
+        )
+        key = _alert_key(event.device_id, alert)
         if self._recent(self._polled_alerts, key):
             return []
         self._pushed_alerts[key] = time.monotonic()
         events = [event]
         device = self.coordinator.data.devices.get(event.device_id)
-        if device is not None and device.tracker is not None:
-            alert = Alert(
-                type=kind,
-                message=str(event.data.get("message") or kind),
-                zone=str(event.data["zone"]) if event.data.get("zone") else None,
-            )
-            if (zone_event := safe_zone_event(alert)) is not None:
-                at = event.at or dt_util.utcnow()
-                events.append(
-                    DeviceEvent(
-                        device_id=event.device_id,
-                        type=zone_event,
-                        data={
-                            "zone": alert.zone,
-                            "message": alert.message,
-                            "time": iso(at),
-                        },
-                        at=at,
-                    )
+        if (
+            device is not None
+            and device.tracker is not None
+            and (zone_event := safe_zone_event(alert)) is not None
+        ):
+            at = event.at or dt_util.utcnow()
+            events.append(
+                DeviceEvent(
+                    device_id=event.device_id,
+                    type=zone_event,
+                    data={
+                        "zone": alert.zone,
+                        "message": alert.message,
+                        "time": iso(at),
+                    },
+                    at=at,
                 )
+            )
         return events
 
     @staticmethod
-    def _recent(seen: dict[tuple[str, str], float], key: tuple[str, str]) -> bool:
+    def _recent(
+        seen: dict[tuple[str, str, str], float], key: tuple[str, str, str]
+    ) -> bool:
         at = seen.get(key)
         return at is not None and time.monotonic() - at < ALERT_SAME.total_seconds()
 
-    def _fed(self, device: Device, fed_at: datetime) -> DeviceEvent:
-        """A feed seen: who asked for it and how much, logged and told."""
+    def _fed(self, device: Device, fed_at: datetime) -> DeviceEvent | None:
+        """A feed seen: who asked for it and how much, logged and told.
+
+        None: that feed was told already (its time went away and came back).
+        """
         record = self._feeder(device.id)
+        if any(e.at == fed_at and e.source != MISSED for e in record.log):
+            return None
         slot: int | None = None
         amount: int | None = None
         manual = record.manual
@@ -646,56 +757,93 @@ class Journal:
 
     @callback
     def async_start(self) -> None:
-        """Start watching for missed meals (after the first refresh)."""
+        """Start watching for missed meals (the entities are there by now)."""
         now = dt_util.utcnow()
         for record in self._feeders.values():
-            if record.checked_until is None or record.checked_until < now - CATCH_UP:
-                record.checked_until = now - CATCH_UP
+            if record.judged_until is None or record.judged_until < now - CATCH_UP:
+                record.judged_until = now - CATCH_UP
         self._check(now)
 
     def _watched(self) -> list[tuple[str, FeederRecord]]:
         """Feeders with a schedule whose meals can be missed."""
+        devices = self.coordinator.data.devices
         return [
             (device_id, record)
             for device_id, record in self._feeders.items()
             if record.slots
-            and device_id in self.coordinator.data.devices
-            and Action.FEED in self.coordinator.data.devices[device_id].actions
+            and device_id in devices
+            and Action.FEED in devices[device_id].actions
         ]
 
-    def _due(self, device_id: str, record: FeederRecord, until: datetime) -> list[Meal]:
-        """Meals whose check falls due after ``checked_until`` and by ``until``."""
-        grace = self._grace
-        # (after checked_until: a meal judged at its moment is not judged again)
-        start = (record.checked_until or until) - grace + timedelta(microseconds=1)
+    def _due(self, device_id: str, record: FeederRecord, now: datetime) -> list[Meal]:
+        """Meals after ``judged_until`` whose grace has ended by ``now``."""
+        until = now - self._grace
+        start = (record.judged_until or until) + timedelta(microseconds=1)
         return meals_between(
-            record.slots or [], self.timezone(device_id), start, until - grace
+            record.slots or [],
+            self.timezone(device_id),
+            start,
+            until + timedelta(microseconds=1),
         )
 
     @callback
     def _check(self, now: datetime) -> None:
-        """Look at every meal whose grace ended, then plan the next look."""
+        """Judge the meals whose grace ended (after reading those feeders afresh)."""
+        self._cancel_check = None
+        if self._stopped:
+            return
+        due = {
+            device_id: meals
+            for device_id, record in self._watched()
+            if (meals := self._due(device_id, record, now))
+        }
+        if not due:
+            self._plan_check(now)
+            return
+        self.coordinator.config_entry.async_create_task(
+            self.hass, self._async_judge(due, now), "petsmart_hub missed meals"
+        )
+
+    async def _async_judge(self, due: dict[str, list[Meal]], now: datetime) -> None:
+        """Read each feeder with a meal due afresh, then judge its meals.
+
+        The fresh read tells a feed a lost push (or a slow poll) did not; a
+        feeder that cannot be read is not judged: no alarm on stale data.
+        """
         changed = False
-        for device_id, record in self._watched():
-            for meal in self._due(device_id, record, now + timedelta(microseconds=1)):
+        for device_id, meals in due.items():
+            if self._stopped:
+                return
+            await self.coordinator.async_refresh_device(device_id)
+            record = self._feeders.get(device_id)
+            if record is None:
+                continue
+            for meal in meals:
                 changed |= self._judge(device_id, record, meal)
-            record.checked_until = now
+            until = now - self._grace
+            record.judged_until = max(record.judged_until or until, until)
+            changed = True
         if changed:
             self._save()
-        self._plan_check(now)
+        self._plan_check()
 
     def _judge(self, device_id: str, record: FeederRecord, meal: Meal) -> bool:
         """Whether a meal whose grace ended was missed (and tell it if so)."""
         coordinator = self.coordinator
-        device = coordinator.data.devices[device_id]
-        if device.online is False or device_id in coordinator.data.failed:
+        device = coordinator.data.devices.get(device_id)
+        if (
+            device is None
+            or device.online is False
+            or device_id in coordinator.data.failed
+            or not coordinator.last_update_success
+        ):
             return False  # an offline feeder (or an unreachable cloud) tells nothing
-        if self.paused(device_id):
+        if self.paused(device_id) or self._stopped:
             return False
         last = device.feeder.last_feed if device.feeder else None
-        fed = (last is not None and last >= meal.at - MEAL_EARLY) or any(
-            entry.source != MISSED and entry.at >= meal.at - MEAL_EARLY
-            for entry in record.log[-5:]
+        since = meal.at.astimezone(UTC) - MEAL_EARLY
+        fed = (last is not None and last >= since) or any(
+            entry.source != MISSED and entry.at >= since for entry in record.log[-5:]
         )
         if fed:
             return False
@@ -716,23 +864,36 @@ class Journal:
 
     def _plan_check(self, now: datetime | None = None) -> None:
         """Wake at the next moment a meal's grace ends."""
-        now = now or dt_util.utcnow()
         if self._cancel_check is not None:
             self._cancel_check()
             self._cancel_check = None
+        if self._stopped:
+            return
+        now = now or dt_util.utcnow()
         grace = self._grace
         wake: datetime | None = None
         for device_id, record in self._watched():
+            after = max(now - grace, record.judged_until or now - grace)
             coming = meals_between(
                 record.slots or [],
                 self.timezone(device_id),
-                now - grace + timedelta(microseconds=1),
+                after + timedelta(microseconds=1),
                 now + timedelta(days=2),
             )
             if coming:
-                due = coming[0].at + grace
+                due = coming[0].at.astimezone(UTC) + grace
                 wake = due if wake is None else min(wake, due)
         if wake is not None:
             self._cancel_check = async_track_point_in_utc_time(
-                self.hass, self._check, wake
+                self.hass, self._check, wake.astimezone(UTC)
             )
+
+
+def _alert_key(device_id: str, alert: Alert) -> tuple[str, str, str]:
+    return (device_id, alert.type, alert.message)
+
+
+def _not_sent() -> HomeAssistantError:
+    return HomeAssistantError(
+        translation_domain=DOMAIN, translation_key="meal_not_sent"
+    )

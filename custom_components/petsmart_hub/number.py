@@ -15,7 +15,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import (
-    JournalEntity,
+    MealEntity,
     PetSmartEntityDescription,
     async_add_device_entities,
     async_add_meal_entities,
@@ -79,7 +79,7 @@ async def async_setup_entry(
     )
 
 
-class FeedAmount(JournalEntity, NumberEntity):
+class FeedAmount(MealEntity, NumberEntity):
     """How much the Feed button dispenses; kept across restarts."""
 
     entity_description: PetSmartNumberEntityDescription
@@ -94,7 +94,7 @@ class FeedAmount(JournalEntity, NumberEntity):
         await self.journal.async_set_feed_amount(self.device_id, round(value))
 
 
-class MealAmount(JournalEntity, NumberEntity):
+class MealAmount(MealEntity, NumberEntity):
     """How much one meal of the schedule dispenses."""
 
     entity_description: PetSmartNumberEntityDescription

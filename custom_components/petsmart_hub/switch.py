@@ -15,7 +15,7 @@ from .compat import SwitchDeviceClass
 from .const import OPT_ZONE_DURATION
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import (
-    JournalEntity,
+    MealEntity,
     PetSmartEntity,
     PetSmartEntityDescription,
     async_add_device_entities,
@@ -169,7 +169,7 @@ class PetSmartSwitch(PetSmartEntity, SwitchEntity):
         await self._async_run(self.entity_description.turn_off_fn)
 
 
-class MealSwitch(JournalEntity, SwitchEntity):
+class MealSwitch(MealEntity, SwitchEntity):
     """Whether one meal of the schedule is served."""
 
     entity_description: MealSwitchEntityDescription

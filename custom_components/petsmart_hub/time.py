@@ -12,7 +12,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
 from .entity import (
-    JournalEntity,
+    MealEntity,
     PetSmartEntityDescription,
     async_add_meal_entities,
     meal_key,
@@ -48,7 +48,7 @@ async def async_setup_entry(
     async_add_meal_entities(entry, async_add_entities, "time", meal_time, MealTime)
 
 
-class MealTime(JournalEntity, TimeEntity):
+class MealTime(MealEntity, TimeEntity):
     """When one meal of the schedule is served."""
 
     entity_description: PetSmartTimeEntityDescription

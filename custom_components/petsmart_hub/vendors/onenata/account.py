@@ -110,9 +110,6 @@ _Field = tuple[str, tuple[str, ...], Callable[[Any], Any]]
 #: when the device last checked in (OneNata pushes no check-in), and its alert
 #: list, whose news comes as device.alert events (the Alert entity fires).
 _CHECK_IN_FIELDS: Final = frozenset({"last_report", "last_seen", "alerts"})
-#: Status fields a slow-tier answer also sets (a litter box's visit count from
-#: its usage statistics): never pushed, so their change is no missed push.
-_NOT_PUSHED: Final = frozenset({"visits"})
 
 _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
     DeviceKind.FEEDER: (
@@ -147,14 +144,14 @@ _STATUS_FIELDS: Final[dict[DeviceKind, tuple[_Field, ...]]] = {
         ("last_cleaned", ("lastCleaned",), to_datetime),
         ("odor_control", ("odorControl",), to_str),
         ("cleaning", ("cleaning",), to_bool),
-        # doc-silent: when a pet last used it, and a visit count in the status
-        # as the usage statistics have it; every plausible name is read
+        # doc-silent: when a pet last used it, every plausible name read (a
+        # visit count in the status is not read: the doc's totalVisits is of
+        # a period, from the usage statistics, and only it counts)
         (
             "last_visit",
             ("lastVisit", "lastVisitTime", "lastUse", "lastUsed"),
             to_datetime,
         ),
-        ("visits", ("totalVisits", "visitCount"), to_int),
     ),
     DeviceKind.TOY: (
         ("play_modes", ("playModes",), to_str_list),
@@ -645,7 +642,7 @@ class OneNataAccount(
         kind_fields = [
             name
             for name, _keys, _convert in _STATUS_FIELDS[held.kind]
-            if name not in _CHECK_IN_FIELDS | _NOT_PUSHED
+            if name not in _CHECK_IN_FIELDS
         ]
         device_fields = [
             name
