@@ -44,9 +44,9 @@ async def test_setup_and_unload(
     entities = er.async_entries_for_config_entry(entity_registry, entry.entry_id)
     # 68, an Alert event entity per device, and the pet owner's: a feeder's
     # Missed meal and Schedule mismatch, Fed and Missed meal events, Feed
-    # amount and Meals calendar; an event each of the litter box, fountain,
-    # toy and tracker; the camera's Latest photo
-    assert len(entities) == 85
+    # amount, Meals per day and Meals calendar; an event each of the litter
+    # box, fountain, toy and tracker; the camera's Latest photo
+    assert len(entities) == 86
     assert {entity.domain for entity in entities} == {
         "binary_sensor",
         "button",

@@ -62,7 +62,7 @@ DESCRIPTIONS: dict[str, tuple[Any, ...]] = {
     "event": event.EVENTS,
     "image": image.IMAGES,
     # a meal's entities: described per meal (the first stands for all)
-    "number": (number.FEED_AMOUNT, number.meal_amount(1)),
+    "number": (number.FEED_AMOUNT, number.MEALS_PER_DAY, number.meal_amount(1)),
     "select": select.SELECTS,
     "sensor": sensor.SENSORS,
     "switch": (*switch.SWITCHES, switch.meal_enabled(1)),

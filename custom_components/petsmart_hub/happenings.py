@@ -287,6 +287,38 @@ def slot_time(slot: FeedingSlot) -> time:
     return time(int(hours), int(minutes))
 
 
+#: Where the meals of a day go when a count of them is asked for: spread over
+#: the waking day, first at 07:00, last at 19:00 (one meal: 08:00).
+FIRST_MEAL: Final = time(7)
+LAST_MEAL: Final = time(19)
+
+
+def meal_times(count: int, taken: Sequence[str] = ()) -> list[str]:
+    """``count`` "HH:MM" times for new meals, spread over the day, none in ``taken``.
+
+    The meals of a day (the new and the ``taken`` ones) spread from
+    FIRST_MEAL to LAST_MEAL at even steps, rounded to 5 minutes (one meal:
+    08:00); the new ones take the first of those times no meal has yet.
+    There are always enough: the steps are distinct (at most 10 meals: 80
+    minutes or more apart) and the taken ones hold at most as many.
+    """
+    used = set(taken)
+    total = count + len(used)
+    if total <= 1:
+        layout = ["08:00"]
+    else:
+        first = FIRST_MEAL.hour * 60 + FIRST_MEAL.minute
+        span = LAST_MEAL.hour * 60 + LAST_MEAL.minute - first
+        layout = [
+            f"{minute // 60:02d}:{minute % 60:02d}"
+            for minute in (
+                first + round(span * step / (total - 1) / 5) * 5
+                for step in range(total)
+            )
+        ]
+    return [candidate for candidate in layout if candidate not in used][:count]
+
+
 def meals_between(
     slots: Sequence[FeedingSlot], timezone: str, start: datetime, end: datetime
 ) -> list[Meal]:

@@ -35,6 +35,7 @@ from .happenings import (
     iso,
     kind_events,
     meal_of,
+    meal_times,
     meals_between,
     new_alerts,
     safe_zone_event,
@@ -521,6 +522,42 @@ class Journal:
         self._feeder(device_id).feed_amount = amount
         self._save()
         self._changed(device_id)
+
+    async def async_set_meal_count(self, device_id: str, count: int) -> None:
+        """Give the schedule ``count`` meals and send it at once.
+
+        Meals beyond the count go; new ones get times spread over the day
+        (``meal_times``) and the Feed amount, switched on. A feeder whose
+        schedule Home Assistant never sent gets a whole new one: this is
+        how a schedule is made without the action.
+        """
+        if self._stopped:
+            raise _not_sent()
+        if count not in LIMITS.feeding_slots:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_schedule_length",
+                translation_placeholders={"count": str(count)},
+            )
+        record = self._feeder(device_id)
+        async with record.lock:
+            current = list(record.slots or [])
+            if count <= len(current):
+                meals = current[:count]
+            else:
+                amount = self.feed_amount(device_id)
+                meals = current + [
+                    FeedingSlot(at, amount, True)
+                    for at in meal_times(
+                        count - len(current), [slot.time for slot in current]
+                    )
+                ]
+            await self.coordinator.async_execute(
+                device_id,
+                SetFeedingSchedule(
+                    slots=tuple(meals), timezone=self.timezone(device_id)
+                ),
+            )
 
     async def async_edit_meal(
         self,

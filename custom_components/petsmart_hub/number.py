@@ -51,6 +51,20 @@ FEED_AMOUNT = PetSmartNumberEntityDescription(
 )
 
 
+MEALS_PER_DAY = PetSmartNumberEntityDescription(
+    # how a schedule is made (or meals added and removed) from the device page
+    key="meals_per_day",
+    translation_key="meals_per_day",
+    kinds=frozenset({DeviceKind.FEEDER}),
+    exists_fn=lambda device: Action.SET_FEEDING_SCHEDULE in device.actions,
+    entity_category=EntityCategory.CONFIG,
+    native_min_value=LIMITS.feeding_slots.low,
+    native_max_value=LIMITS.feeding_slots.high,
+    native_step=1,
+    mode=NumberMode.BOX,
+)
+
+
 def meal_amount(meal: int) -> PetSmartNumberEntityDescription:
     """The amount of one meal of the schedule."""
     return PetSmartNumberEntityDescription(
@@ -74,6 +88,7 @@ async def async_setup_entry(
 ) -> None:
     """Add the Feed amount of every feeder and an amount per meal."""
     async_add_device_entities(entry, async_add_entities, (FEED_AMOUNT,), FeedAmount)
+    async_add_device_entities(entry, async_add_entities, (MEALS_PER_DAY,), MealsPerDay)
     async_add_meal_entities(
         entry, async_add_entities, "number", meal_amount, MealAmount
     )
@@ -92,6 +107,22 @@ class FeedAmount(MealEntity, NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Keep the new amount (the next Feed dispenses it)."""
         await self.journal.async_set_feed_amount(self.device_id, round(value))
+
+
+class MealsPerDay(MealEntity, NumberEntity):
+    """How many meals the schedule has; setting it adds or removes meals."""
+
+    entity_description: PetSmartNumberEntityDescription
+
+    @property
+    def native_value(self) -> float | None:
+        """The meals of the schedule last sent (unknown: none sent from here)."""
+        slots = self.journal.slots(self.device_id)
+        return None if slots is None else len(slots)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Send the schedule with that many meals (new ones spread over the day)."""
+        await self.journal.async_set_meal_count(self.device_id, round(value))
 
 
 class MealAmount(MealEntity, NumberEntity):

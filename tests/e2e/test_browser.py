@@ -192,6 +192,7 @@ async def test_device_pages_in_chromium(
                 "Meal 1 time",
                 "Meal 1 amount",
                 "Meal 3",
+                "Meals per day",
                 "Feed amount",
                 "Missed meal",
                 # the values as shown, units and all (under load the page
