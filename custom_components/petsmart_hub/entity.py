@@ -16,7 +16,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
-from .model import Action, Device, DeviceKind
+from .model import Action, Device, DeviceKind, FeedingSlot
 
 if TYPE_CHECKING:
     from .journal import Journal
@@ -206,6 +206,27 @@ class MealEntity(JournalEntity):
     async def async_request_call[T](self, coro: Coroutine[Any, Any, T]) -> T:
         """Run the edit at once (the journal serialises what it sends)."""
         return await coro
+
+
+class MealSlotEntity(MealEntity):
+    """An entity of one meal of a feeder's schedule (its time, amount or switch)."""
+
+    def __init__(
+        self,
+        coordinator: PetSmartHubCoordinator,
+        device: Device,
+        description: PetSmartEntityDescription,
+        meal: int,
+    ) -> None:
+        """Bind to a meal of the schedule (1-based)."""
+        super().__init__(coordinator, device, description)
+        self.meal = meal
+
+    @property
+    def slot(self) -> FeedingSlot | None:
+        """The meal as last sent, or being sent (None: the schedule lost it)."""
+        slots = self.journal.slots(self.device_id) or []
+        return slots[self.meal - 1] if self.meal <= len(slots) else None
 
 
 def meal_key(meal: int, what: str) -> str:

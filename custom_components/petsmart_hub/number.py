@@ -13,15 +13,16 @@ from homeassistant.const import EntityCategory, UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .coordinator import PetSmartHubConfigEntry
 from .entity import (
     MealEntity,
+    MealSlotEntity,
     PetSmartEntityDescription,
     async_add_device_entities,
     async_add_meal_entities,
     meal_key,
 )
-from .model import LIMITS, Action, Device, DeviceKind, Range
+from .model import LIMITS, Action, DeviceKind, Range
 
 PARALLEL_UPDATES = 1
 
@@ -125,27 +126,15 @@ class MealsPerDay(MealEntity, NumberEntity):
         await self.journal.async_set_meal_count(self.device_id, round(value))
 
 
-class MealAmount(MealEntity, NumberEntity):
+class MealAmount(MealSlotEntity, NumberEntity):
     """How much one meal of the schedule dispenses."""
 
     entity_description: PetSmartNumberEntityDescription
 
-    def __init__(
-        self,
-        coordinator: PetSmartHubCoordinator,
-        device: Device,
-        description: PetSmartNumberEntityDescription,
-        meal: int,
-    ) -> None:
-        """Bind to a meal of the schedule (1-based)."""
-        super().__init__(coordinator, device, description)
-        self.meal = meal
-
     @property
     def native_value(self) -> float | None:
         """The meal's amount as last sent (or being sent)."""
-        slots = self.journal.slots(self.device_id) or []
-        return slots[self.meal - 1].amount if self.meal <= len(slots) else None
+        return self.slot.amount if self.slot else None
 
     async def async_set_native_value(self, value: float) -> None:
         """Change the amount; the whole schedule is sent once edits settle."""

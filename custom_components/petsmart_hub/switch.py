@@ -13,9 +13,9 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .compat import SwitchDeviceClass
 from .const import OPT_ZONE_DURATION
-from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .coordinator import PetSmartHubConfigEntry
 from .entity import (
-    MealEntity,
+    MealSlotEntity,
     PetSmartEntity,
     PetSmartEntityDescription,
     async_add_device_entities,
@@ -169,27 +169,15 @@ class PetSmartSwitch(PetSmartEntity, SwitchEntity):
         await self._async_run(self.entity_description.turn_off_fn)
 
 
-class MealSwitch(MealEntity, SwitchEntity):
+class MealSwitch(MealSlotEntity, SwitchEntity):
     """Whether one meal of the schedule is served."""
 
     entity_description: MealSwitchEntityDescription
 
-    def __init__(
-        self,
-        coordinator: PetSmartHubCoordinator,
-        device: Device,
-        description: MealSwitchEntityDescription,
-        meal: int,
-    ) -> None:
-        """Bind to a meal of the schedule (1-based)."""
-        super().__init__(coordinator, device, description)
-        self.meal = meal
-
     @property
     def is_on(self) -> bool | None:
         """The meal is on in the schedule as last sent (or being sent)."""
-        slots = self.journal.slots(self.device_id) or []
-        return slots[self.meal - 1].enabled if self.meal <= len(slots) else None
+        return self.slot.enabled if self.slot else None
 
     async def async_turn_on(self, **kwargs: Any) -> None:
         """Serve the meal again; the schedule is sent once edits settle."""

@@ -10,15 +10,15 @@ from homeassistant.const import EntityCategory
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
-from .coordinator import PetSmartHubConfigEntry, PetSmartHubCoordinator
+from .coordinator import PetSmartHubConfigEntry
 from .entity import (
-    MealEntity,
+    MealSlotEntity,
     PetSmartEntityDescription,
     async_add_meal_entities,
     meal_key,
 )
 from .happenings import slot_time
-from .model import Device, DeviceKind
+from .model import DeviceKind
 
 PARALLEL_UPDATES = 1
 
@@ -48,27 +48,15 @@ async def async_setup_entry(
     async_add_meal_entities(entry, async_add_entities, "time", meal_time, MealTime)
 
 
-class MealTime(MealEntity, TimeEntity):
+class MealTime(MealSlotEntity, TimeEntity):
     """When one meal of the schedule is served."""
 
     entity_description: PetSmartTimeEntityDescription
 
-    def __init__(
-        self,
-        coordinator: PetSmartHubCoordinator,
-        device: Device,
-        description: PetSmartTimeEntityDescription,
-        meal: int,
-    ) -> None:
-        """Bind to a meal of the schedule (1-based)."""
-        super().__init__(coordinator, device, description)
-        self.meal = meal
-
     @property
     def native_value(self) -> time | None:
         """The meal's time as last sent (or being sent)."""
-        slots = self.journal.slots(self.device_id) or []
-        return slot_time(slots[self.meal - 1]) if self.meal <= len(slots) else None
+        return slot_time(self.slot) if self.slot else None
 
     async def async_set_value(self, value: time) -> None:
         """Move the meal; the whole schedule is sent once edits settle."""
