@@ -244,12 +244,12 @@ async def fire(
 
 
 async def stopped(journal: Journal) -> None:
-    """Wait until an unload has stopped the journal (and it wrote what it keeps)."""
+    """Wait until an unload has begun stopping the journal (no edit is taken)."""
     for _ in range(100):
-        if journal._stopped:
+        if journal._stopping:
             break
         await asyncio.sleep(0)
-    assert journal._stopped
+    assert journal._stopping
     await settle()
 
 
@@ -598,8 +598,9 @@ async def test_sends_in_flight_at_unload(
 ) -> None:
     """One send is on its way when the entry unloads, a second edit waits for it.
 
-    The first goes through (the feeder has it) but changes nothing HA keeps:
-    no save, no timer. The second is never sent: its caller hears meal_not_sent.
+    The first goes through: the feeder has it, and so does what HA keeps
+    (the unload waits for it before its last write). The second is never
+    sent: its caller hears meal_not_sent. Nothing is planned after.
     """
     entry = two_meals
     journal = journal_of(entry)
@@ -630,8 +631,7 @@ async def test_sends_in_flight_at_unload(
             hass.config_entries.async_unload(entry.entry_id), "unload"
         )
         await stopped(journal)
-        stored = kept_data(hass_storage, entry)["feeders"][FEEDER]
-        assert stored["slots"] == TWO_MEALS
+        assert not journal._stopped  # (the unload waits for the send)
         gate.set()
         assert await unloading
 
@@ -643,9 +643,11 @@ async def test_sends_in_flight_at_unload(
         [{**TWO_MEALS[0], "amount": 55}, TWO_MEALS[1]]
     ]
     assert sim_schedule(onenata)[0]["amount"] == 55
-    # what was kept at the unload stays as it was, and nothing is planned
-    assert [slot.amount for slot in journal.slots(FEEDER) or []] == [30, 40]
-    assert kept_data(hass_storage, entry)["feeders"][FEEDER] == stored
+    # what the feeder has is what was kept; nothing is planned after
+    assert journal._stopped
+    assert [slot.amount for slot in journal.slots(FEEDER) or []] == [55, 40]
+    stored = kept_data(hass_storage, entry)["feeders"][FEEDER]
+    assert [slot["amount"] for slot in stored["slots"]] == [55, 40]
     assert journal._cancel_check is None
     await tick(timedelta(seconds=SAVE_DELAY + 1))
     assert kept_data(hass_storage, entry)["feeders"][FEEDER] == stored

@@ -281,7 +281,9 @@ class Journal:
         self._playing_since: dict[str, datetime] = {}
         self._cancel_check: CALLBACK_TYPE | None = None
         self._cancel_sends: dict[str, CALLBACK_TYPE] = {}
-        #: Set when the entry unloads: nothing is planned, kept or sent after.
+        #: Set when the entry unloads: no edit is taken or sent after it ...
+        self._stopping = False
+        #: ... and once a send on its way ended, nothing is planned or kept.
         self._stopped = False
 
     # --- storage -----------------------------------------------------------
@@ -349,11 +351,12 @@ class Journal:
             self._store.async_delay_save(self._data, SAVE_DELAY)
 
     async def async_stop(self) -> None:
-        """Stop the timers, refuse waiting edits and write what is kept now."""
-        self._stopped = True
-        if self._cancel_check is not None:
-            self._cancel_check()
-            self._cancel_check = None
+        """Refuse edits not sent yet, keep a send on its way, stop and write.
+
+        A schedule the feeder is being sent as the entry unloads is what it
+        will have: it is kept (and saved) once the send is over.
+        """
+        self._stopping = True  # no new edit, no send not begun yet
         for cancel in self._cancel_sends.values():
             cancel()
         self._cancel_sends.clear()
@@ -362,6 +365,13 @@ class Journal:
             if record.sending is not None and not record.sending.done():
                 record.sending.set_exception(_not_sent())
             record.sending = None
+        for record in list(self._feeders.values()):
+            async with record.lock:  # (a send on its way ends)
+                pass
+        self._stopped = True
+        if self._cancel_check is not None:
+            self._cancel_check()
+            self._cancel_check = None
         await self._store.async_save(self._data())
 
     # --- listeners ---------------------------------------------------------
@@ -531,7 +541,7 @@ class Journal:
         schedule Home Assistant never sent gets a whole new one: this is
         how a schedule is made without the action.
         """
-        if self._stopped:
+        if self._stopping:
             raise _not_sent()
         if count not in LIMITS.feeding_slots:
             raise ServiceValidationError(
@@ -577,7 +587,7 @@ class Journal:
         """
         record = self._feeder(device_id)
         current = self.slots(device_id)
-        if self._stopped:
+        if self._stopping:
             raise _not_sent()
         if current is None or not 1 <= slot <= len(current):
             raise ServiceValidationError(
@@ -639,7 +649,7 @@ class Journal:
     ) -> SetFeedingSchedule:
         """The whole schedule as last sent, with the edits laid over it."""
         slots = self._feeder(device_id).slots
-        if self._stopped or slots is None:
+        if self._stopping or slots is None:
             raise _not_sent()
         return SetFeedingSchedule(
             slots=tuple(_edited(slots, edits)), timezone=self.timezone(device_id)
