@@ -26,7 +26,7 @@ from .coordinator import (
     rebased_implementation,
     vendor_of,
 )
-from .journal import Journal, async_remove_storage
+from .journal import async_remove_storage
 from .push import PushManager
 from .services import async_setup_services
 from .vendors.descriptor import SignIn
@@ -165,9 +165,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) 
         hass, descriptor, entry.data, entry.options, token, client_secret
     )
     coordinator = PetSmartHubCoordinator(hass, entry, account)
-    journal = Journal(hass, coordinator)
+    journal = coordinator.journal
     await journal.async_load()
-    coordinator.journal = journal
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
     entry.async_on_unload(journal.async_stop)

@@ -157,8 +157,7 @@ class PetSmartButton(PetSmartEntity, ButtonEntity):
         The device's own Feed amount (its number entity) beats the option.
         """
         options = dict(self.coordinator.options)
-        if (journal := self.coordinator.journal) is not None:
-            options[OPT_FEED_AMOUNT] = journal.feed_amount(self.device_id)
+        options[OPT_FEED_AMOUNT] = self.coordinator.journal.feed_amount(self.device_id)
         await self.coordinator.async_execute(
             self.device_id, self.entity_description.command_fn(options)
         )

@@ -321,7 +321,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         #: The account's push, once set up (push.py).
         self.push: PushStatus | None = None
         #: What happened to the devices and what HA keeps of them (journal.py).
-        self.journal: Journal | None = None
+        self.journal = Journal(hass, self)
         #: Called when a poll finds a change push never brought (push.py).
         self.on_push_missed: Callable[[], None] | None = None
         #: Devices a poll found changed that no push has confirmed yet.
@@ -571,8 +571,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         The journal sees it first: what it tells besides (a geofence alert
         is also a safe-zone event), or that a poll already told it.
         """
-        journal = self.journal
-        for told in journal.pushed(event) if journal is not None else [event]:
+        for told in self.journal.pushed(event):
             self._dispatch(told)
 
     @callback
@@ -592,14 +591,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         A device seen for the first time tells nothing: its first reading is
         where it stands, not news.
         """
-        journal = self.journal
-        if journal is None:
-            return
         for device_id, new in after.items():
             old = before.get(device_id)
             if old is None or old is new or old.kind is not new.kind:
                 continue
-            for event in journal.observe(old, new):
+            for event in self.journal.observe(old, new):
                 self._dispatch(event)
 
     def _adopt(
@@ -961,8 +957,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         result = await self._call(
             self.account.async_execute(device, command), command.action, [device]
         )
-        if self.journal is not None:
-            self.journal.command_done(device, command, result)
+        self.journal.command_done(device, command, result)
         if refresh:
             await self.async_refresh_device(device_id)
         return result
@@ -978,9 +973,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         results = await self._call(
             self.account.async_execute_many(devices, command), command.action, devices
         )
-        if self.journal is not None:
-            for device, result in zip(devices, results, strict=False):
-                self.journal.command_done(device, command, result)
+        for device, result in zip(devices, results, strict=False):
+            self.journal.command_done(device, command, result)
         for device in devices:
             await self.async_refresh_device(device.id)
         return results

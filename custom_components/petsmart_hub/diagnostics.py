@@ -70,9 +70,7 @@ async def async_get_config_entry_diagnostics(
             "update_interval": str(coordinator.update_interval),
             "reliability": coordinator.reliability(),
             "push": coordinator.push.diagnostics() if coordinator.push else None,
-            "journal": coordinator.journal.diagnostics()
-            if coordinator.journal
-            else None,
+            "journal": coordinator.journal.diagnostics(),
             "devices": devices,
         },
         TO_REDACT,

@@ -178,10 +178,8 @@ class JournalEntity(PetSmartEntity):
 
     @property
     def journal(self) -> Journal:
-        """The entry's journal (set up before any platform)."""
-        journal = self.coordinator.journal
-        assert journal is not None
-        return journal
+        """The entry's journal."""
+        return self.coordinator.journal
 
     async def async_added_to_hass(self) -> None:
         """Also listen for the journal's news of this device."""
@@ -250,7 +248,6 @@ def async_add_meal_entities[D: PetSmartEntityDescription](
     """
     coordinator = entry.runtime_data
     journal = coordinator.journal
-    assert journal is not None
     #: Feeder id -> the meals it has entities for, and its journal listener.
     added: dict[str, tuple[set[int], Callable[[], None]]] = {}
 
