@@ -40,9 +40,9 @@ from .happenings import (
     new_alerts,
     safe_zone_event,
     schedule_mismatch,
-    zone,
 )
 from .model import (
+    AMOUNT,
     LIMITS,
     Action,
     Alert,
@@ -57,7 +57,6 @@ from .model import (
     HubData,
     PauseFeedingSchedule,
     Photo,
-    Range,
     SetFeedingSchedule,
     TakePhoto,
 )
@@ -110,10 +109,6 @@ ALERT_SAME: Final = timedelta(hours=1)
 SAME_END: Final = timedelta(minutes=15)
 #: A meal's time as a schedule holds it.
 MEAL_TIME: Final = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
-_AMOUNT: Final = LIMITS.fields["amount"]
-assert isinstance(_AMOUNT, Range)
-#: The amounts a meal may have (grams).
-AMOUNTS: Final = range(int(_AMOUNT.low), int(_AMOUNT.high) + 1)
 #: What a log entry of a missed meal has for its source.
 MISSED: Final = "missed"
 #: A meal's editable fields (``async_edit_meal``'s keywords).
@@ -205,7 +200,7 @@ def _amount(raw: Any) -> int | None:
     """A stored amount in grams (None: not a whole number the cloud takes)."""
     if isinstance(raw, bool) or not isinstance(raw, int):
         return None
-    return raw if raw in AMOUNTS else None
+    return raw if raw in AMOUNT else None
 
 
 def _read_log(raw: Any) -> LogEntry | None:
@@ -296,10 +291,8 @@ class Journal:
             if not isinstance(raw, Mapping):
                 continue
             timezone = _text(raw.get("timezone"))
-            # (a zone is read from disk once, in the executor, before any use)
-            if timezone is not None and await dt_util.async_get_time_zone(timezone):
-                zone(timezone)
-            else:
+            # (read from disk in the executor, so later uses find it cached)
+            if timezone is not None and not await dt_util.async_get_time_zone(timezone):
                 timezone = None
             log = raw.get("log")
             self._feeders[str(device_id)] = FeederRecord(

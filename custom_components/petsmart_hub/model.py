@@ -1348,12 +1348,14 @@ def _words(choices: type[StrEnum]) -> tuple[str, ...]:
 
 
 _TEMPERATURE: Final = Range(-60, 60, "°C")
+#: What a feed or a meal dispenses (grams).
+AMOUNT: Final = Range(1, 500, "g")
 
 #: The one table of limits: services validate with it, services.yaml and the
 #: options form show the same numbers (tests hold them equal).
 LIMITS: Final = Limits(
     fields={
-        "amount": Range(1, 500, "g"),
+        "amount": AMOUNT,
         "portion": _words(Portion),
         "latitude": Range(-90, 90),
         "longitude": Range(-180, 180),

@@ -22,12 +22,9 @@ from .entity import (
     async_add_meal_entities,
     meal_key,
 )
-from .model import LIMITS, Action, DeviceKind, Range
+from .model import AMOUNT, LIMITS, Action, DeviceKind
 
 PARALLEL_UPDATES = 1
-
-#: A meal's and a feed's amount: the range the cloud takes (grams).
-_AMOUNT: Range = LIMITS.fields["amount"]  # type: ignore[assignment]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,8 +71,8 @@ def meal_amount(meal: int) -> PetSmartNumberEntityDescription:
         translation_placeholders={"meal": str(meal)},
         kinds=frozenset({DeviceKind.FEEDER}),
         entity_category=EntityCategory.CONFIG,
-        native_min_value=_AMOUNT.low,
-        native_max_value=_AMOUNT.high,
+        native_min_value=AMOUNT.low,
+        native_max_value=AMOUNT.high,
         native_step=1,
         mode=NumberMode.BOX,
         native_unit_of_measurement=UnitOfMass.GRAMS,
