@@ -68,6 +68,7 @@ FOOD_LEVEL = "sensor.smart_feeder_1_food_level"
 FEED_BUTTON = "button.smart_feeder_1_feed"
 COMMANDS_ROUTE = "/v1/devices/{device_id}/commands"
 DEVICES_ROUTE = "/v1/devices"
+STATUS_ROUTE = "/v1/devices/{device_id}/status"
 
 type StartCloud = Callable[..., Awaitable[Cloud]]
 
@@ -734,9 +735,10 @@ async def test_default_polling_waits_for_the_scan_interval(
     await tick(hass, freezer, SCAN_INTERVAL + 1)
     onenata.sim.reset_requests()
     await tick(hass, freezer, 31)
-    assert onenata.sim.count("GET", DEVICES_ROUTE) == 0
+    assert onenata.sim.requests == []
     await tick(hass, freezer, SCAN_INTERVAL - 31 + 1)
-    assert onenata.sim.count("GET", DEVICES_ROUTE) == 1
+    # (a poll reads the devices' status; the list only every 30 minutes)
+    assert onenata.sim.count("GET", STATUS_ROUTE, "feeding_machine_001") == 1
 
 
 async def test_feed_amount_option_drives_the_feed_button(

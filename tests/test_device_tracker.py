@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
@@ -11,6 +12,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
+from custom_components.petsmart_hub.vendors.base import DeviceUpdate
 from homeassistant.components.device_tracker import SourceType
 from homeassistant.const import STATE_HOME, STATE_NOT_HOME, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -23,6 +25,7 @@ from .conftest import Cloud
 TRACKER = "device_tracker.gps_tracker_1"
 DEVICE = "gps_tracker_001"
 LOCATION = "/v1/devices/{device_id}/location"
+LAST_SEEN = "sensor.gps_tracker_1_last_seen"
 NOW = datetime(2025, 1, 15, 10, 30, 10, tzinfo=UTC)
 
 pytestmark = pytest.mark.freeze_time(NOW)
@@ -61,7 +64,10 @@ async def test_tracker_state(
     assert attributes["speed"] == fix["speed"]
     assert attributes["heading"] == fix["heading"]
     assert attributes["address"] == "New York, NY, USA"
-    assert attributes["fix_time"] == "2025-01-15T10:30:00+00:00"
+    # the fix's time is the Last seen sensor's (an attribute would record a
+    # new state at each fix of a tracker at rest)
+    assert "fix_time" not in attributes
+    assert hass.states.get(LAST_SEEN).state == "2025-01-15T10:30:00+00:00"
     # the battery is the battery sensor's (HA deprecated it on trackers)
     assert "battery_level" not in attributes
     assert attributes["friendly_name"] == "GPS Tracker 1"
@@ -85,7 +91,7 @@ async def test_tracker_moves(
     init_integration: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Every poll reads the location again; the pet wanders."""
+    """Every other poll reads the location again; the pet wanders."""
     before = hass.states.get(TRACKER).attributes
     onenata.sim.reset_requests()
 
@@ -103,9 +109,18 @@ async def test_tracker_moves(
         before["latitude"],
         before["longitude"],
     )
-    assert after["fix_time"] == "2025-01-15T10:46:00+00:00"
+    assert "fix_time" not in after
+    assert hass.states.get(LAST_SEEN).state == "2025-01-15T10:46:00+00:00"
     assert after["speed"] == fix["speed"]
     assert after["heading"] == fix["heading"]
+
+    # (a tracker's reading takes two requests: it is read every other poll)
+    await _poll(hass, freezer)
+    assert onenata.sim.count("GET", LOCATION, device_id=DEVICE) == 1
+    await _poll(hass, freezer)
+    assert onenata.sim.count("GET", LOCATION, device_id=DEVICE) == 2
+    latitude = _expected_fix(onenata)["latitude"]
+    assert hass.states.get(TRACKER).attributes["latitude"] == latitude
 
 
 async def test_tracker_battery(
@@ -149,6 +164,8 @@ async def test_tracker_zones(
     assert hass.states.get(TRACKER).state == "Park"
 
     await hass.config.async_update(latitude=home[0], longitude=home[1], radius=500)
+    # (the tracker is read every other poll)
+    await _poll(hass, freezer)
     await _poll(hass, freezer)
     assert hass.states.get(TRACKER).state == STATE_HOME
 
@@ -186,6 +203,9 @@ async def test_tracker_offline(
     await _poll(hass, freezer)
     assert hass.states.get(TRACKER).state == STATE_UNAVAILABLE
     onenata.sim.set_online(DEVICE, True)
+    # (the tracker is read every other poll)
+    await _poll(hass, freezer)
+    assert hass.states.get(TRACKER).state == STATE_UNAVAILABLE
     await _poll(hass, freezer)
     assert hass.states.get(TRACKER).state == STATE_NOT_HOME
 
@@ -229,7 +249,7 @@ async def test_tracker_fix_without_details(
     assert attributes["speed"] is None
     assert attributes["heading"] is None
     assert attributes["address"] is None
-    assert attributes["fix_time"] is None
+    assert "fix_time" not in attributes
 
 
 async def test_tracker_without_fix(
@@ -237,10 +257,10 @@ async def test_tracker_without_fix(
 ) -> None:
     """A tracker that has no fix yet (as other clouds report) is unknown."""
     coordinator = init_integration.runtime_data
-    tracker = coordinator.data.devices[DEVICE].tracker
-    assert tracker is not None
-    tracker.location = None
-    coordinator.async_update_listeners()
+    device = copy.deepcopy(coordinator.data.devices[DEVICE])
+    assert device.tracker is not None
+    device.tracker.location = None
+    coordinator.async_apply_update(DeviceUpdate(device))
     state = hass.states.get(TRACKER)
     assert state.state == "unknown"
     assert "latitude" not in state.attributes

@@ -33,6 +33,7 @@ from custom_components.petsmart_hub.vendors import netro as netro_vendor, onenat
 from custom_components.petsmart_hub.vendors.netro import RETRY_AFTER_FAILURE
 from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from custom_components.petsmart_hub.vendors.onenata import SLOW_TIER_INTERVAL
+from custom_components.petsmart_hub.vendors.onenata.account import INVENTORY_INTERVAL
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
@@ -50,6 +51,21 @@ DEVICES = "/v1/devices"
 STATUS = "/v1/devices/{device_id}/status"
 FOOD = "/v1/devices/{device_id}/food-level"
 LOCATION = "/v1/devices/{device_id}/location"
+#: Every route a OneNata poll reads.
+ONENATA_ROUTES = {
+    DEVICES,
+    STATUS,
+    LOCATION,
+    FOOD,
+    "/v1/devices/{device_id}/water-quality",
+    "/v1/devices/{device_id}/usage-stats",
+    "/v1/devices/{device_id}/health-insights",
+    "/v1/devices/{device_id}/activity",
+}
+#: How long after setup every one of them has been read: the list at
+#: INVENTORY_INTERVAL, each slow tier first 15 min x (1 + the device's phase)
+#: after setup, and a litter box's two slow answers in turn after that.
+EVERY_ROUTE = INVENTORY_INTERVAL + SLOW
 NETRO_INFO = "/npa/v1/info.json"
 NETRO_MOISTURES = "/npa/v1/moistures.json"
 
@@ -121,6 +137,15 @@ class Row:
     recovery: timedelta | None = None
 
     @property
+    def lead(self) -> timedelta:
+        """How long to poll before the fault starts, so that it bites.
+
+        OneNata reads its device list every INVENTORY_INTERVAL (at setup, then
+        not until then): a fault on it starts one poll before that listing.
+        """
+        return INVENTORY_INTERVAL - FAST if self.route == DEVICES else timedelta()
+
+    @property
     def id(self) -> str:
         extra = "-".join(f"{key}={value}" for key, value in self.options.items())
         where = (self.route or "any").rsplit("/", 1)[-1]
@@ -160,12 +185,19 @@ ONENATA_ROWS = [
     Row("timeout", STATUS, FEEDER, affected=FEEDER),
     Row("data_null", STATUS, FEEDER, affected=FEEDER),
     Row("missing_fields", STATUS, FEEDER, FEEDER, options={"value": "keep_id"}),
-    Row("missing_fields", FOOD, FEEDER, FEEDER, during=SLOW),
+    # (the feeder's slow tier is first read 15 min x (1 + its phase) after setup)
+    Row("missing_fields", FOOD, FEEDER, FEEDER, during=INVENTORY_INTERVAL),
     Row("huge_body", STATUS, FEEDER, affected=FEEDER),
     # garbage values: shown as unknown, never as states
     Row("wrong_types", STATUS, affected=NONE),
     *(
-        Row("out_of_range", None, affected=NONE, options={"value": value}, during=SLOW)
+        Row(
+            "out_of_range",
+            None,
+            affected=NONE,
+            options={"value": value},
+            during=EVERY_ROUTE,
+        )
         for value in (-20, 250, 1e308, "NaN", "Infinity")
     ),
 ]
@@ -277,9 +309,15 @@ async def test_onenata_fault_matrix(
     everything = set(entities_of(hass, entry))
     gate = entry.runtime_data.account.gate
 
+    await tick(row.lead)
     sim.add_fault(row.kind, route=row.route, device_id=row.device_id, **row.options)
     sim.reset_requests()
     await tick(row.during)
+    # the fault bit: what it breaks was asked for while it was on
+    if row.route is None:
+        assert {request.route for request in sim.requests} >= ONENATA_ROUTES
+    else:
+        assert sim.count("GET", row.route, row.device_id) > 0
 
     assert entry.state is ConfigEntryState.LOADED
     expected = {
@@ -341,6 +379,10 @@ async def test_onenata_429_is_honoured_to_the_second(
 ) -> None:
     """After 429 with Retry-After: 120 nothing is sent for 120 s, then at once."""
     sim = onenata.sim
+    # on to the poll before the device list is read again
+    freezer.tick(INVENTORY_INTERVAL - FAST)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
     sim.add_fault("http_429", route=DEVICES, times=1, retry_after=120)
     sim.reset_requests()
     freezer.tick(FAST)
@@ -374,6 +416,7 @@ async def test_onenata_429_without_retry_after_backs_off(
     """Without Retry-After polls back off exponentially to 15 min; success resets."""
     sim = onenata.sim
     coordinator = init_integration.runtime_data
+    await tick(Row("http_429", DEVICES).lead)
     sim.add_fault("http_429", route=DEVICES, retry_after=None)
     sim.reset_requests()
     await tick(FAST)
@@ -407,8 +450,10 @@ async def test_onenata_rejected_key_starts_reauth_and_keeps_devices(
 ) -> None:
     """A 401 while polling asks for a new key; devices and entities stay."""
     before = registry_view(hass, init_integration)
+    await tick(Row("http_401", DEVICES).lead)
     onenata.sim.add_fault("http_401", route=DEVICES)
     await tick(FAST)
+    assert onenata.sim.count("GET", DEVICES) == 2
     assert list(init_integration.async_get_active_flows(hass, {SOURCE_REAUTH}))
     assert registry_view(hass, init_integration) == before
 
@@ -421,19 +466,31 @@ async def test_onenata_missing_twice_then_removed(
     tick: Tick,
 ) -> None:
     """A device left out of two lists in a row that also answers 404 goes."""
-    onenata.sim.add_fault("drop_device", route=DEVICES, value=CAMERA, times=2)
-    await tick(FAST)
+    sim = onenata.sim
+    coordinator = init_integration.runtime_data
+    sim.add_fault("drop_device", route=DEVICES, value=CAMERA, times=2)
+    # the list is read every INVENTORY_INTERVAL (or when something says it
+    # changed): two lists that leave the camera out
+    await tick(INVENTORY_INTERVAL)
+    assert sim.count("GET", DEVICES) == 2
     # the camera still answers for itself: the list was wrong, nothing counts
     assert CAMERA in set(entities_of(hass, init_integration))
-    assert init_integration.runtime_data.reliability()["devices_missing_from_list"] == 0
-    await tick(FAST)
+    assert coordinator.reliability()["devices_missing_from_list"] == 0
+    await tick(INVENTORY_INTERVAL)
+    assert sim.count("GET", DEVICES) == 3
     assert CAMERA in set(entities_of(hass, init_integration))
+    assert coordinator.reliability()["devices_missing_from_list"] == 0
 
-    onenata.sim.remove_device(CAMERA)
+    sim.remove_device(CAMERA)
     await tick(FAST)
-    reliability = init_integration.runtime_data.reliability()
-    assert reliability["devices_missing_from_list"] == 1
+    # its 404 has the list read at the next poll
+    assert sim.count("GET", DEVICES) == 3
+    assert CAMERA in set(entities_of(hass, init_integration))
     await tick(FAST)
+    assert sim.count("GET", DEVICES) == 4
+    assert coordinator.reliability()["devices_missing_from_list"] == 1
+    await tick(FAST)
+    assert sim.count("GET", DEVICES) == 5
     assert CAMERA not in set(entities_of(hass, init_integration))
 
 
@@ -446,7 +503,9 @@ async def test_onenata_diagnostics_count_skipped_entries(
 ) -> None:
     """Unreadable list entries are skipped, logged once at debug and counted."""
     onenata.sim.add_fault("bad_entries", route=DEVICES)
-    await tick(2 * FAST)
+    # the list is read every INVENTORY_INTERVAL: two lists
+    await tick(2 * INVENTORY_INTERVAL)
+    assert onenata.sim.count("GET", DEVICES) == 3
     skipped = init_integration.runtime_data.reliability()["skipped_entries"]
     # per list: one without a type, one without an id, a string and a null
     assert skipped == {"device list entry": 8}
@@ -468,7 +527,8 @@ async def test_onenata_one_device_throttled_pauses_the_account(
     await tick(timedelta(seconds=140))
     assert sim.requests == []
     await tick(timedelta(seconds=20))
-    assert sim.count("GET", DEVICES) == 1
+    # then the devices that are due (the list is not)
+    assert sim.count("GET", STATUS, FEEDER) == 1
     assert unavailable(hass, init_integration) == set()
 
 

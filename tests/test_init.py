@@ -215,7 +215,8 @@ async def test_user_may_remove_a_device_the_list_left_out(
 ) -> None:
     """A device kept while its removal is confirmed can be deleted by hand."""
     onenata.sim.remove_device("smart_toy_001")
-    await init_integration.runtime_data.async_refresh()
+    # (the device list read now, as when something says a device came or went)
+    await init_integration.runtime_data.async_refresh_inventory()
     await hass.async_block_till_done()
     toy = find_device(hass, "onenata_smart_toy_001")
     assert toy is not None  # one list without it: kept
@@ -224,8 +225,10 @@ async def test_user_may_remove_a_device_the_list_left_out(
     assert response["success"]
     assert device_registry.async_get(toy.id) is None
 
-    # the next polls neither bring it back nor fail
+    # the next polls (and lists) neither bring it back nor fail
     for _ in range(2):
+        await init_integration.runtime_data.async_refresh_inventory()
+        await hass.async_block_till_done()
         await init_integration.runtime_data.async_refresh()
         await hass.async_block_till_done()
     assert find_device(hass, "onenata_smart_toy_001") is None

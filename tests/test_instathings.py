@@ -114,6 +114,17 @@ FOUNTAIN_FILTER = "binary_sensor.pet_fountain_filter_ok"
 VIRTUAL_VALUE = "sensor.virtual_sensor_value"
 GATEWAY_CONNECTIVITY = "binary_sensor.gateway_connectivity"
 GATEWAY_REASON = "sensor.gateway_disconnect_reason"
+#: Each device's Last report sensor (disabled by default; the gateway tells
+#: no report time).
+LAST_REPORTS = {
+    CLIMATE: "sensor.terrarium_climate_last_report",
+    SOIL: "sensor.garden_soil_last_report",
+    LAMP: "sensor.hue_lamp_last_report",
+    PLUG: "sensor.aquarium_plug_last_report",
+    SHELLY: "sensor.heater_plug_last_report",
+    FOUNTAIN: "sensor.pet_fountain_last_report",
+    VIRTUAL: "sensor.virtual_sensor_last_report",
+}
 #: How long the push safety net waits between polls.
 SAFETY_NET = timedelta(minutes=15)
 #: The polling interval without push.
@@ -258,14 +269,40 @@ def registered_entities(hass: HomeAssistant) -> set[str]:
 
 
 def unavailable(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """The entry's enabled entities with no state, or an unavailable one.
+
+    (A disabled entity, such as the Last report sensor by default, has no state.)
+    """
     return {
         entity.entity_id
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), entry.entry_id
         )
-        if (found := hass.states.get(entity.entity_id)) is None
-        or found.state == STATE_UNAVAILABLE
+        if entity.disabled_by is None
+        and (
+            (found := hass.states.get(entity.entity_id)) is None
+            or found.state == STATE_UNAVAILABLE
+        )
     }
+
+
+def enable_last_report(
+    hass: HomeAssistant, entry: MockConfigEntry, entity_ids: dict[str, str]
+) -> None:
+    """Enable Last report sensors (disabled by default) before the entry is set up.
+
+    ``entity_ids``: vendor device id -> the sensor's entity id. Their registry
+    entries are made enabled, as a user who enabled them leaves them.
+    """
+    registry = er.async_get(hass)
+    for device_id, entity_id in entity_ids.items():
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{ENTRY_ID}_{device_id}_last_report",
+            suggested_object_id=entity_id.removeprefix("sensor."),
+            config_entry=entry,
+        )
 
 
 def requests(cloud: InstathingsCloud, route: str, device_id: str | None = None) -> int:
@@ -402,14 +439,27 @@ async def test_every_device_and_its_entities(
     # every entity has a value; the virtual device, whose link nobody tells,
     # has no connectivity sensor at all
     assert "binary_sensor.virtual_sensor_connectivity" not in entity_ids(hass, VIRTUAL)
+    entries = er.async_entries_for_config_entry(
+        er.async_get(hass), instathings_entry.entry_id
+    )
     unknown = {
         entity.entity_id
-        for entity in er.async_entries_for_config_entry(
-            er.async_get(hass), instathings_entry.entry_id
-        )
-        if state(hass, entity.entity_id) in (STATE_UNAVAILABLE, STATE_UNKNOWN)
+        for entity in entries
+        if entity.disabled_by is None
+        and state(hass, entity.entity_id) in (STATE_UNAVAILABLE, STATE_UNKNOWN)
     }
     assert unknown == {GATEWAY_REASON}
+    # only the Last report sensors are disabled (by default: a row a minute
+    # in the recorder), one of every device but the gateway
+    disabled = {
+        entity.entity_id: entity.disabled_by
+        for entity in entries
+        if entity.disabled_by is not None
+    }
+    assert disabled == dict.fromkeys(
+        LAST_REPORTS.values(), er.RegistryEntryDisabler.INTEGRATION
+    )
+    assert set(LAST_REPORTS) == set(sim.devices) - {GATEWAY}
     # the token was fetched once and went with every request (the socket's
     # in its query)
     assert requests(instathings, TOKEN_ROUTE) == 1
@@ -995,26 +1045,37 @@ async def test_bad_answers_never_delete_a_device(
 
 
 async def test_a_gateway_that_leaves_and_comes_back(
-    hass: HomeAssistant,
-    instathings: InstathingsCloud,
-    instathings_entry: MockConfigEntry,
+    hass: HomeAssistant, instathings: InstathingsCloud
 ) -> None:
     """Disconnected: its devices are unavailable, the reason is shown; then back."""
     sim = instathings.sim
+    sub_devices = (CLIMATE, SOIL, LAMP, PLUG, SHELLY, FOUNTAIN)
+    instathings_entry = make_entry(instathings)
+    instathings_entry.add_to_hass(hass)
+    # (their Last report sensors, disabled by default, enabled by the user)
+    enable_last_report(
+        hass,
+        instathings_entry,
+        {device_id: LAST_REPORTS[device_id] for device_id in sub_devices},
+    )
+    assert await hass.config_entries.async_setup(instathings_entry.entry_id)
+    await hass.async_block_till_done()
     await push_ready(hass, instathings_entry)
     asked = len(sim.requests)
-    sub_devices = (CLIMATE, SOIL, LAMP, PLUG, SHELLY, FOUNTAIN)
     sim.disconnect_gateway(GATEWAY, "MQTT_KEEP_ALIVE_TIMEOUT")
     await until(hass, lambda: state(hass, GATEWAY_CONNECTIVITY) == STATE_OFF)
     assert state(hass, GATEWAY_REASON) == "MQTT_KEEP_ALIVE_TIMEOUT"
+    last_reports = set()
     for device_id in sub_devices:
         for entity_id in entity_ids(hass, device_id):
             if entity_id.endswith("_connectivity"):
                 assert state(hass, entity_id) == STATE_OFF, entity_id
             elif entity_id.endswith("_last_report"):  # when it was last heard of
                 assert state(hass, entity_id) != STATE_UNAVAILABLE, entity_id
+                last_reports.add(entity_id)
             else:
                 assert state(hass, entity_id) == STATE_UNAVAILABLE, entity_id
+    assert last_reports == {LAST_REPORTS[device_id] for device_id in sub_devices}
     # the virtual device is on no gateway
     assert state(hass, VIRTUAL_VALUE) != STATE_UNAVAILABLE
     assert len(sim.requests) == asked

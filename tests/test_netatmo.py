@@ -66,10 +66,12 @@ from simulator.media import JPEG_BYTES
 
 from .netatmo_fixtures import (  # noqa: F401 - fixtures
     BEDROOM,
+    ENTRY_ID,
     FRONT_DOOR,
     GARDEN,
     HOME,
     HOME_2,
+    OUTDOOR,
     PET_CAM,
     PET_ROOM,
     STATION,
@@ -99,6 +101,14 @@ BOB = "binary_sensor.home_bob"
 CAMERA = "camera.pet_cam"
 #: A long wait in steps that fire every poll on the way.
 TOPOLOGY_QUARTER = timedelta(minutes=45)
+#: The Last report sensors of the default world (disabled by default), by
+#: the device id: the station, its modules and the coach.
+LAST_REPORTS = {
+    STATION: "sensor.indoor_last_report",
+    OUTDOOR: "sensor.outdoor_last_report",
+    PET_ROOM: "sensor.pet_room_last_report",
+    BEDROOM: "sensor.bedroom_last_report",
+}
 
 
 def person_id(netatmo: NetatmoCloud, pseudo: str) -> str:
@@ -144,14 +154,35 @@ def registry_view(hass: HomeAssistant, entry: MockConfigEntry) -> dict[str, Any]
 
 
 def unavailable(hass: HomeAssistant, entry: MockConfigEntry) -> set[str]:
+    """The entry's enabled entities with no state, or an unavailable one."""
     return {
         entity.entity_id
         for entity in er.async_entries_for_config_entry(
             er.async_get(hass), entry.entry_id
         )
-        if (state := hass.states.get(entity.entity_id)) is None
-        or state.state == STATE_UNAVAILABLE
+        if entity.disabled_by is None
+        and (
+            (state := hass.states.get(entity.entity_id)) is None
+            or state.state == STATE_UNAVAILABLE
+        )
     }
+
+
+def enable_last_report(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Enable every Last report sensor (disabled by default) before setup.
+
+    Their registry entries are made enabled, as a user who enabled them
+    leaves them.
+    """
+    registry = er.async_get(hass)
+    for device_id, entity_id in LAST_REPORTS.items():
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{ENTRY_ID}_{device_id}_last_report",
+            suggested_object_id=entity_id.removeprefix("sensor."),
+            config_entry=entry,
+        )
 
 
 # --- tokens -----------------------------------------------------------------------
@@ -239,10 +270,18 @@ async def test_a_refused_refresh_starts_reauth_and_keeps_the_devices(
 async def test_every_entity(
     hass: HomeAssistant,
     netatmo: NetatmoCloud,
-    init_netatmo: MockConfigEntry,
+    netatmo_config_entry: MockConfigEntry,
     snapshot: SnapshotAssertion,
 ) -> None:
-    """Cameras, switches, sensors, persons and scenarios of the default world."""
+    """Cameras, switches, sensors, persons and scenarios of the default world.
+
+    The Last report sensors (disabled by default) enabled, so every entity
+    shows its state.
+    """
+    entry = netatmo_config_entry
+    enable_last_report(hass, entry)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
     states = {state.entity_id: state for state in hass.states.async_all()}
 
     for camera in ("pet_cam", "garden", "front_door", "home_2_cam"):
@@ -310,8 +349,8 @@ async def test_every_entity(
     # devices: homes, cameras in them, the station and its modules, the coach
     registry = dr.async_get(hass)
     devices = {
-        identifier.removeprefix(f"{init_netatmo.entry_id}_"): device
-        for device in dr.async_entries_for_config_entry(registry, init_netatmo.entry_id)
+        identifier.removeprefix(f"{entry.entry_id}_"): device
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
         for _, identifier in device.identifiers
     }
     assert devices[PET_CAM].via_device_id == devices[HOME].id
@@ -323,12 +362,10 @@ async def test_every_entity(
     def plain(value: Any) -> str | None:
         return None if value is None else str(value)
 
-    entities = er.async_entries_for_config_entry(
-        er.async_get(hass), init_netatmo.entry_id
-    )
+    entities = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert {
         entity.entity_id: {
-            "unique_id": entity.unique_id.removeprefix(f"{init_netatmo.entry_id}_"),
+            "unique_id": entity.unique_id.removeprefix(f"{entry.entry_id}_"),
             "state": states[entity.entity_id].state,
             "device_class": plain(
                 states[entity.entity_id].attributes.get(ATTR_DEVICE_CLASS)
@@ -340,6 +377,27 @@ async def test_every_entity(
         }
         for entity in sorted(entities, key=lambda entity: entity.entity_id)
     } == snapshot
+
+
+async def test_last_report_is_disabled_by_default(
+    hass: HomeAssistant, netatmo: NetatmoCloud, init_netatmo: MockConfigEntry
+) -> None:
+    """The station's, its modules' and the coach's: registered, disabled, no state.
+
+    (A device reporting every few minutes would write a recorder row each time.)
+    """
+    registry = er.async_get(hass)
+    disabled = {
+        entity.entity_id: entity.disabled_by
+        for entity in er.async_entries_for_config_entry(registry, ENTRY_ID)
+        if entity.disabled_by is not None
+    }
+    assert disabled == dict.fromkeys(
+        LAST_REPORTS.values(), er.RegistryEntryDisabler.INTEGRATION
+    )
+    for entity_id in LAST_REPORTS.values():
+        assert hass.states.get(entity_id) is None, entity_id
+    assert unavailable(hass, init_netatmo) == set()
 
 
 async def test_readings_follow_the_station(

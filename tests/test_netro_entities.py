@@ -10,9 +10,10 @@ Garden -12:21, Side Yard -12:29. Zone 6 (Drip Line) is disabled.
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
+from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
@@ -23,6 +24,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.petsmart_hub.const import DOMAIN
+from custom_components.petsmart_hub.coordinator import (
+    device_identifier as registry_identifier,
+)
+from custom_components.petsmart_hub.vendors.netro import DEVICE_ID
 from custom_components.petsmart_hub.vendors.netro.budget import PollPolicy
 from homeassistant.const import STATE_UNAVAILABLE, EntityCategory, Platform
 from homeassistant.core import HomeAssistant
@@ -64,6 +70,46 @@ def state(hass: HomeAssistant, entity_id: str) -> str:
     found = hass.states.get(entity_id)
     assert found is not None, entity_id
     return found.state
+
+
+def enable_last_report(
+    hass: HomeAssistant, entry: MockConfigEntry, entity_id: str
+) -> None:
+    """Enable the key's device's Last report sensor (disabled by default).
+
+    Before the entry is set up: its registry entry is made enabled, as a user
+    who enabled it leaves it.
+    """
+    er.async_get(hass).async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{registry_identifier(entry.entry_id, DEVICE_ID)}_last_report",
+        suggested_object_id=entity_id.removeprefix("sensor."),
+        config_entry=entry,
+    )
+
+
+async def set_up_reporting(
+    hass: HomeAssistant, netro: NetroCloud, key: str, last_report: str
+) -> MockConfigEntry:
+    """Set up a key's account with its Last report sensor enabled."""
+    entry = netro_entry(netro, key)
+    entry.add_to_hass(hass)
+    enable_last_report(hass, entry, last_report)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
 
 
 def sim_controller(netro: NetroCloud) -> SimController:
@@ -109,12 +155,13 @@ def at(hour: int, minute: int, second: int = 0) -> datetime:
 
 @pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 async def test_controller_entities(
-    hass: HomeAssistant,
-    entity_registry: er.EntityRegistry,
-    netro: NetroCloud,
-    netro_controller: MockConfigEntry,
+    hass: HomeAssistant, entity_registry: er.EntityRegistry, netro: NetroCloud
 ) -> None:
-    """Status, watering, enabled, stop button, calls left: as the cloud says."""
+    """Status, watering, enabled, stop button, calls left: as the cloud says.
+
+    (The Last report sensor, disabled by default, enabled by the user.)
+    """
+    await set_up_reporting(hass, netro, CONTROLLER_KEY, LAST_REPORT)
     assert sim_controller(netro).status == "ONLINE"
     assert state(hass, STATUS) == "online"
     assert hass.states.get(STATUS).attributes["options"] == [
@@ -282,6 +329,37 @@ async def test_device_info(
     assert entry_ids(sensor) == {netro_sensor.entry_id}
 
 
+@pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
+async def test_last_report_is_disabled_by_default(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    netro_controller: MockConfigEntry,
+    netro_sensor: MockConfigEntry,
+) -> None:
+    """The controller's and the sensor's Last report: registered, disabled, no state.
+
+    (A device checking in every minute would write a recorder row each minute.)
+    """
+    for entry, entity_id in (
+        (netro_controller, LAST_REPORT),
+        (netro_sensor, f"sensor.{SOIL}_last_report"),
+    ):
+        found = entity_registry.async_get(entity_id)
+        assert found is not None, entity_id
+        assert found.config_entry_id == entry.entry_id
+        assert found.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert found.entity_category is EntityCategory.DIAGNOSTIC
+        assert hass.states.get(entity_id) is None
+        # the only entity disabled
+        assert [
+            registered.entity_id
+            for registered in er.async_entries_for_config_entry(
+                entity_registry, entry.entry_id
+            )
+            if registered.disabled_by is not None
+        ] == [entity_id]
+
+
 @pytest.mark.freeze_time("2025-06-10T20:00:00+00:00")  # 13:00 local: sunny
 async def test_soil_sensor_entities(
     hass: HomeAssistant, netro: NetroCloud, netro_sensor: MockConfigEntry
@@ -333,12 +411,13 @@ async def test_soil_sensor_follows_hourly_reports(
 
 @pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
 async def test_offline_controller(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    netro: NetroCloud,
-    netro_controller: MockConfigEntry,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, netro: NetroCloud
 ) -> None:
-    """OFFLINE: only status, connectivity and the enabled switch stay available."""
+    """OFFLINE: only status, connectivity and the enabled switch stay available.
+
+    (The Last report sensor, disabled by default, enabled by the user.)
+    """
+    await set_up_reporting(hass, netro, CONTROLLER_KEY, LAST_REPORT)
     netro.sim.set_online(CONTROLLER_KEY, False)
     await advance(hass, freezer, at(10, 0) + IDLE_STATUS, step=timedelta(minutes=1))
 
@@ -478,13 +557,17 @@ async def test_watering_started_elsewhere_is_noticed(
 
 
 @pytest.mark.freeze_time("2025-06-10T10:00:00+00:00")
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_sensor_snapshot(
     hass: HomeAssistant,
     entity_registry: er.EntityRegistry,
     snapshot: SnapshotAssertion,
     netro: NetroCloud,
 ) -> None:
-    """The Netro sensors (controller, zones, soil sensor): registry and state."""
+    """The Netro sensors (controller, zones, soil sensor): registry and state.
+
+    Every sensor, those disabled by default (Last report) enabled.
+    """
     entries = [netro_entry(netro, CONTROLLER_KEY), netro_entry(netro, SENSOR_KEY)]
     with patch("custom_components.petsmart_hub.PLATFORMS", [Platform.SENSOR]):
         for entry in entries:

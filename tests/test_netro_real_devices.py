@@ -36,7 +36,7 @@ from simulator.netro.devices import SimController, SimSensor
 
 from .conftest import NetroCloud, netro_entry
 from .registry import find_device
-from .test_netro_entities import advance
+from .test_netro_entities import advance, enable_last_report
 
 SPRITE_KEY = "CTRL00000001"
 SPARK_KEY = "CTRL00000002"
@@ -62,9 +62,17 @@ async def fleet(socket_enabled: None) -> AsyncGenerator[NetroCloud]:
     await server.close()
 
 
-async def set_up(hass: HomeAssistant, fleet: NetroCloud, key: str) -> MockConfigEntry:
+async def set_up(
+    hass: HomeAssistant, fleet: NetroCloud, key: str, *, last_report: str | None = None
+) -> MockConfigEntry:
+    """Set a key's account up; ``last_report``: its Last report sensor, enabled.
+
+    (That sensor is disabled by default.)
+    """
     entry = netro_entry(fleet, key)
     entry.add_to_hass(hass)
+    if last_report is not None:
+        enable_last_report(hass, entry, last_report)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
@@ -156,7 +164,9 @@ async def test_last_report_is_when_the_controller_last_spoke_to_the_cloud(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, fleet: NetroCloud
 ) -> None:
     """An offline controller's last report stays where it stopped, however fresh our reads."""
-    await set_up(hass, fleet, SPRITE_KEY)
+    await set_up(
+        hass, fleet, SPRITE_KEY, last_report="sensor.front_yard_sprite_last_report"
+    )
     sprite = controller(fleet, SPRITE_KEY)
     last_active = sprite.last_active(NOW)
     assert last_active < NOW
@@ -174,7 +184,7 @@ async def test_last_report_is_when_the_controller_last_spoke_to_the_cloud(
 async def test_last_report_of_a_whisperer_is_its_newest_reading(
     hass: HomeAssistant, fleet: NetroCloud
 ) -> None:
-    await set_up(hass, fleet, SENSOR_KEY)
+    await set_up(hass, fleet, SENSOR_KEY, last_report="sensor.whisperer_1_last_report")
     newest = datetime.fromisoformat(newest_row(fleet)["time"]).replace(tzinfo=UTC)
     assert state(hass, "sensor.whisperer_1_last_report") == ts(newest)
     assert newest == whisperer(fleet).last_reading(NOW)

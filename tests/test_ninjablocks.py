@@ -20,6 +20,7 @@ frozen: polls come when a test lets time pass. The actions on sub-devices, renam
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from importlib import import_module
 import json
@@ -131,25 +132,44 @@ HEAT_LAMP_BUTTON = "button.heat_lamp_on"
 DINNER_BELL_BUTTON = "button.dinner_bell"
 WEBCAM_CAMERA = "camera.web_cam"
 
-#: Every entity of the default world, by the vendor id of its device.
+#: Every enabled entity of the default world, by the vendor id of its device
+#: (every device of it is a key).
 ENTITIES: dict[str, set[str]] = {
-    NODE: {"sensor.ninja_block_astealthynode01_last_report"},
-    HUMIDITY: {HUMIDITY_SENSOR, "sensor.humidity_last_report"},
-    TEMPERATURE: {TEMPERATURE_SENSOR, "sensor.temperature_last_report"},
-    LED: {LED_LIGHT, "sensor.on_board_rgb_led_last_report"},
-    RF: {LAST_CODE_SENSOR, "sensor.rf_433mhz_last_report"},
+    NODE: set(),
+    HUMIDITY: {HUMIDITY_SENSOR},
+    TEMPERATURE: {TEMPERATURE_SENSOR},
+    LED: {LED_LIGHT},
+    RF: {LAST_CODE_SENSOR},
     DOOR_BELL: {DOOR_BELL_EVENT},
     HEAT_LAMP: {HEAT_LAMP_BUTTON},
-    PIR: {MOTION, MOTION_EVENT, "sensor.pir_motion_sensor_last_report"},
-    CONTACT: {OPENING, OPENING_EVENT, "sensor.door_contact_last_report"},
-    BUTTON: {PRESSED, PRESS_EVENT, "sensor.push_button_last_report"},
-    RELAY: {RELAY_SWITCH, "sensor.relay_board_last_report"},
-    DISTANCE: {DISTANCE_SENSOR, "sensor.distance_sensor_last_report"},
-    LIGHT: {ILLUMINANCE_SENSOR, "sensor.light_sensor_last_report"},
+    PIR: {MOTION, MOTION_EVENT},
+    CONTACT: {OPENING, OPENING_EVENT},
+    BUTTON: {PRESSED, PRESS_EVENT},
+    RELAY: {RELAY_SWITCH},
+    DISTANCE: {DISTANCE_SENSOR},
+    LIGHT: {ILLUMINANCE_SENSOR},
     WEBCAM: {WEBCAM_CAMERA},
-    WEBHOOK: {"sensor.webhook_last_report"},
+    WEBHOOK: set(),
     DINNER_BELL: {DINNER_BELL_BUTTON},
 }
+#: The Last report sensors of the default world, disabled by default (a
+#: device that reports each minute would write a recorder row each minute).
+LAST_REPORTS: dict[str, str] = {
+    NODE: "sensor.ninja_block_astealthynode01_last_report",
+    HUMIDITY: "sensor.humidity_last_report",
+    TEMPERATURE: "sensor.temperature_last_report",
+    LED: "sensor.on_board_rgb_led_last_report",
+    RF: "sensor.rf_433mhz_last_report",
+    PIR: "sensor.pir_motion_sensor_last_report",
+    CONTACT: "sensor.door_contact_last_report",
+    BUTTON: "sensor.push_button_last_report",
+    RELAY: "sensor.relay_board_last_report",
+    DISTANCE: "sensor.distance_sensor_last_report",
+    LIGHT: "sensor.light_sensor_last_report",
+    WEBHOOK: "sensor.webhook_last_report",
+}
+#: Every entity of the default world, the disabled ones too.
+EVERY_ENTITY: set[str] = set().union(*ENTITIES.values(), LAST_REPORTS.values())
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -225,21 +245,49 @@ def entity_ids(hass: HomeAssistant, vendor_id: str) -> set[str]:
 
 
 def registered_entities(hass: HomeAssistant) -> set[str]:
-    """Every entity of the account."""
+    """Every entity of the account (the disabled ones too)."""
     return {
         entity.entity_id
         for entity in er.async_entries_for_config_entry(er.async_get(hass), ENTRY_ID)
     }
 
 
+def enabled_entities(hass: HomeAssistant) -> set[str]:
+    """The account's enabled entities (those that have a state)."""
+    return {
+        entity.entity_id
+        for entity in er.async_entries_for_config_entry(er.async_get(hass), ENTRY_ID)
+        if entity.disabled_by is None
+    }
+
+
 def unavailable(hass: HomeAssistant) -> set[str]:
-    """The account's entities that are unavailable (or have no state)."""
+    """The account's enabled entities that are unavailable (or have no state)."""
     return {
         entity_id
-        for entity_id in registered_entities(hass)
+        for entity_id in enabled_entities(hass)
         if (found := hass.states.get(entity_id)) is None
         or found.state == STATE_UNAVAILABLE
     }
+
+
+def enable_last_report(
+    hass: HomeAssistant, entry: MockConfigEntry, vendor_ids: Iterable[str]
+) -> None:
+    """Enable devices' Last report sensors (disabled by default) before setup.
+
+    Their registry entries are made enabled, as a user who enabled them
+    leaves them.
+    """
+    registry = er.async_get(hass)
+    for vendor_id in vendor_ids:
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{ENTRY_ID}_{vendor_id}_last_report",
+            suggested_object_id=LAST_REPORTS[vendor_id].removeprefix("sensor."),
+            config_entry=entry,
+        )
 
 
 def heartbeats(cloud: NinjaCloud, guid: str | None = None) -> int:
@@ -293,10 +341,16 @@ def fixture_fired(hass: HomeAssistant) -> Fired:
     return recorder
 
 
-async def setup_account(hass: HomeAssistant, cloud: NinjaCloud) -> MockConfigEntry:
-    """Set the account up (for a test that changes the world first)."""
+async def setup_account(
+    hass: HomeAssistant, cloud: NinjaCloud, *, last_report: Iterable[str] = ()
+) -> MockConfigEntry:
+    """Set the account up (for a test that changes the world first).
+
+    ``last_report``: the devices whose Last report sensor the user enabled.
+    """
     entry = make_entry(cloud)
     entry.add_to_hass(hass)
+    enable_last_report(hass, entry, last_report)
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     return entry
@@ -306,11 +360,14 @@ async def setup_account(hass: HomeAssistant, cloud: NinjaCloud) -> MockConfigEnt
 
 
 async def test_every_device_and_its_entities(
-    hass: HomeAssistant,
-    ninjablocks: NinjaCloud,
-    ninjablocks_entry: MockConfigEntry,
+    hass: HomeAssistant, ninjablocks: NinjaCloud
 ) -> None:
     """The block, its devices and sub-devices under it, named and typed."""
+    # (the Last report sensors whose times are checked, enabled by the user)
+    shown_reports = {NODE, TEMPERATURE, PIR, RELAY}
+    ninjablocks_entry = await setup_account(
+        hass, ninjablocks, last_report=shown_reports
+    )
     assert ninjablocks_entry.state is ConfigEntryState.LOADED
     # no URL the cloud could call: the account polls, each minute
     assert ninjablocks_entry.runtime_data.push.state is PushState.NO_URL
@@ -365,10 +422,23 @@ async def test_every_device_and_its_entities(
 
     # exactly these entities; no connectivity sensor (the cloud never tells)
     for vendor_id, expected in ENTITIES.items():
+        if vendor_id in shown_reports:
+            expected = expected | {LAST_REPORTS[vendor_id]}
         assert entity_ids(hass, vendor_id) == expected, vendor_id
+    assert registered_entities(hass) == EVERY_ENTITY
     assert not any(
         "connectivity" in entity_id for entity_id in registered_entities(hass)
     )
+    # the other Last report sensors are there, disabled by default
+    registry = er.async_get(hass)
+    for vendor_id, entity_id in LAST_REPORTS.items():
+        found = registry.async_get(entity_id)
+        assert found is not None, entity_id
+        if vendor_id in shown_reports:
+            assert found.disabled_by is None, entity_id
+        else:
+            assert found.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+            assert hass.states.get(entity_id) is None
 
     # the doc's readings, with their units
     assert state(hass, TEMPERATURE_SENSOR) == "26.6"
@@ -437,7 +507,7 @@ async def test_every_device_and_its_entities(
     assert unavailable(hass) == set()
     unknown = {
         entity_id
-        for entity_id in registered_entities(hass)
+        for entity_id in enabled_entities(hass)
         if state(hass, entity_id) == STATE_UNKNOWN
     }
     assert unknown == {
@@ -448,19 +518,17 @@ async def test_every_device_and_its_entities(
         HEAT_LAMP_BUTTON,
         DINNER_BELL_BUTTON,
     }
-    for entity_id in registered_entities(hass):
+    for entity_id in enabled_entities(hass):
         if ATTR_UNIT_OF_MEASUREMENT in attributes(hass, entity_id):
             assert math.isfinite(float(state(hass, entity_id))), entity_id
 
 
 async def test_polls_bring_new_reports(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    ninjablocks: NinjaCloud,
-    ninjablocks_entry: MockConfigEntry,
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, ninjablocks: NinjaCloud
 ) -> None:
     """Each minute a poll brings what the devices reported, in few requests."""
     sim = ninjablocks.sim
+    await setup_account(hass, ninjablocks, last_report=[TEMPERATURE])
     sim.reset_requests()
     sim.report(TEMPERATURE, 27.4)
     sim.report(HUMIDITY, 61)
@@ -738,12 +806,11 @@ async def test_the_rf_remote_button_sends_its_code(
 
 
 async def test_the_webhook_button_tickles(
-    hass: HomeAssistant,
-    ninjablocks: NinjaCloud,
-    ninjablocks_entry: MockConfigEntry,
+    hass: HomeAssistant, ninjablocks: NinjaCloud
 ) -> None:
     """Dinner bell: its tickle URL with its token (and no access token)."""
     sim = ninjablocks.sim
+    await setup_account(hass, ninjablocks, last_report=[WEBHOOK])
     await hass.services.async_call(
         "button", "press", {ATTR_ENTITY_ID: DINNER_BELL_BUTTON}, blocking=True
     )
@@ -1057,14 +1124,14 @@ async def test_a_failing_listing_makes_everything_unavailable_then_recovers(
     await let_pass(hass, freezer, POLL)
     # every heartbeat failed: the refresh failed, every entity is unavailable
     assert not ninjablocks_entry.runtime_data.last_update_success
-    assert unavailable(hass) == registered_entities(hass)
+    assert unavailable(hass) == set().union(*ENTITIES.values())
     # nothing was removed
     assert set(registered_devices(hass)) == set(ENTITIES)
     sim.clear_faults()
     await let_pass(hass, freezer, POLL)
     assert unavailable(hass) == set()
     assert ninjablocks_entry.runtime_data.last_update_success
-    assert registered_entities(hass) == set().union(*ENTITIES.values())
+    assert registered_entities(hass) == EVERY_ENTITY
 
 
 # --- devices that come and go ----------------------------------------------------------

@@ -67,6 +67,7 @@ from .ninjablocks_fixtures import (  # noqa: F401 - fixtures
     fixture_unload_before_the_cloud_goes,
     ninjablocks_entry,
 )
+from .test_ninjablocks import enable_last_report
 
 # Diagnostics downloads import the Supervisor client, whose models cannot be
 # compiled while freezegun has replaced datetime (see test_diagnostics.py).
@@ -263,10 +264,18 @@ async def test_setup_registers_a_callback_per_sensor(
 
 
 async def test_a_report_is_pushed_at_once(
-    hass: HomeAssistant, ninjablocks: NinjaCloud, pushing: MockConfigEntry
+    hass: HomeAssistant,
+    ninjablocks: NinjaCloud,
+    http: TestClient,
+    entry: MockConfigEntry,
 ) -> None:
     """The temperature sensor reports: its sensor shows it, nothing is polled."""
     sim = ninjablocks.sim
+    # (its Last report sensor, disabled by default, enabled by the user)
+    enable_last_report(hass, entry, [TEMPERATURE])
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    pushing = entry
     humidity = hass.states.get(HUMIDITY_ENTITY)
     sim.reset_requests()
     sim.report(TEMPERATURE, 27.5)

@@ -37,6 +37,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
+from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
 from simulator.onenata import photo_jpeg
 from simulator.onenata.devices import filter_life
@@ -67,8 +68,22 @@ FILTER_LIFE = "sensor.water_fountain_1_filter_life"
 
 STATUS = "/v1/devices/{device_id}/status"
 PHOTO_ROUTE = "/photos/{device_id}/{photo}.jpg"
+#: The slow tier's answers, and the device each is read for.
+SLOW_READS = {
+    "/v1/devices/{device_id}/food-level": FEEDER,
+    "/v1/devices/{device_id}/water-quality": FOUNTAIN,
+    "/v1/devices/{device_id}/usage-stats": LITTER,
+    "/v1/devices/{device_id}/health-insights": LITTER,
+    "/v1/devices/{device_id}/activity": TOY,
+}
+USAGE = "/v1/devices/{device_id}/usage-stats"
+WATER = "/v1/devices/{device_id}/water-quality"
 
-#: Past the status poll, and past the slow tier (litter usage, filter life).
+#: Past the status poll, and past the slow tier's interval (litter usage,
+#: filter life). A device's slow tier is first due between one and two
+#: intervals after setup (at its own point of the interval), then every
+#: interval; a litter box reads its usage statistics and its health insights
+#: in turn, the insights first.
 FAST = timedelta(seconds=61)
 SLOW = timedelta(minutes=15, seconds=1)
 
@@ -244,8 +259,13 @@ async def test_the_first_refresh_and_quiet_polls_fire_nothing(
         assert state is not None, entity_id
         assert state.state == STATE_UNKNOWN
     assert fired.events == []
+    sim.reset_requests()
     await tick(hass, freezer, FAST)
-    await tick(hass, freezer, SLOW)  # the slow tier too
+    # the slow tier too, every answer of it
+    await tick(hass, freezer, 2 * SLOW)
+    await tick(hass, freezer, SLOW)
+    for route, device_id in SLOW_READS.items():
+        assert sim.count("GET", route, device_id) >= 1, route
     assert fired.events == []
     for entity_id in PET_EVENTS:
         assert hass.states.get(entity_id).state == STATE_UNKNOWN
@@ -288,10 +308,12 @@ async def test_a_visit_from_a_poll(
     assert told(hass, ACTIVITY) == {
         "event_type": "visit",
         "time": visit_at.isoformat(),
-        "visits": visits,  # the usage statistics are read every 15 min
+        "visits": visits,  # the usage statistics are read in the slow tier
         "count": 1,
     }
-    # the statistics count the visit later: no second visit
+    # the statistics count the visit later (the litter box's second slow
+    # read after setup): no second visit
+    await tick(hass, freezer, 2 * SLOW)
     await tick(hass, freezer, SLOW)
     assert int(hass.states.get(VISITS).state) == visits + 1
     assert fired.told() == [(LITTER, VISIT)]
@@ -331,9 +353,16 @@ async def test_a_pushed_visit_counted_by_the_safety_net_is_no_missed_push(
     pushing: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    onenata.sim.visit(LITTER)
+    sim = onenata.sim
+    sim.visit(LITTER)
     await delivered(hass, onenata)
-    await tick(hass, freezer, SLOW)  # the safety net reads the statistics
+    sim.reset_requests()
+    # the safety net reads the statistics: its polls every 15 min read the
+    # slow tier every 30 min while pushed, the litter box's usage statistics
+    # at every other slow read (the insights first)
+    for _ in range(4):
+        await tick(hass, freezer, SLOW)
+    assert sim.count("GET", USAGE, LITTER) == 1
     await tick(hass, freezer, FAST)  # (the grace before push is judged)
     coordinator = pushing.runtime_data
     assert coordinator.push_healthy
@@ -464,7 +493,10 @@ async def test_a_filter_due_from_a_poll(
 ) -> None:
     sim = onenata.sim
     sim.age_filter(FOUNTAIN, 46)
-    await tick(hass, freezer, SLOW)  # status and water quality (filter life)
+    sim.reset_requests()
+    # status and water quality (filter life): the fountain's slow tier is due
+    await tick(hass, freezer, 2 * SLOW)
+    assert sim.count("GET", WATER, FOUNTAIN) == 1
     life = filter_life(sim.devices[FOUNTAIN], sim.clock.now())
     assert life < 10
     # the filter, and the cloud's own alert of it
@@ -482,6 +514,7 @@ async def test_a_filter_due_from_a_poll(
     # due it stays: told once
     await tick(hass, freezer, FAST)
     await tick(hass, freezer, SLOW)
+    assert sim.count("GET", WATER, FOUNTAIN) == 2
     assert fired.told() == [(FOUNTAIN, FILTER_DUE), (FOUNTAIN, ALERT)]
 
 
@@ -574,10 +607,14 @@ async def test_left_and_entered_the_safe_zone_from_polled_alerts(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     sim = onenata.sim
-    home = await set_fence(hass, onenata)
+    home = await set_fence(hass, onenata)  # (the tracker is read after it)
     assert fired.events == []
     sim.move_tracker(TRACKER, home[0] + 0.1, home[1])  # about 11 km north
+    sim.reset_requests()
+    # a tracker is read every other poll
     await tick(hass, freezer, FAST)
+    await tick(hass, freezer, FAST)
+    assert sim.count("GET", STATUS, TRACKER) == 1
     assert fired.told() == [(TRACKER, ALERT), (TRACKER, LEFT)]
     assert told(hass, SAFE_ZONE) == {
         "event_type": "left_safe_zone",
@@ -593,6 +630,7 @@ async def test_left_and_entered_the_safe_zone_from_polled_alerts(
     fired.clear()
     sim.move_tracker(TRACKER, *home)
     await tick(hass, freezer, FAST)
+    await tick(hass, freezer, FAST)
     assert fired.told() == [(TRACKER, ALERT), (TRACKER, ENTERED)]
     assert told(hass, SAFE_ZONE) == {
         "event_type": "entered_safe_zone",
@@ -600,7 +638,10 @@ async def test_left_and_entered_the_safe_zone_from_polled_alerts(
         "message": "Entered Home Safe Zone",
         "time": now_iso(),
     }
+    sim.reset_requests()
     await tick(hass, freezer, FAST)
+    await tick(hass, freezer, FAST)
+    assert sim.count("GET", STATUS, TRACKER) == 1
     assert fired.told() == [(TRACKER, ALERT), (TRACKER, ENTERED)]
 
 
@@ -813,10 +854,20 @@ async def test_the_latest_photo_is_served_and_fetched_once(
     assert state.attributes["event_type"] == "photo"
     assert state.attributes["message"] is None
     sim.reset_requests()
-    # the state is written at every poll; nothing is downloaded for that
+    # a poll that changes nothing it shows does not write its state...
+    reported = hass.states.get(PHOTO).last_reported
+    for _ in range(3):
+        await tick(hass, freezer, FAST)
+    assert hass.states.get(PHOTO).last_reported == reported
+    # ...and however often it is written, nothing is downloaded for that
+    assert await async_setup_component(hass, "homeassistant", {})
     for _ in range(3):
         reported = hass.states.get(PHOTO).last_reported
-        await tick(hass, freezer, FAST)
+        freezer.tick(timedelta(seconds=1))
+        await hass.services.async_call(
+            "homeassistant", "update_entity", {"entity_id": PHOTO}, blocking=True
+        )
+        await hass.async_block_till_done()
         assert hass.states.get(PHOTO).last_reported > reported
     assert hass.states.get(PHOTO).state == taken.isoformat()
     assert sim.count("GET", PHOTO_ROUTE) == 0

@@ -106,6 +106,7 @@ def push_issue(hass: HomeAssistant, entry: MockConfigEntry) -> ir.IssueEntry | N
     return ir.async_get(hass).async_get_issue(DOMAIN, f"push_failed_{entry.entry_id}")
 
 
+@pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")  # (setup included)
 @pytest.mark.usefixtures("reachable")
 async def test_registration_and_the_safety_net(
     hass: HomeAssistant,
@@ -132,14 +133,16 @@ async def test_registration_and_the_safety_net(
     assert coordinator.push_healthy
     assert coordinator.update_interval == timedelta(minutes=15)
 
-    # the safety net reads levels and statistics every other poll only
+    # the safety net reads levels and statistics every other poll only (and
+    # the device list every 30 minutes)
     food = "/v1/devices/{device_id}/food-level"
     onenata.sim.reset_requests()
     for _ in range(2):
         freezer.tick(timedelta(minutes=15, seconds=1))
         async_fire_time_changed(hass)
         await hass.async_block_till_done(wait_background_tasks=True)
-    assert onenata.sim.count("GET", "/v1/devices") == 2
+    assert onenata.sim.count("GET", "/v1/devices/{device_id}/status", FEEDER) == 2
+    assert onenata.sim.count("GET", "/v1/devices") == 1
     assert onenata.sim.count("GET", food, FEEDER) == 1
     # check-ins moved the report times; nothing push should have brought
     freezer.tick(timedelta(seconds=61))
@@ -220,7 +223,6 @@ async def test_bad_calls_are_refused_and_change_nothing(
         (b"x" * (MAX_BODY + 1), 413),
         ("{not json", 400),
         ({"event": "device.deleted", "data": {"deviceId": FEEDER}}, 400),
-        ({"event": "device.offline", "data": {"deviceId": "new_device_999"}}, 400),
         ([1, 2], 400),
     ]
     for body, status in calls:
@@ -236,10 +238,62 @@ async def test_bad_calls_are_refused_and_change_nothing(
         "too_large": 1,
         "not_json": 1,
         "unknown_event": 1,
-        "unknown_device": 1,
         "not_an_object": 1,
     }
     assert diagnostics["accepted"] == 0
+
+
+@pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
+@pytest.mark.usefixtures("reachable")
+async def test_a_call_naming_a_device_we_do_not_know_reads_the_device_list(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    post: Post,
+) -> None:
+    """Never a device from a push alone: the device list tells whether it is new."""
+    sim = onenata.sim
+    before = {state.entity_id: state.state for state in hass.states.async_all()}
+    devices = set(init_integration.runtime_data.data.devices)
+    sim.reset_requests()
+    # a device the cloud does not list either: accepted, and nothing changes
+    response = await post(
+        {"event": "device.offline", "data": {"deviceId": "new_device_999"}}
+    )
+    assert response.status == 200
+    assert sim.count("GET", "/v1/devices") == 1
+    assert set(init_integration.runtime_data.data.devices) == devices
+    after = {state.entity_id: state.state for state in hass.states.async_all()}
+    assert after == before
+    push = init_integration.runtime_data.push
+    assert push is not None
+    assert "unknown_device" not in push.diagnostics()["refused"]
+
+
+@pytest.mark.usefixtures("reachable")
+async def test_a_device_added_in_the_app_comes_with_its_first_call(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+    post: Post,
+) -> None:
+    """A call naming a device just added has the list read: it comes at once."""
+    sim = onenata.sim
+    devices = set(init_integration.runtime_data.data.devices)
+    sim.reset_requests()
+    added = sim.add_device("feedingMachine", serial="ON-SF-777")
+    assert added.device_id not in devices
+    response = await post(
+        {
+            "event": "device.status.changed",
+            "data": {"deviceId": added.device_id, "status": {"batteryLevel": 50}},
+        }
+    )
+    assert response.status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert sim.count("GET", "/v1/devices") == 1
+    assert added.device_id in init_integration.runtime_data.data.devices
+    assert hass.states.get("sensor.smart_feeder_2_food_level") is not None
 
 
 @pytest.mark.usefixtures("reachable")

@@ -244,6 +244,22 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         yield
 
 
+async def read_everything_again(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Poll until every reading was read anew (the slow tier included).
+
+    Each device's slow tier falls due at its own point of the slow interval,
+    first between one and two intervals after setup; a litter box reads its
+    two slow answers in turn: two polls, two and three intervals on, read
+    them all.
+    """
+    for delta in (2 * SLOW, SLOW):
+        freezer.tick(delta)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+
+
 def sim_value(
     sim: OneNataSimulator, device_id: str, builder: Builder, path: str
 ) -> Any:
@@ -306,9 +322,7 @@ async def test_every_sensor_follows_the_simulator(
 
     before = {entity_id: hass.states.get(entity_id) for entity_id in expectations}
     CHANGES[kind](sim)
-    freezer.tick(SLOW)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await read_everything_again(hass, freezer)
     for entity_id, (builder, path) in expectations.items():
         assert_state(hass, entity_id, sim_value(sim, device_id, builder, path))
     changed = {
@@ -328,9 +342,7 @@ async def test_sensor_values_after_changes(
     """Spot checks of the changed readings, written out by hand."""
     for change in CHANGES.values():
         change(onenata.sim)
-    freezer.tick(SLOW)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
+    await read_everything_again(hass, freezer)
 
     states = {
         "sensor.smart_feeder_1_food_level": "15.0",
@@ -494,6 +506,7 @@ async def test_attributes_of_list_sensors(
         ),
     ],
 )
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")  # (Last report)
 async def test_sensor_metadata(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -529,7 +542,7 @@ async def test_diagnostic_and_disabled_sensors(
     entity_registry: er.EntityRegistry,
     init_integration: MockConfigEntry,
 ) -> None:
-    """Report times are diagnostic; the tracker's altitude is off by default."""
+    """Report times are diagnostic and off by default, as is the tracker's altitude."""
     for entity_id in (
         "sensor.smart_feeder_1_last_report",
         "sensor.pet_camera_1_last_report",
@@ -537,6 +550,8 @@ async def test_diagnostic_and_disabled_sensors(
         entry = entity_registry.async_get(entity_id)
         assert entry is not None
         assert entry.entity_category is EntityCategory.DIAGNOSTIC
+        assert entry.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert hass.states.get(entity_id) is None
     altitude = entity_registry.async_get("sensor.gps_tracker_1_altitude")
     assert altitude is not None
     assert altitude.disabled_by is er.RegistryEntryDisabler.INTEGRATION

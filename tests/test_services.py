@@ -946,7 +946,7 @@ async def test_vanished_device(
     coordinator = init_integration.runtime_data
     onenata.sim.remove_device(TOY)
     for _ in range(2):  # gone once two device lists in a row leave it out
-        await coordinator.async_refresh()
+        await coordinator.async_refresh_inventory()
         await hass.async_block_till_done()
     onenata.sim.reset_requests()
     assert dr.async_get(hass).async_get(device_id) is None

@@ -300,7 +300,7 @@ class PetSmartBinarySensor(PetSmartEntity, BinarySensorEntity):
         @callback
         def ended(_now: datetime) -> None:
             self._cancel_hold = None
-            self.async_write_ha_state()
+            self.async_write_shown()
 
         self._cancel_hold = async_track_point_in_utc_time(self.hass, ended, ends)
 

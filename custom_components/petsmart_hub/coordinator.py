@@ -58,6 +58,7 @@ from .model import (
     Location,
     StreamInfo,
     entity_shape,
+    merged_device,
 )
 from .vendors.base import (
     AuthError,
@@ -109,6 +110,11 @@ REMOVAL_CONFIRMATIONS = 2
 PUSH_GRACE = timedelta(seconds=60)
 #: The longest gap between polls while the cloud throttles without Retry-After.
 MAX_BACKOFF = timedelta(minutes=15)
+#: How long a refresh may read devices while the account is being filled in
+#: (setup of a large account): what is left is read by the next refresh,
+#: FILL_GAP later, so setup returns quickly and entities come in batches.
+FILL_DEADLINE = 2.0
+FILL_GAP = timedelta(seconds=1)
 
 
 class _OutageAsWarning(logging.Filter):
@@ -328,6 +334,16 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._suspects: set[str] = set()
         #: Device id -> listeners of that device's entities only (updates).
         self._device_listeners: dict[str, set[Callable[[], None]]] = {}
+        #: Devices whose entities the next update wakes (None: every device).
+        self._wake: set[str] | None = set()
+        #: Whether the account refreshed fine when entities were last woken.
+        self._woke_success = True
+        #: Read the device list at the next refresh (something says it changed).
+        self._relist = False
+        #: Some listed devices are still to be read for the first time.
+        self._filling = True
+        #: When (loop time) the next planned refresh runs.
+        self._refresh_due: float | None = None
         self._cancel_judge: CALLBACK_TYPE | None = None
         entry.async_on_unload(self._stop_judging)
         self._budget_issue = False
@@ -497,7 +513,12 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         started = time.monotonic()
         try:
             refresh = await self.account.async_refresh(
-                RefreshRequest(known=known, push_healthy=self.push_healthy)
+                RefreshRequest(
+                    known=known,
+                    push_healthy=self.push_healthy,
+                    relist=self._relist,
+                    deadline=FILL_DEADLINE if self._filling else None,
+                )
             )
         except AuthError as err:
             raise ConfigEntryAuthFailed(
@@ -519,10 +540,12 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         # own answers tell whether the listing was wrong
         registered = entry_device_ids(self.hass, self.config_entry.entry_id)
         missing = (set(known) | registered) - listed
-        # in the listing's order, then the known devices it left out
+        # in the listing's order, then the known devices it left out (and
+        # those read without a listing)
         wanted = [device.id for device in inventory]
         wanted += [device_id for device_id in known if device_id in missing]
-        devices, renamed = self._adopt(refresh, inventory, wanted)
+        wanted += list(refresh.devices)
+        devices, renamed = self._adopt(refresh, inventory, dict.fromkeys(wanted))
         # a push applied while the poll ran is newer than what the poll read
         pushed = {
             device_id
@@ -530,7 +553,15 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             if at >= started and device_id in devices and device_id in self.data.devices
         }
         for device_id in pushed:
-            devices[device_id] = self.data.devices[device_id]
+            # what the push changed wins; the poll brings the rest (levels,
+            # statistics a push never carries)
+            base = known.get(device_id)
+            newer = self.data.devices[device_id]
+            devices[device_id] = (
+                newer
+                if base is None or devices[device_id] is base
+                else merged_device(base, newer, devices[device_id])
+            )
         failed = set(refresh.failed) & set(devices)
         self._check_push(
             known, {k: v for k, v in refresh.devices.items() if k not in pushed}
@@ -546,6 +577,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         new_ids = set(devices) - set(known)
         if refresh.listing is not None:
             self.listed = listed
+            self._relist = False
         self._register_devices(
             device for device_id, device in devices.items() if device_id in new_ids
         )
@@ -556,13 +588,105 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             e for e in refresh.failed.values() if isinstance(e, RateLimitError)
         ]
         paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
+        self._filling = bool(refresh.pending)
+        if self._filling and not throttled and paused is None:
+            self.update_interval = FILL_GAP  # the rest of the account, soon
         self._report_budget(paused)
         for event in refresh.events:
             if event.device_id in devices:
                 self.async_fire_event(event)
         # (against what we hold now: a push during the poll told its own news)
         self._observe(self.data.devices, devices)
+        held = self.data
+        self._mark_changed(held, devices, failed)
+        if paused is not None or paused != held.polling_paused_until:
+            self._wake = None  # every entity tells how old its data is
         return HubData(devices=devices, failed=failed, polling_paused_until=paused)
+
+    def _mark_changed(
+        self, held: HubData, devices: Mapping[str, Device], failed: set[str]
+    ) -> None:
+        """Note the devices whose entities the update must wake.
+
+        Those read anew with a change, those that came, went, failed or
+        recovered. A device read without a change is the object held
+        (``_adopt``): its entities are not woken at all.
+        """
+        if self._wake is None:
+            return
+        before = held.devices
+        self._wake |= {
+            device_id
+            for device_id, device in devices.items()
+            if before.get(device_id) is not device
+        }
+        self._wake |= set(before) - set(devices)
+        self._wake |= failed ^ held.failed
+
+    @callback
+    def async_update_listeners(self) -> None:
+        """Tell the account's listeners, then the entities of changed devices only.
+
+        Every device's entities are woken when the account's availability
+        changed (a failed refresh, or the first one after).
+        """
+        super().async_update_listeners()
+        wake, self._wake = self._wake, set()
+        if wake is None or self.last_update_success != self._woke_success:
+            self._woke_success = self.last_update_success
+            wake = set(self._device_listeners)
+        self._wake_devices(wake)
+
+    @callback
+    def _schedule_refresh(self) -> None:
+        """Plan the next refresh, and remember when it runs."""
+        super()._schedule_refresh()
+        if self.update_interval is not None:
+            self._refresh_due = (
+                self.hass.loop.time() + self.update_interval.total_seconds()
+            )
+
+    @callback
+    def _advance_refresh(self) -> None:
+        """Refresh sooner when the plan now wants it sooner (a watering starts).
+
+        Never later: a command does not delay the account's next poll.
+        """
+        due = self._refresh_due
+        interval = self.update_interval
+        if (
+            due is not None
+            and interval is not None
+            and self._listeners
+            and self.hass.loop.time() + interval.total_seconds() < due
+        ):
+            self._schedule_refresh()
+
+    @callback
+    def _wake_devices(self, device_ids: Iterable[str]) -> None:
+        """Run the listeners of these devices' entities."""
+        for device_id in device_ids:
+            for listener in list(self._device_listeners.get(device_id, ())):
+                listener()
+
+    @callback
+    def _publish(self, data: HubData, changed: set[str]) -> None:
+        """Hold new data between refreshes; wake only the changed devices' entities.
+
+        The account's own listeners (which add entities) run only when a
+        device came or went or gained what makes an entity; the account's
+        next poll stays when it was planned.
+        """
+        before = self.data.devices
+        self.data = data
+        after = data.devices
+        if set(before) != set(after) or any(
+            self.entity_shape(before[device_id]) != self.entity_shape(after[device_id])
+            for device_id in changed
+            if device_id in before and device_id in after
+        ):
+            super().async_update_listeners()
+        self._wake_devices(changed)
 
     @callback
     def async_fire_event(self, event: DeviceEvent) -> None:
@@ -614,6 +738,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         for device_id in wanted:
             known = self.data.devices.get(device_id)
             device = refresh.devices.get(device_id)
+            if device is None and known is None and device_id in refresh.pending:
+                continue  # read for the first time by a coming refresh
             if device is None:
                 device = known if known is not None else listed[device_id]
             if device is known:
@@ -623,6 +749,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 self._fill_from_registry(device)
             else:
                 _keep_known_metadata(device, known)
+                if _same_state(known, device):
+                    # one copy of each device: the held object stays
+                    known.updated_at = device.updated_at
+                    devices[device_id] = known
+                    continue
             shown = _registry_fields(device)
             if self._registry_shown.get(device_id) != shown:
                 if device_id in self._registry_shown:
@@ -855,8 +986,18 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         # a command can change the plan (a new watering) and spend the budget
         paused = self._plan_next_poll(dt_util.utcnow(), error)
         self._report_budget(paused)
-        self.async_set_updated_data(
-            HubData(devices=devices, failed=failed, polling_paused_until=paused)
+        changed = {
+            device_id
+            for device_id, device in adopted.items()
+            if self.data.devices.get(device_id) is not device
+        }
+        changed |= failed ^ self.data.failed
+        if paused is not None or paused != self.data.polling_paused_until:
+            changed = set(devices)
+        self._advance_refresh()
+        self._publish(
+            HubData(devices=devices, failed=failed, polling_paused_until=paused),
+            changed,
         )
         for event in refresh.events:
             if event.device_id in devices:
@@ -886,12 +1027,13 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         devices = {k: v for k, v in self.data.devices.items() if k not in gone}
         self.listed -= gone
         self._forget(set(devices), gone)
-        self.async_set_updated_data(
+        self._publish(
             HubData(
                 devices=devices,
                 failed=self.data.failed - gone,
                 polling_paused_until=self.data.polling_paused_until,
-            )
+            ),
+            gone,
         )
 
     @callback
@@ -935,19 +1077,16 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             # pushed metadata (a gateway's new version) reaches the registry now
             self._registry_shown[device.id] = shown
             self._update_registry([device])
-        self.data = HubData(
-            devices={**self.data.devices, device.id: device},
-            failed=self.data.failed - {device.id},
-            polling_paused_until=self.data.polling_paused_until,
-        )
         self._observe({device.id: known}, {device.id: device})
-        before = self.entity_shape(known)  # (the held object's, cached)
-        if self.entity_shape(device) != before:
-            # it gained a reading or a control: the platforms add its entity
-            self.async_update_listeners()
-            return
-        for listener in list(self._device_listeners.get(device.id, ())):
-            listener()
+        # (a gained reading or control: the platforms add its entity)
+        self._publish(
+            HubData(
+                devices={**self.data.devices, device.id: device},
+                failed=self.data.failed - {device.id},
+                polling_paused_until=self.data.polling_paused_until,
+            ),
+            {device.id},
+        )
 
     async def async_execute(
         self, device_id: str, command: Command, *, refresh: bool = True
@@ -1040,8 +1179,20 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         if not isinstance(account, EnrollingAccount):
             raise _unsupported("add_device")
         device_id = await self._call(account.async_add_device(serial, kind, model))
-        await self.async_refresh()
+        await self.async_refresh_inventory()
         return device_id
+
+    async def async_refresh_inventory(self, *, soon: bool = False) -> None:
+        """Refresh with the device list read now (a device came or went).
+
+        ``soon``: a refresh in a moment, several asks making one (a push that
+        names a device we do not know).
+        """
+        self._relist = True
+        if soon:
+            await self.async_request_refresh()
+        else:
+            await self.async_refresh()
 
     def _camera_account(self) -> CameraAccount:
         """The account as a camera source (platforms only ask where it is one)."""
@@ -1087,6 +1238,17 @@ def _unsupported(what: str) -> ServiceValidationError:
         translation_key="not_supported",
         translation_placeholders={"action": what},
     )
+
+
+def _same_state(held: Device, fresh: Device) -> bool:
+    """Whether a device read anew tells nothing new (when it was read aside)."""
+    if held.updated_at == fresh.updated_at:
+        return held == fresh
+    updated_at, fresh.updated_at = fresh.updated_at, held.updated_at
+    try:
+        return held == fresh
+    finally:
+        fresh.updated_at = updated_at
 
 
 def _keep_known_metadata(device: Device, known: Device) -> None:

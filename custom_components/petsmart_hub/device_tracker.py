@@ -73,7 +73,12 @@ class PetSmartTracker(PetSmartEntity, TrackerEntity):
         return round(location.accuracy)
 
     def _platform_attributes(self) -> Mapping[str, Any]:
-        """Altitude, speed, heading and address of the last fix."""
+        """Altitude, speed, heading and address of the last fix.
+
+        Not its time: a tracker at rest fixes again and again, and a time
+        attribute would record a new state each time (the Last seen sensor
+        tells it).
+        """
         location = self._location
         if location is None:
             return {}
@@ -82,5 +87,4 @@ class PetSmartTracker(PetSmartEntity, TrackerEntity):
             "speed": location.speed,
             "heading": location.heading,
             "address": location.address,
-            "fix_time": location.timestamp.isoformat() if location.timestamp else None,
         }

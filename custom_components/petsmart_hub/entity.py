@@ -11,7 +11,6 @@ from homeassistant.core import callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
-from homeassistant.helpers.update_coordinator import CoordinatorEntity
 from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
@@ -41,10 +40,18 @@ class PetSmartEntityDescription(EntityDescription):
         return (not self.kinds or device.kind in self.kinds) and self.exists_fn(device)
 
 
-class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
-    """An entity of one device of one account."""
+class PetSmartEntity(Entity):
+    """An entity of one device of one account.
+
+    It listens to its own device only: a refresh or a push that changed
+    another device does not wake it, and one that woke it writes its state
+    only when something it shows changed (an unchanged poll writes nothing).
+    """
 
     _attr_has_entity_name = True
+    _attr_should_poll = False
+    #: What the state machine was last given: availability, state, attributes.
+    _written: tuple[object, ...] | None = None
     # how old the data is while a budget pauses polling: context, not history
     _unrecorded_attributes = frozenset(
         {"polling_paused_until", "data_updated_at", "data_age_minutes"}
@@ -58,7 +65,7 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
         description: PetSmartEntityDescription,
     ) -> None:
         """Bind the entity to its device and description."""
-        super().__init__(coordinator)
+        self.coordinator = coordinator
         self.entity_description = description
         self.device_id = device.id
         identifier = coordinator.device_identifier(device.id)
@@ -66,12 +73,46 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
         self._attr_device_info = coordinator.device_info(device)
 
     async def async_added_to_hass(self) -> None:
-        """Also listen for updates of this device alone (pushed between polls)."""
+        """Listen for updates of this device alone (polled, pushed, after a command)."""
         await super().async_added_to_hass()
         self.async_on_remove(
             self.coordinator.async_add_device_listener(
                 self.device_id, self._handle_coordinator_update
             )
+        )
+        # (what Home Assistant writes once this returns)
+        self._written = self._what_is_shown()
+
+    async def async_update(self) -> None:
+        """Read the account again (``homeassistant.update_entity``)."""
+        if self.enabled:
+            await self.coordinator.async_request_refresh()
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state when the device's update changed what it shows."""
+        shown = self._what_is_shown()
+        if shown != self._written:
+            self._written = shown
+            self.async_write_ha_state()
+
+    @callback
+    def async_write_shown(self) -> None:
+        """Write the state now (news of the entity's own), remembering it."""
+        self._written = self._what_is_shown()
+        self.async_write_ha_state()
+
+    def _what_is_shown(self) -> tuple[object, ...]:
+        """Availability, state and attributes, as the state machine gets them."""
+        if not self.available:
+            return (False,)
+        return (
+            True,
+            self.state,
+            self.state_attributes,
+            self.extra_state_attributes,
+            self.icon,
+            self.entity_picture,
         )
 
     @property
@@ -110,7 +151,10 @@ class PetSmartEntity(CoordinatorEntity[PetSmartHubCoordinator]):
     def available(self) -> bool:
         """Available while the account and this device refresh fine (and it is online)."""
         data = self.coordinator.data
-        if not super().available or self.device_id not in data.devices:
+        if (
+            not self.coordinator.last_update_success
+            or self.device_id not in data.devices
+        ):
             return False
         if self.device_id in data.failed:
             return False
@@ -190,7 +234,7 @@ class JournalEntity(PetSmartEntity):
 
     @callback
     def _journal_changed(self) -> None:
-        self.async_write_ha_state()
+        self.async_write_shown()
 
 
 class MealEntity(JournalEntity):

@@ -174,4 +174,4 @@ class PetSmartEvent(PetSmartEntity, EventEntity):
     @callback
     def _async_pushed(self, event: DeviceEvent) -> None:
         self._trigger_event(event.type.value, dict(event.data))
-        self.async_write_ha_state()
+        self.async_write_shown()

@@ -8,6 +8,7 @@ Assistant, so vendor modules can use it too.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import copy
 from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -816,6 +817,29 @@ def entity_shape(device: Device) -> tuple[object, ...]:
         device.light is None,
         device.online is None,
     )
+
+
+def merged_device(base: Device, newer: Device, other: Device) -> Device:
+    """Two readings of a device taken from ``base``: ``newer``'s changes win.
+
+    A push that came while a poll read the device: what the push changed
+    since ``base`` is kept, and the poll brings everything else (readings a
+    push never carries). Field by field, the kind's state too.
+    """
+    if not (base.kind is newer.kind is other.kind):
+        return newer
+    result = copy.deepcopy(other)
+    holder = STATE_HOLDERS[base.kind][0]
+    for item in fields(Device):
+        name = item.name
+        if name != holder and getattr(newer, name) != getattr(base, name):
+            setattr(result, name, copy.deepcopy(getattr(newer, name)))
+    states = (getattr(base, holder), getattr(newer, holder), getattr(result, holder))
+    for item in fields(states[1]):
+        name = item.name
+        if getattr(states[1], name) != getattr(states[0], name):
+            setattr(states[2], name, copy.deepcopy(getattr(states[1], name)))
+    return result
 
 
 #: Per kind: the Device attribute holding its state, and the state's class.

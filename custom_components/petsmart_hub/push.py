@@ -529,7 +529,9 @@ class PushManager:
         for device_id in pushed.refresh:
             self._refresh_soon(device_id)
         if pushed.relist:
-            self.hass.async_create_task(self.coordinator.async_request_refresh())
+            self.hass.async_create_task(
+                self.coordinator.async_refresh_inventory(soon=True)
+            )
         if pushed.removed:
             self.hass.async_create_task(
                 self.coordinator.async_confirm_removed(pushed.removed)

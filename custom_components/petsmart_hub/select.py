@@ -77,4 +77,4 @@ class ScenarioSelect(PetSmartEntity, SelectEntity):
             self.device_id, RunScenario(scenario=scenario.id)
         )
         self._attr_current_option = option
-        self.async_write_ha_state()
+        self.async_write_shown()

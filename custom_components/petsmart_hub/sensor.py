@@ -390,6 +390,9 @@ SENSORS: tuple[PetSmartSensorEntityDescription, ...] = (
         translation_key="last_report",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # a device that checks in every minute changes it every minute: a
+        # row a minute in the recorder for what Connectivity already tells
+        entity_registry_enabled_default=False,
         available_offline=True,
         exists_fn=_tells_report_time,
         value_fn=lambda device: device.last_report,

@@ -698,7 +698,7 @@ async def _async_inventory_command(
     target = _single(hass, call, action)
     coordinator = target.coordinator
     result = await coordinator.async_execute(target.device_id, command, refresh=False)
-    await coordinator.async_refresh()
+    await coordinator.async_refresh_inventory()
     if action is Action.REMOVE_SUBDEVICE:
         # gone at once, once the cloud confirms it no longer knows it
         await coordinator.async_confirm_removed([target.device_id])

@@ -434,7 +434,7 @@ async def change_options(stack: Stack, entry_id: str) -> None:
 async def check_outage(stack: Stack) -> None:
     """The cloud goes down: its entities go unavailable, then recover; Netro stays."""
     client, sim = stack.client, stack.fleet.onenata
-    sim.add_fault("http_500", route=DEVICES, method="GET")
+    sim.add_fault("http_500", method="GET")  # every read: the list is not due
     await client.call(
         "homeassistant", "update_entity", {"entity_id": ONENATA_SAMPLE[0]}
     )

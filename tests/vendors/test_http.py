@@ -33,6 +33,7 @@ from custom_components.petsmart_hub.vendors.http import (
     async_fetch,
     parse_retry_after,
 )
+from custom_components.petsmart_hub.vendors.onenata import client as onenata_client
 from simulator.core import BaseSimulator, RunningSimulator, start_server
 
 NOW = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
@@ -164,7 +165,8 @@ def test_gate_clock_can_be_replaced() -> None:
 
 
 def test_vendor_caps() -> None:
-    assert (onenata.REQUEST_CAP, onenata.REQUEST_WINDOW) == (300, MINUTE)
+    assert (onenata.REQUEST_CAP, onenata.REQUEST_WINDOW) == (2500, MINUTE)
+    assert onenata_client.CONCURRENT_REQUESTS == 4
     assert netro.REQUEST_CAP == 40
     assert timedelta(minutes=10) == netro.REQUEST_WINDOW
     assert MAX_BODY_BYTES == 2 * 1024 * 1024
@@ -177,7 +179,7 @@ async def test_each_client_has_its_own_gate() -> None:
         one = onenata.OneNataClient(session, "k")
         other = onenata.OneNataClient(session, "k")
         assert one.gate is not other.gate
-        assert (one.gate.cap, one.gate.window) == (300, MINUTE)
+        assert (one.gate.cap, one.gate.window) == (2500, MINUTE)
         shared = RequestGate(cap=5, window=MINUTE)
         assert onenata.OneNataClient(session, "k", gate=shared).gate is shared
         key = netro.NetroClient(session, "SERIAL")

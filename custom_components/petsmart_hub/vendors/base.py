@@ -140,6 +140,13 @@ class RefreshRequest:
     device_id: str | None = None
     #: Push brings the account's changes: this refresh is the safety net.
     push_healthy: bool = False
+    #: Read the device list now, not when the account's own plan would (a
+    #: push named a device we do not know, a command added one).
+    relist: bool = False
+    #: Seconds the refresh may take to read devices: a device not started by
+    #: then is left for the next refresh (``Refresh.pending``). Setting up a
+    #: large account fills it in batches; None: read every device that is due.
+    deadline: float | None = None
 
 
 @dataclass(slots=True)
@@ -155,6 +162,8 @@ class Refresh:
     #: What devices told of since the last refresh (a cloud that is polled
     #: for its events): fired like pushed events, oldest first.
     events: list[DeviceEvent] = field(default_factory=list)
+    #: Listed devices the refresh's deadline left unread (read next time).
+    pending: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)

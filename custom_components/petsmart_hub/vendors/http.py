@@ -30,10 +30,6 @@ MAX_RETRY_AFTER: Final = timedelta(days=1)
 THROTTLE_STATUSES: Final = frozenset({429, 503})
 
 
-#: Concurrent requests one account refresh may have in flight.
-MAX_CONCURRENT_REQUESTS: Final = 4
-
-
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
     """Seconds to wait from a Retry-After header (delay-seconds or an HTTP date).
 

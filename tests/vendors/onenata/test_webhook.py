@@ -188,10 +188,6 @@ def test_alert_shapes(data: dict[str, Any], alerts: list[dict[str, str]]) -> Non
         ({"event": "device.offline", "data": []}, "no_data"),
         ({"event": "device.offline", "data": {}}, "no_device"),
         ({"event": "device.offline", "data": {"deviceId": "  "}}, "no_device"),
-        (
-            {"event": "device.offline", "data": {"deviceId": "stranger"}},
-            "unknown_device",
-        ),
         ({"event": "device.alert", "data": {"deviceId": "device_001"}}, "no_alert"),
     ],
 )
@@ -199,6 +195,30 @@ def test_what_is_refused(payload: Any, reason: str) -> None:
     with pytest.raises(PushRejectedError) as refused:
         _parse(payload)
     assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_a_device_we_do_not_know_asks_for_the_list(event: str) -> None:
+    """Never a device from a push alone: one just added comes from the list."""
+    known = {"device_001": _feeder()}
+    before = copy.deepcopy(known)
+    pushed = _parse(
+        {
+            "event": event,
+            "data": {
+                "deviceId": "stranger",
+                "status": {"batteryLevel": 50},
+                "alert": {"type": "food_low", "message": "Food is running low"},
+            },
+        },
+        known,
+    )
+    assert pushed.relist
+    assert not pushed.updates
+    assert not pushed.events
+    assert not pushed.refresh
+    assert not pushed.removed
+    assert known == before
 
 
 def test_a_status_change_of_nothing_we_show_asks_for_a_read() -> None:

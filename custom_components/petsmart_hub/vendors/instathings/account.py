@@ -49,8 +49,8 @@ from ..base import (
     VendorError,
     still_known,
 )
-from ..http import MAX_CONCURRENT_REQUESTS
 from .client import (
+    CONCURRENT_REQUESTS,
     METHOD_HEADER,
     PATH_HEADER,
     InstathingsClient,
@@ -151,7 +151,7 @@ class InstathingsAccount(VendorAccount, SocketAccount):
         self,
         client: InstathingsClient,
         *,
-        concurrency: int = MAX_CONCURRENT_REQUESTS,
+        concurrency: int = CONCURRENT_REQUESTS,
     ) -> None:
         """Wrap a client (its clock is the account's)."""
         self.client = client

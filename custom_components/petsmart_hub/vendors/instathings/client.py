@@ -62,6 +62,9 @@ REQUEST_TIMEOUT: Final = 20  # seconds
 #: minute for a hundred devices.
 REQUEST_CAP: Final = 600
 REQUEST_WINDOW: Final = timedelta(minutes=1)
+#: Requests a refresh keeps in flight at once (the doc names no limit; a
+#: gateway's sub-devices are read a few at a time).
+CONCURRENT_REQUESTS: Final = 4
 #: A token is renewed this long before it ends.
 TOKEN_MARGIN: Final = timedelta(seconds=60)
 #: How long every request is held back when the cloud throttles (429)

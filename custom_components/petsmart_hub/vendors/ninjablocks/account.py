@@ -298,7 +298,7 @@ class NinjaBlocksAccount(
         a device after a command). While push is healthy the listing is
         otherwise due every safety-net interval.
         """
-        if self._listed_at is None or self._relist:
+        if self._listed_at is None or self._relist or request.relist:
             return True
         interval = SAFETY_NET if request.push_healthy else LISTING_INTERVAL
         if now - self._listed_at >= interval:

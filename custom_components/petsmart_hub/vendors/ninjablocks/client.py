@@ -33,13 +33,7 @@ from ..base import (
     RequestRejectedError,
     VendorError,
 )
-from ..http import (
-    MAX_BODY_BYTES,
-    MAX_CONCURRENT_REQUESTS,
-    RawResponse,
-    RequestGate,
-    async_fetch,
-)
+from ..http import MAX_BODY_BYTES, RawResponse, RequestGate, async_fetch
 from ..parse import ParseReport, to_bool, to_int, to_text
 from .payloads import (
     Entry,
@@ -62,6 +56,9 @@ REQUEST_TIMEOUT: Final = 20  # seconds
 #: leaving room for a heartbeat a minute of a few hundred devices.
 REQUEST_CAP: Final = 300
 REQUEST_WINDOW: Final = timedelta(minutes=1)
+#: Requests a refresh keeps in flight at once (the doc names no limit; a
+#: block's devices are read together, a few at a time).
+CONCURRENT_REQUESTS: Final = 4
 #: How long every request is held back when the cloud throttles (429)
 #: without saying for how long.
 THROTTLE_BACKOFF: Final = timedelta(minutes=1)
@@ -139,7 +136,7 @@ class NinjaBlocksClient:
         gate: RequestGate | None = None,
         now: Callable[[], datetime] | None = None,
         request_timeout: float | None = None,
-        concurrency: int = MAX_CONCURRENT_REQUESTS,
+        concurrency: int = CONCURRENT_REQUESTS,
     ) -> None:
         """Keep the session (owned by the caller) and the token."""
         self.session = session

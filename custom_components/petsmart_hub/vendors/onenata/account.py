@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 import copy
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
+import hashlib
 import time
 from typing import Any, Final
 
@@ -51,6 +53,7 @@ from ..base import (
     AuthError,
     BadResponseError,
     CameraAccount,
+    DeviceNotFoundError,
     EnrollingAccount,
     Inventory,
     LocationHistoryAccount,
@@ -64,7 +67,6 @@ from ..base import (
     carry_state,
     still_known,
 )
-from ..http import MAX_CONCURRENT_REQUESTS
 from ..parse import (
     ParseReport,
     pick,
@@ -78,7 +80,13 @@ from ..parse import (
     to_str_list,
 )
 from . import webhook
-from .client import _LOGGER, DEVICE_TYPES, MANUFACTURER, OneNataClient
+from .client import (
+    _LOGGER,
+    CONCURRENT_REQUESTS,
+    DEVICE_TYPES,
+    MANUFACTURER,
+    OneNataClient,
+)
 
 # --- mapping onto the neutral model -------------------------------------------
 
@@ -228,6 +236,22 @@ _SLOW_TIER: Final[dict[DeviceKind, tuple[tuple[_Fetch, tuple[_Field, ...]], ...]
     ),
     DeviceKind.TOY: ((OneNataClient.async_get_activity, _ACTIVITY_FIELDS),),
 }
+
+
+def _slow_fetches(
+    kind: DeviceKind, slow_read: int
+) -> tuple[tuple[_Fetch, tuple[_Field, ...]], ...]:
+    """The slow-tier answers a device's ``slow_read``-th slow read asks for.
+
+    A kind with several answers reads them all the first time (every entity
+    has its value from the start), then one in turn at each slow read: a
+    litter box's statistics and insights each every other interval, so it
+    costs one request an interval like any other kind.
+    """
+    fetches = _SLOW_TIER.get(kind, ())
+    if slow_read == 0 or len(fetches) < 2:
+        return fetches
+    return (fetches[slow_read % len(fetches)],)
 
 
 def _apply(
@@ -534,6 +558,56 @@ def parse_photo(data: Mapping[str, Any]) -> Photo:
 SLOW_TIER_INTERVAL: Final = timedelta(minutes=15)
 #: ... and while push brings every status change (every other safety-net poll).
 SLOW_TIER_WHILE_PUSHED: Final = timedelta(minutes=30)
+#: How often the device list is read: it is inventory, and changes when a
+#: device is added or removed (a command that adds one, a push naming one we
+#: do not know, or a device the cloud no longer knows reads it at once).
+INVENTORY_INTERVAL: Final = timedelta(minutes=30)
+#: The shortest gap between two reads of a device's status by the regular
+#: poll (a minute): half of it, so a device read a little late in one poll
+#: is still read at the next one.
+FAST_TOLERANCE: Final = 30.0
+#: How often a device of a kind is read by the regular poll, in polls: a GPS
+#: tracker's reading takes two requests (its status and its position), so it
+#: is read every other poll and costs what any other device costs.
+FAST_EVERY: Final[dict[DeviceKind, int]] = {DeviceKind.TRACKER: 2}
+#: The minute the regular poll comes every (the coordinator's interval).
+POLL_SECONDS: Final = 60.0
+
+
+def _phase(device_id: str) -> float:
+    """Where in its interval a device's periodic reads fall, in [0, 1).
+
+    Stable for a device (the same every run), and spread evenly over many
+    devices: their slow reads do not all land on one poll.
+    """
+    digest = hashlib.blake2s(device_id.encode(), digest_size=4).digest()
+    return int.from_bytes(digest) / 2**32
+
+
+def _raise_if_unreachable(refresh: Refresh, targets: int) -> None:
+    """Fail the refresh when every device read failed alike: the cloud is down.
+
+    Without the device list (read every 30 minutes) a cloud outage shows as
+    each device failing; it is the account's failure, told once, not a
+    device's. A device the cloud says it does not know fails on its own.
+    """
+    errors = list(refresh.failed.values())
+    if (
+        targets
+        and len(errors) == targets
+        and not refresh.devices
+        and not any(isinstance(err, DeviceNotFoundError) for err in errors)
+    ):
+        raise errors[0]
+
+
+def _never() -> bool:
+    """A refresh without a deadline never expires."""
+    return False
+
+
+class _PendingError(Exception):
+    """A device the refresh's deadline left unread."""
 
 
 class OneNataAccount(
@@ -545,8 +619,11 @@ class OneNataAccount(
 ):
     """A OneNata account seen through the neutral model.
 
-    A refresh lists the devices, then reads every device concurrently: its
-    status (and a tracker's location) every time, its slow tier when due.
+    A refresh reads every device that is due, at most ``CONCURRENT_REQUESTS``
+    requests at a time: its status (and a tracker's location) every minute
+    (a tracker every other minute), its slow tier every 15 minutes, each
+    device at its own point of the interval. The device list is read every
+    30 minutes, or at once when something says it changed.
     """
 
     vendor = "onenata"
@@ -557,34 +634,65 @@ class OneNataAccount(
         self.gate = client.gate
         self.report = ParseReport()
         self._unsupported_logged: set[str] = set()
-        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        self._limit = asyncio.Semaphore(CONCURRENT_REQUESTS)
+        #: monotonic time at which each device's status is next due
+        self._fast_due: dict[str, float] = {}
         #: monotonic time at which each device's slow tier is next due
         self._slow_due: dict[str, float] = {}
+        #: slow reads of each device so far (a litter box alternates its two)
+        self._slow_reads: dict[str, int] = {}
+        #: monotonic time at which the device list is next due (0: now)
+        self._list_due = 0.0
+        #: the devices of the last listing, by id
+        self._listed: dict[str, Device] = {}
+        #: a litter box's health alerts, per answer they came in
+        self._health_alerts: dict[str, dict[str, list[str]]] = {}
 
     async def async_identify(self) -> Inventory:
         """The device list: one call checks the key."""
         return await self.async_list()
 
     async def async_refresh(self, request: RefreshRequest) -> Refresh:
-        """List the devices, then read each (one device only, after a command)."""
+        """Read the devices that are due (one device only, after a command)."""
         if request.device_id is not None:
             device = copy.deepcopy(request.known[request.device_id])
             refresh = Refresh()
-            await self._async_read_one(device, refresh, slow=True)
+            await self._async_read_one(device, refresh, slow=True, expired=_never)
             return refresh
-        listing = await self.async_list()
-        targets = {
-            device.id: carry_state(device, request.known.get(device.id))
-            for device in listing
-        }
-        # a known device the listing left out: does it still answer?
-        for device_id, known in request.known.items():
-            targets.setdefault(device_id, copy.deepcopy(known))
-        refresh = Refresh(listing=listing)
         now = time.monotonic()
+        listing: Inventory | None = None
+        if request.relist or self._list_due <= now:
+            listing = await self.async_list()
+            self._listed = {device.id: device for device in listing}
+            self._list_due = now + INVENTORY_INTERVAL.total_seconds()
+        targets: dict[str, Device] = {}
+        for device_id, listed in self._listed.items():
+            known = request.known.get(device_id)
+            if known is None:
+                targets[device_id] = copy.deepcopy(listed)  # the listing's is kept
+            elif self._due(device_id, now):
+                targets[device_id] = carry_state(listed, known)
+        # a known device a listing left out is read with it (does it still
+        # answer?), and when due until it is confirmed removed
+        for device_id, known in request.known.items():
+            if device_id in self._listed:
+                continue
+            if listing is not None or self._due(device_id, now):
+                targets[device_id] = copy.deepcopy(known)
+        refresh = Refresh(listing=listing)
         slow_interval = (
             SLOW_TIER_WHILE_PUSHED if request.push_healthy else SLOW_TIER_INTERVAL
         )
+        expired = _never
+        if request.deadline is not None:
+            # counted from the first read; a refresh reads one device at least
+            deadline = time.monotonic() + request.deadline
+
+            def expired() -> bool:
+                return time.monotonic() >= deadline and bool(
+                    refresh.devices or refresh.failed
+                )
+
         await asyncio.gather(
             *(
                 self._async_read_one(
@@ -592,13 +700,25 @@ class OneNataAccount(
                     refresh,
                     slow=self._slow_due.get(device.id, 0) <= now,
                     slow_interval=slow_interval,
+                    expired=expired,
                 )
                 for device in targets.values()
             )
         )
-        for device_id in set(self._slow_due) - set(targets):
-            del self._slow_due[device_id]
+        _raise_if_unreachable(refresh, len(targets))
+        for held in (
+            self._fast_due,
+            self._slow_due,
+            self._slow_reads,
+            self._health_alerts,
+        ):
+            for device_id in set(held) - set(self._listed) - set(request.known):
+                del held[device_id]
         return refresh
+
+    def _due(self, device_id: str, now: float) -> bool:
+        """Whether the regular poll reads a device HA holds now."""
+        return self._fast_due.get(device_id, 0) <= now + FAST_TOLERANCE
 
     async def _async_read_one(
         self,
@@ -607,20 +727,55 @@ class OneNataAccount(
         *,
         slow: bool,
         slow_interval: timedelta = SLOW_TIER_INTERVAL,
+        expired: Callable[[], bool],
     ) -> None:
         """Read one device into ``refresh``; a failure only fails that device."""
+        started = time.monotonic()
+        reads = self._slow_reads.get(device.id, 0)
         try:
-            async with self._limit:
-                await self._async_read_into(device, slow=slow)
+            await self._async_read_into(
+                device, slow=slow, slow_read=reads, expired=expired
+            )
+        except _PendingError:
+            refresh.pending.add(device.id)
+            return
         except AuthError:
             raise
         except VendorError as err:
             _LOGGER.debug("Refreshing %s failed: %s", device.name, err)
             refresh.failed[device.id] = err
+            if isinstance(err, DeviceNotFoundError):
+                self._list_due = 0.0  # the cloud forgot it: was it removed?
             return
-        if slow:
-            self._slow_due[device.id] = time.monotonic() + slow_interval.total_seconds()
         refresh.devices[device.id] = device
+        self._plan_reads(device, started, slow, slow_interval)
+
+    def _plan_reads(
+        self, device: Device, started: float, slow: bool, slow_interval: timedelta
+    ) -> None:
+        """When the device is next due: its status and its slow tier.
+
+        A device read every other poll starts on the poll its phase gives, so
+        half of them are read on each. The slow tier keeps its interval
+        exactly (the next read is due one interval after the last was due,
+        not after it ended), and each device's first interval is stretched by
+        its phase, so the slow reads of many devices are spread over it.
+        """
+        every = FAST_EVERY.get(device.kind, 1)
+        polls = (
+            every if device.id in self._fast_due else 1 + int(_phase(device.id) * every)
+        )
+        self._fast_due[device.id] = started + POLL_SECONDS * polls
+        if not slow:
+            return
+        self._slow_reads[device.id] = self._slow_reads.get(device.id, 0) + 1
+        interval = slow_interval.total_seconds()
+        due = self._slow_due.get(device.id)
+        if due is None:
+            due = started + interval * (1 + _phase(device.id))
+        while due <= started:
+            due += interval
+        self._slow_due[device.id] = due
 
     async def async_register_webhook(self, url: str) -> None:
         """Register ``url`` for the three documented events."""
@@ -698,8 +853,15 @@ class OneNataAccount(
         return Inventory(devices, unreadable=listing.unreadable, skipped_ids=skipped)
 
     async def async_probe_device(self, device_id: str) -> bool | None:
-        """Ask for the device's status: does the cloud still know it?"""
-        return await still_known(self.client.async_get_status(device_id))
+        """Ask for the device's status: does the cloud still know it?
+
+        One it does not know has the device list read at the next refresh
+        (its removal is confirmed by listings).
+        """
+        known = await still_known(self.client.async_get_status(device_id))
+        if known is False:
+            self._list_due = 0.0
+        return known
 
     async def async_read(self, device: Device, *, slow: bool) -> Device:
         """Read a device afresh: a new object, ``device`` stays as it was."""
@@ -707,24 +869,54 @@ class OneNataAccount(
         await self._async_read_into(fresh, slow=slow)
         return fresh
 
-    async def _async_read_into(self, device: Device, *, slow: bool) -> None:
+    async def _async_read_into(
+        self,
+        device: Device,
+        *,
+        slow: bool,
+        slow_read: int = 0,
+        expired: Callable[[], bool] = _never,
+    ) -> None:
         """Fetch status (and location); with ``slow`` also levels and statistics.
 
-        ``device`` is the account's own new object. Every request is made and
-        every answer checked before anything is written. Readings that are
-        not plausible become unknown (and are counted).
+        ``device`` is the account's own new object. The requests go out
+        together (at most ``CONCURRENT_REQUESTS`` of the account's at once),
+        and every answer is checked before anything is written. Readings that
+        are not plausible become unknown (and are counted). A request that
+        that would start once the refresh ``expired`` leaves the device unread
+        (pending).
         """
         client = self.client
         kind = device.kind
-        status = await client.async_get_status(device.id)
-        location = (
-            await client.async_get_location(device.id)
-            if kind is DeviceKind.TRACKER
-            else None
+        fetches = _slow_fetches(kind, slow_read) if slow else ()
+        calls: list[Callable[[], Awaitable[dict[str, Any]]]] = [
+            partial(client.async_get_status, device.id)
+        ]
+        if kind is DeviceKind.TRACKER:
+            calls.append(partial(client.async_get_location, device.id))
+        calls += [partial(fetch, client, device.id) for fetch, _fields in fetches]
+        # the device's first request to get a slot (the status: the slots
+        # are taken in order) decides whether it is read now: the others
+        # follow it, so a device is never half read
+        started: list[bool] = []
+
+        def late() -> bool:
+            if not started:
+                started.append(not expired())
+            return not started[0]
+
+        answers = await asyncio.gather(
+            *(self._async_request(call, late) for call in calls),
+            return_exceptions=True,
         )
+        for wanted in (AuthError, _PendingError, BaseException):
+            for answer in answers:
+                if isinstance(answer, wanted):
+                    raise answer
+        status, *rest = (answer for answer in answers if isinstance(answer, dict))
+        location = rest.pop(0) if kind is DeviceKind.TRACKER else None
         extra = [
-            (await fetch(client, device.id), fields)
-            for fetch, fields in (_SLOW_TIER.get(kind, ()) if slow else ())
+            (data, fields) for data, (_fetch, fields) in zip(rest, fetches, strict=True)
         ]
         if location is not None:
             _require_any(location, _LATITUDE_KEYS + _LONGITUDE_KEYS, "location")
@@ -751,13 +943,41 @@ class OneNataAccount(
         for data, fields in extra:
             _apply(device.kind_state, data, fields, self.report, _prefix(device))
         if device.litter_box is not None and extra:
-            (usage, _), (insights, _) = extra  # _SLOW_TIER's order
-            alerts = to_str_list(insights.get("alerts"))
-            health = usage.get("healthMetrics")
-            if isinstance(health, dict):
-                alerts += to_str_list(health.get("alerts"))
-            device.litter_box.health_alerts = list(dict.fromkeys(alerts))
+            self._apply_health_alerts(device, extra)
         self.report.drop_implausible(device)
+
+    def _apply_health_alerts(
+        self, device: Device, extra: list[tuple[dict[str, Any], tuple[_Field, ...]]]
+    ) -> None:
+        """A litter box's health alerts, from whichever of its answers were read.
+
+        The usage statistics and the health insights are read in turn: the
+        alerts each answered last are kept, and shown together.
+        """
+        held = self._health_alerts.setdefault(device.id, {})
+        for data, fields in extra:
+            if fields is _USAGE_FIELDS:
+                health = data.get("healthMetrics")
+                held["usage"] = (
+                    to_str_list(health.get("alerts"))
+                    if isinstance(health, dict)
+                    else []
+                )
+            else:
+                held["insights"] = to_str_list(data.get("alerts"))
+        if device.litter_box is not None:
+            device.litter_box.health_alerts = list(
+                dict.fromkeys(held.get("insights", []) + held.get("usage", []))
+            )
+
+    async def _async_request(
+        self, call: Callable[[], Awaitable[dict[str, Any]]], expired: Callable[[], bool]
+    ) -> dict[str, Any]:
+        """Send one request of a refresh when a slot is free (unless too late)."""
+        async with self._limit:
+            if expired():
+                raise _PendingError
+            return await call()
 
     async def async_execute(self, device: Device, command: Command) -> CommandResult:
         """Send the OneNata command behind ``command``."""

@@ -35,9 +35,13 @@ MANUFACTURER: Final = "OneNata"
 REQUEST_TIMEOUT: Final = 20  # seconds
 #: The most requests one account may send in REQUEST_WINDOW, whatever asks.
 #: OneNata documents no limit; this keeps a bug from hammering the cloud while
-#: leaving room for a status call a minute for a few hundred devices.
-REQUEST_CAP: Final = 300
+#: leaving room for setting up, then polling, an account of a thousand devices
+#: (about two requests each at setup, one a minute after).
+REQUEST_CAP: Final = 2500
 REQUEST_WINDOW: Final = timedelta(minutes=1)
+#: Requests a refresh keeps in flight at once. OneNata documents no limit;
+#: four is what a cloud of its kind takes without throttling.
+CONCURRENT_REQUESTS: Final = 4
 #: The largest photo or thumbnail we download.
 MAX_IMAGE_BYTES: Final = 20 * 1024 * 1024
 

@@ -95,7 +95,9 @@ def parse_event(
     device_id = _device_id(payload, data)
     held = known.get(device_id)
     if held is None:
-        raise PushRejectedError("unknown_device")  # never a new device
+        # never a new device from a push alone: a device we do not know (one
+        # just added in the app) has the device list read, and comes from it
+        return Pushed(relist=True)
     at = _moment(payload, report)
     if event == ALERT:
         alerts = _alerts(data)
