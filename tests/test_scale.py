@@ -45,6 +45,7 @@ from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
 
 from .conftest import API_KEY, VENDOR_ONENATA, Cloud
+from .registry import find_device
 
 FROZEN = pytest.mark.freeze_time("2025-01-15 10:30:00+00:00")
 MINUTE = timedelta(minutes=1)
@@ -119,10 +120,8 @@ def _every(_data: Any) -> bool:
 
 def ha_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> str:
     """The HA device id of one of the account's devices."""
-    device = dr.async_get(hass).async_get_device(
-        identifiers={(DOMAIN, f"{entry.entry_id}_{device_id}")}
-    )
-    assert device is not None
+    device = find_device(hass, f"onenata_{device_id}")
+    assert device is not None, device_id
     return device.id
 
 
@@ -158,10 +157,10 @@ async def test_a_poll_writes_only_what_changed(
 @pytest.fixture
 async def post(
     hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
-) -> Callable[[Any], Awaitable[None]]:
-    """Call the entry's webhook as the cloud would."""
+) -> Callable[[Any], Awaitable[int]]:
+    """Call the entry's webhook as the cloud would; its answer's HTTP status."""
 
-    async def call(body: Any) -> None:
+    async def call(body: Any) -> int:
         client = await hass_client_no_auth()
         entry = hass.config_entries.async_entries(DOMAIN)[0]
         response = await client.post(
@@ -169,8 +168,8 @@ async def post(
             data=json.dumps(body),
             headers={"Content-Type": "application/json"},
         )
-        assert response.status == 200
         await hass.async_block_till_done()
+        return response.status
 
     return call
 
@@ -187,7 +186,7 @@ async def test_a_push_writes_only_its_devices_entities(
     hass: HomeAssistant,
     onenata: Cloud,
     init_integration: MockConfigEntry,
-    post: Callable[[Any], Awaitable[None]],
+    post: Callable[[Any], Awaitable[int]],
 ) -> None:
     """A status change of one feeder of eighteen devices writes that feeder alone."""
     entry = init_integration
@@ -214,17 +213,20 @@ async def test_a_push_naming_an_unknown_device_reads_the_device_list(
     hass: HomeAssistant,
     onenata: Cloud,
     init_integration: MockConfigEntry,
-    post: Callable[[Any], Awaitable[None]],
+    post: Callable[[Any], Awaitable[int]],
 ) -> None:
     """A device added in the app pushes first: the list is read, and it appears."""
     sim = onenata.sim
     new = sim.add_device("feedingMachine", serial="ON-SF-NEW").device_id
     sim.reset_requests()
-    await post(
-        {
-            "event": "device.status.changed",
-            "data": {"deviceId": new, "status": {"batteryLevel": 80}},
-        }
+    assert (
+        await post(
+            {
+                "event": "device.status.changed",
+                "data": {"deviceId": new, "status": {"batteryLevel": 80}},
+            }
+        )
+        == 200
     )
     async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
     await hass.async_block_till_done(wait_background_tasks=True)

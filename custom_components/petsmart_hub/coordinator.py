@@ -338,14 +338,21 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._wake: set[str] | None = set()
         #: Whether the account refreshed fine when entities were last woken.
         self._woke_success = True
-        #: Read the device list at the next refresh (something says it changed).
+        #: Read the device list at the next refresh (something says it changed),
+        #: and how many times that was asked (a listing already on its way
+        #: when it was asked does not answer it).
         self._relist = False
+        self._relist_asked = 0
+        #: Read every device at the next refresh (the user asked for one).
+        self._read_all = False
+        self._cancel_fill: CALLBACK_TYPE | None = None
         #: Some listed devices are still to be read for the first time.
         self._filling = True
         #: When (loop time) the next planned refresh runs.
         self._refresh_due: float | None = None
         self._cancel_judge: CALLBACK_TYPE | None = None
         entry.async_on_unload(self._stop_judging)
+        entry.async_on_unload(self._stop_filling)
         self._budget_issue = False
         # no repair issue outlives its entry (unloaded, reloaded or removed)
         entry.async_on_unload(
@@ -511,12 +518,15 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
     async def _async_poll(self) -> HubData:
         known = self.data.devices
         started = time.monotonic()
+        relist_asked, read_all = self._relist_asked, self._read_all
+        self._read_all = False
         try:
             refresh = await self.account.async_refresh(
                 RefreshRequest(
                     known=known,
                     push_healthy=self.push_healthy,
                     relist=self._relist,
+                    read_all=read_all,
                     deadline=FILL_DEADLINE if self._filling else None,
                 )
             )
@@ -563,6 +573,12 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 else merged_device(base, newer, devices[device_id])
             )
         failed = set(refresh.failed) & set(devices)
+        # a device this refresh did not read stays as it was (failed or not)
+        failed |= {
+            device_id
+            for device_id in self.data.failed & set(devices)
+            if device_id not in refresh.devices
+        }
         self._check_push(
             known, {k: v for k, v in refresh.devices.items() if k not in pushed}
         )
@@ -577,7 +593,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         new_ids = set(devices) - set(known)
         if refresh.listing is not None:
             self.listed = listed
-            self._relist = False
+            if self._relist_asked == relist_asked:
+                self._relist = False
         self._register_devices(
             device for device_id, device in devices.items() if device_id in new_ids
         )
@@ -590,7 +607,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         self._filling = bool(refresh.pending)
         if self._filling and not throttled and paused is None:
-            self.update_interval = FILL_GAP  # the rest of the account, soon
+            self._fill_soon()
         self._report_budget(paused)
         for event in refresh.events:
             if event.device_id in devices:
@@ -636,6 +653,38 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             self._woke_success = self.last_update_success
             wake = set(self._device_listeners)
         self._wake_devices(wake)
+
+    @callback
+    def _fill_soon(self) -> None:
+        """Read the rest of a large account soon (the next batch of devices).
+
+        With polling disabled for the entry, nothing else would read them.
+        """
+        if not self.config_entry.pref_disable_polling:
+            self.update_interval = FILL_GAP
+            return
+        if self._cancel_fill is not None:
+            return
+
+        @callback
+        def fill(_now: datetime) -> None:
+            self._cancel_fill = None
+            self.config_entry.async_create_background_task(
+                self.hass, self.async_refresh(), f"{self.name} - fill"
+            )
+
+        self._cancel_fill = async_call_later(self.hass, FILL_GAP, fill)
+
+    @callback
+    def _stop_filling(self) -> None:
+        if self._cancel_fill is not None:
+            self._cancel_fill()
+            self._cancel_fill = None
+
+    async def async_refresh_everything(self) -> None:
+        """Read every device soon, due or not (``homeassistant.update_entity``)."""
+        self._read_all = True
+        await self.async_request_refresh()
 
     @callback
     def _schedule_refresh(self) -> None:
@@ -1189,6 +1238,7 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         names a device we do not know).
         """
         self._relist = True
+        self._relist_asked += 1
         if soon:
             await self.async_request_refresh()
         else:

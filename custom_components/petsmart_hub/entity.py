@@ -86,7 +86,7 @@ class PetSmartEntity(Entity):
     async def async_update(self) -> None:
         """Read the account again (``homeassistant.update_entity``)."""
         if self.enabled:
-            await self.coordinator.async_request_refresh()
+            await self.coordinator.async_refresh_everything()
 
     @callback
     def _handle_coordinator_update(self) -> None:
@@ -111,6 +111,8 @@ class PetSmartEntity(Entity):
             self.state,
             self.state_attributes,
             self.extra_state_attributes,
+            self.capability_attributes,
+            self.supported_features,
             self.icon,
             self.entity_picture,
         )

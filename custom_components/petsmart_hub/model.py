@@ -816,6 +816,7 @@ def entity_shape(device: Device) -> tuple[object, ...]:
         device.power is None,
         device.light is None,
         device.online is None,
+        frozenset(device.home.persons) if device.home is not None else None,
     )
 
 

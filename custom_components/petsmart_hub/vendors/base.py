@@ -143,6 +143,8 @@ class RefreshRequest:
     #: Read the device list now, not when the account's own plan would (a
     #: push named a device we do not know, a command added one).
     relist: bool = False
+    #: Read every device now, due or not (the user asked for a refresh).
+    read_all: bool = False
     #: Seconds the refresh may take to read devices: a device not started by
     #: then is left for the next refresh (``Refresh.pending``). Setting up a
     #: large account fills it in batches; None: read every device that is due.

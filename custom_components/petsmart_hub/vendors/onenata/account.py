@@ -53,6 +53,7 @@ from ..base import (
     AuthError,
     BadResponseError,
     CameraAccount,
+    CannotConnectError,
     DeviceNotFoundError,
     EnrollingAccount,
     Inventory,
@@ -585,18 +586,21 @@ def _phase(device_id: str) -> float:
 
 
 def _raise_if_unreachable(refresh: Refresh, targets: int) -> None:
-    """Fail the refresh when every device read failed alike: the cloud is down.
+    """Fail the refresh when the cloud could not be reached for any device.
 
     Without the device list (read every 30 minutes) a cloud outage shows as
-    each device failing; it is the account's failure, told once, not a
-    device's. A device the cloud says it does not know fails on its own.
+    each device failing to connect; it is the account's failure, told once,
+    not a device's. A device answering something we cannot use (bad data, a
+    404, throttling) fails on its own, and a refresh whose device list was
+    read fine reached the cloud.
     """
     errors = list(refresh.failed.values())
     if (
         targets
+        and refresh.listing is None
         and len(errors) == targets
         and not refresh.devices
-        and not any(isinstance(err, DeviceNotFoundError) for err in errors)
+        and all(type(err) is CannotConnectError for err in errors)
     ):
         raise errors[0]
 
@@ -647,6 +651,10 @@ class OneNataAccount(
         self._listed: dict[str, Device] = {}
         #: a litter box's health alerts, per answer they came in
         self._health_alerts: dict[str, dict[str, list[str]]] = {}
+        #: ids the last listing named but we skip (unsupported, unreadable)
+        self._skipped: frozenset[str] = frozenset()
+        #: unknown device id -> when (monotonic) its push had the list read
+        self._relisted_for: dict[str, float] = {}
 
     async def async_identify(self) -> Inventory:
         """The device list: one call checks the key."""
@@ -664,13 +672,17 @@ class OneNataAccount(
         if request.relist or self._list_due <= now:
             listing = await self.async_list()
             self._listed = {device.id: device for device in listing}
+            self._skipped = listing.skipped_ids
+            for device_id, asked in list(self._relisted_for.items()):
+                if now - asked >= INVENTORY_INTERVAL.total_seconds():
+                    del self._relisted_for[device_id]
             self._list_due = now + INVENTORY_INTERVAL.total_seconds()
         targets: dict[str, Device] = {}
         for device_id, listed in self._listed.items():
             known = request.known.get(device_id)
             if known is None:
                 targets[device_id] = copy.deepcopy(listed)  # the listing's is kept
-            elif self._due(device_id, now):
+            elif request.read_all or self._due(device_id, now):
                 targets[device_id] = carry_state(listed, known)
         # a known device a listing left out is read with it (does it still
         # answer?), and when due until it is confirmed removed
@@ -783,7 +795,25 @@ class OneNataAccount(
 
     def parse_webhook(self, payload: Any, known: Mapping[str, Device]) -> Pushed:
         """A webhook call into updates of known devices (see ``webhook``)."""
-        return webhook.parse_event(payload, known, self.report, apply_status)
+        return webhook.parse_event(
+            payload, known, self.report, apply_status, self._may_relist
+        )
+
+    def _may_relist(self, device_id: str) -> bool:
+        """Whether a push naming a device we do not hold has the list read.
+
+        Once per device and inventory interval, and never for one the last
+        listing named but we skip (a type we do not support): its pushes
+        would read the list again and again.
+        """
+        now = time.monotonic()
+        asked = self._relisted_for.get(device_id)
+        if device_id in self._skipped or (
+            asked is not None and now - asked < INVENTORY_INTERVAL.total_seconds()
+        ):
+            return False
+        self._relisted_for[device_id] = now
+        return True
 
     def push_missed(self, held: Device, polled: Device) -> bool:
         """Whether the status a poll read differs from what pushes left us.

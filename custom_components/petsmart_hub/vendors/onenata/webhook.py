@@ -79,6 +79,7 @@ def parse_event(
     known: Mapping[str, Device],
     report: ParseReport,
     apply_status: ApplyStatus,
+    may_relist: Callable[[str], bool] = lambda _device_id: True,
 ) -> Pushed:
     """One webhook call into new device objects and events (``known`` is not changed).
 
@@ -97,7 +98,9 @@ def parse_event(
     if held is None:
         # never a new device from a push alone: a device we do not know (one
         # just added in the app) has the device list read, and comes from it
-        return Pushed(relist=True)
+        if may_relist(device_id):
+            return Pushed(relist=True)
+        raise PushRejectedError("unknown_device")
     at = _moment(payload, report)
     if event == ALERT:
         alerts = _alerts(data)
