@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -67,6 +68,63 @@ recorder:
 history:
 logbook:
 """
+
+#: A benchmark's probe (not part of the product): Home Assistant forwards
+#: `state_reported` (a state written unchanged) to no websocket subscription
+#: without an event filter, so this small integration subscribes with one and
+#: forwards each write's entity id (see `HassProcess.state_writes_probe`).
+PROBE_DOMAIN = "state_writes_probe"
+PROBE_MANIFEST = {
+    "domain": PROBE_DOMAIN,
+    "name": "State writes probe (benchmarks)",
+    "version": "1.0.0",
+    "documentation": "https://example.invalid/state_writes_probe",
+    "codeowners": [],
+    "dependencies": ["websocket_api"],
+    "requirements": [],
+    "iot_class": "local_push",
+}
+PROBE_SOURCE = f'''"""Forward state_reported events over the websocket (benchmarks only)."""
+
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.components import websocket_api
+from homeassistant.const import EVENT_STATE_REPORTED
+from homeassistant.core import Event, HomeAssistant, callback
+
+DOMAIN = "{PROBE_DOMAIN}"
+
+
+@callback
+def _every(data: Any) -> bool:
+    return True
+
+
+@websocket_api.websocket_command({{vol.Required("type"): f"{{DOMAIN}}/reported"}})
+@callback
+def _subscribe(
+    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
+) -> None:
+    @callback
+    def forward(event: Event[Any]) -> None:
+        connection.send_message(
+            websocket_api.event_message(
+                msg["id"], {{"entity_id": event.data["entity_id"]}}
+            )
+        )
+
+    connection.subscriptions[msg["id"]] = hass.bus.async_listen(
+        EVENT_STATE_REPORTED, forward, event_filter=_every
+    )
+    connection.send_result(msg["id"])
+
+
+async def async_setup(hass: HomeAssistant, config: Any) -> bool:
+    websocket_api.async_register_command(hass, _subscribe)
+    return True
+'''
 
 #: A record's first line. Home Assistant 2026.x adds the UTC offset to the time
 #: (`2026-11-22 12:15:24.553+00:00`); 2025.4 writes `2025-11-22 12:15:24.553`.
@@ -228,6 +286,9 @@ class HassProcess:
     port: int = 0
     time_zone: str = "UTC"
     history: bool = True
+    #: Load the benchmarks' probe (`PROBE_DOMAIN`): `state_reported` over the
+    #: websocket with `HassWebSocket.subscribe(f"{PROBE_DOMAIN}/reported")`.
+    state_writes_probe: bool = False
     #: The interpreter that runs Home Assistant (`PETSMART_E2E_HASS`, or this one).
     python: str = field(default_factory=hass_python)
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
@@ -265,6 +326,7 @@ class HassProcess:
                 time_zone=self.time_zone,
                 history=HISTORY_YAML if self.history else "",
             )
+            + (f"{PROBE_DOMAIN}:\n" if self.state_writes_probe else "")
         )
         custom = self.config_dir / "custom_components"
         custom.mkdir(exist_ok=True)
@@ -272,6 +334,11 @@ class HassProcess:
         if link.is_symlink() or link.exists():
             link.unlink()
         link.symlink_to(INTEGRATION, target_is_directory=True)
+        if self.state_writes_probe:
+            probe_dir = custom / PROBE_DOMAIN
+            probe_dir.mkdir(exist_ok=True)
+            (probe_dir / "manifest.json").write_text(json.dumps(PROBE_MANIFEST))
+            (probe_dir / "__init__.py").write_text(PROBE_SOURCE)
 
     def write_http_store(self, store: dict[str, Any]) -> None:
         """Our port and address as the confirmed (stable) HTTP settings.
@@ -629,18 +696,53 @@ class HassWebSocket:
         """Use an authenticated connection."""
         self._ws = ws
         self._ids = itertools.count(1)
+        #: Event messages that came while a command waited for its result.
+        self._events: deque[dict[str, Any]] = deque()
 
     async def command(self, type_: str, **data: Any) -> Any:
         """Send a command and return its result (raise on an error answer)."""
+        return (await self._ask(type_, data))[1]
+
+    async def subscribe(self, type_: str, **data: Any) -> int:
+        """Start a subscription (`subscribe_events`...); return its id.
+
+        Its messages come from `events`, with those of the connection's other
+        subscriptions (tell them apart by their "id").
+        """
+        return (await self._ask(type_, data))[0]
+
+    async def _ask(self, type_: str, data: dict[str, Any]) -> tuple[int, Any]:
+        """Send a command; return its id and result (raise on an error answer).
+
+        Event messages that come meanwhile are kept for `events`.
+        """
         message_id = next(self._ids)
         await self._ws.send_json({"id": message_id, "type": type_, **data})
         while True:
             answer = await self._ws.receive_json()
+            if answer.get("type") == "event":
+                self._events.append(answer)
+                continue
             if answer.get("id") != message_id or answer.get("type") != "result":
                 continue
             if not answer["success"]:
                 raise HassError(f"{type_}: {answer['error']}")
-            return answer["result"]
+            return message_id, answer["result"]
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        """The event messages of this connection's subscriptions, as they come.
+
+        Raise HassError when the connection closes.
+        """
+        while True:
+            while self._events:
+                yield self._events.popleft()
+            message = await self._ws.receive()
+            if message.type is not aiohttp.WSMsgType.TEXT:
+                raise HassError(f"the websocket closed ({message.type.name})")
+            answer: dict[str, Any] = json.loads(message.data)
+            if answer.get("type") == "event":
+                yield answer
 
     async def devices(self) -> list[dict[str, Any]]:
         """The device registry."""

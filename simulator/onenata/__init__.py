@@ -94,10 +94,19 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         devices_shape: str = "envelope_list",
         seed: int = 0,
         public_url: str | None = None,
+        devices: int | None = None,
     ) -> None:
-        """Create the simulator with `devices_per_kind` devices of every kind."""
+        """Create the simulator with `devices_per_kind` devices of every kind.
+
+        With `devices`, that many devices instead, the kinds taken in turn in
+        `DEVICE_KINDS` order (feeder, fountain, tracker, camera, litter box,
+        toy, feeder...): 5 is one each of the first five kinds, 50 is nine
+        feeders, nine fountains and eight of each other kind.
+        """
         if devices_shape not in DEVICES_SHAPES:
             raise ValueError(f"devices_shape must be one of {DEVICES_SHAPES}")
+        if devices is not None and devices < 0:
+            raise ValueError("devices can not be negative")
         super().__init__(latency=latency)
         self.app.middlewares.append(self._api_middleware)
         self.api_key = api_key
@@ -110,9 +119,14 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         self.webhook_sender = WebhookSender(self.clock.now, seed)
         self._looks: dict[str, Look] = {}
         self._counters: Counter[str] = Counter()
-        for kind in DEVICE_KINDS:
-            for _ in range(devices_per_kind):
-                self.add_device(kind)
+        self._quiet = False
+        if devices is not None:
+            for number in range(devices):
+                self.add_device(DEVICE_KINDS[number % len(DEVICE_KINDS)])
+        else:
+            for kind in DEVICE_KINDS:
+                for _ in range(devices_per_kind):
+                    self.add_device(kind)
         self._add_routes()
         self.clock.on_change(self.notify_changes)
         self.app.on_cleanup.append(self._on_cleanup)
@@ -137,6 +151,8 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
             self.clock.now(),
             self.seed,
         )
+        if self._quiet:
+            device.frozen_at = device.created
         self.devices[device.device_id] = device
         return device
 
@@ -152,6 +168,31 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
             )
             if not taken:
                 return index
+
+    @property
+    def quiet(self) -> bool:
+        """Whether nothing happens in the home but the devices' check-ins.
+
+        Set it and every device keeps reporting what it reports now: trackers
+        stand still, feeders serve no meals, waste, filters and water readings
+        stay as they are. The clock runs on, and with it the report times
+        (lastReportTime, lastSeen, a fix's timestamp, lastTested each hour),
+        sessions a command started, and what the helpers change. Unset it
+        and the devices catch up: they report what they would have by now
+        (the meals meanwhile served, the tracker where it wandered to).
+        """
+        return self._quiet
+
+    @quiet.setter
+    def quiet(self, quiet: bool) -> None:
+        if quiet == self._quiet:
+            return
+        self.settle()
+        self._quiet = quiet
+        now = self.clock.now()
+        for device in self.devices.values():
+            device.frozen_at = now if quiet else None
+        self.notify_changes()
 
     def remove_device(self, device_id: str) -> None:
         """Delete a device from the account."""

@@ -161,6 +161,11 @@ class Ctx:
     args: Mapping[str, Any]
     base_url: str
 
+    @property
+    def readings_at(self) -> datetime:
+        """When the device's own readings are from (see `SimDevice.value_time`)."""
+        return self.device.value_time(self.now)
+
 
 def status_data(ctx: Ctx) -> JSON:
     """GET /devices/{id}/status."""
@@ -169,7 +174,7 @@ def status_data(ctx: Ctx) -> JSON:
 
 def food_level_data(ctx: Ctx) -> JSON:
     """GET /devices/{id}/food-level."""
-    device, now = ctx.device, ctx.now
+    device, now = ctx.device, ctx.readings_at
     meals = enabled_meals(device)
     if meals and not device.schedule_paused:
         daily = sum(entry.amount for entry in meals)
@@ -256,9 +261,13 @@ def _water_reading(device: SimDevice, hour: datetime) -> JSON:
 
 
 def water_quality_data(ctx: Ctx) -> JSON:
-    """GET /devices/{id}/water-quality."""
-    device, now = ctx.device, ctx.now
+    """GET /devices/{id}/water-quality.
+
+    The sensor reports every hour (lastTested), a quiet one the same readings.
+    """
+    device, now = ctx.device, ctx.readings_at
     hour = floor_time(now, 3600)
+    tested = floor_time(ctx.now, 3600)
     life = filter_life(device, now)
     quality = next((word for least, word in QUALITY_BANDS if life >= least), "poor")
     recommendations = []
@@ -269,7 +278,7 @@ def water_quality_data(ctx: Ctx) -> JSON:
     data: JSON = {
         **_water_reading(device, hour),
         "quality": quality,
-        "lastTested": iso(max(device.last_tested or hour, hour)),
+        "lastTested": iso(max(device.last_tested or tested, tested)),
         "filterLifeRemaining": life,
         "recommendations": recommendations,
     }
@@ -307,7 +316,7 @@ def usage_stats_data(ctx: Ctx) -> JSON:
     The baseline is the device's usual visits a day of its usual length; the
     visits `OneNataSimulator.visit` logged inside the period come on top.
     """
-    device, now = ctx.device, ctx.now
+    device, now = ctx.device, ctx.readings_at
     period, span = arg_period(ctx.args, "period", "7d")
     days = span.total_seconds() / 86400
     waste = waste_level(device, now)
@@ -360,7 +369,7 @@ def health_insights_data(ctx: Ctx) -> JSON:
 
 def activity_data(ctx: Ctx) -> JSON:
     """GET /devices/{id}/activity: a baseline plus the sessions played here."""
-    device, now = ctx.device, ctx.now
+    device, now = ctx.device, ctx.readings_at
     period, span = arg_period(ctx.args, "period", "7d")
     days = span.total_seconds() / 86400
     played = [entry for entry in device.play_log if entry[0] >= now - span]

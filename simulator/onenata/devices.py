@@ -286,6 +286,9 @@ class SimDevice:
     play_log: list[tuple[datetime, float, str]] = field(default_factory=list)
     sessions_per_day: int = 4
     session_minutes: int = 15
+    # quiet (see OneNataSimulator.quiet): what the device reports by itself
+    # stays as it was at this moment; its report times run on
+    frozen_at: datetime | None = None
 
     def rng(self, *salt: object) -> random.Random:
         """Return a generator seeded by the simulator seed, this device and `salt`."""
@@ -329,10 +332,21 @@ class SimDevice:
             if session.end <= now:
                 del self.sessions[activity]
                 _finish_session(self, activity, session)
+        # a quiet device catches up on what it would have done once it is not
+        at = self.value_time(now)
         if self.kind == FEEDER:
-            _serve_meals(self, now)
+            _serve_meals(self, at)
         elif self.kind == TRACKER:
-            _watch_fences(self, now, new_serial or (lambda: next(_SPARE_SERIALS)))
+            _watch_fences(self, at, new_serial or (lambda: next(_SPARE_SERIALS)))
+
+    def value_time(self, now: datetime) -> datetime:
+        """The moment the device's own readings are taken at: `now`, unless quiet.
+
+        A quiet device (`frozen_at` set) reports what it did at `frozen_at`:
+        no meals, no wandering, no waste building up, the same water readings.
+        Its report times, and what it was told to do (sessions), run on.
+        """
+        return now if self.frozen_at is None else min(now, self.frozen_at)
 
     def online_at(self, moment: datetime) -> bool:
         """Whether the device was online at `moment` (of the time since it settled).
@@ -629,16 +643,22 @@ def _wander(device: SimDevice, stamp: float) -> tuple[float, float]:
 
 
 def position(device: SimDevice, when: datetime) -> tuple[float, float]:
-    """The (latitude, longitude) a tracker reports for `when`, rounded as sent."""
-    lat, lon = fixed_position(device, when) or _wander(device, when.timestamp())
+    """The (latitude, longitude) a tracker reports for `when`, rounded as sent.
+
+    A quiet tracker stays where it wandered to (a move still moves it).
+    """
+    lat, lon = fixed_position(device, when) or _wander(
+        device, device.value_time(when).timestamp()
+    )
     return round(lat, 6), round(lon, 6)
 
 
 def track_point(device: SimDevice, when: datetime) -> JSON:
     """Where a tracker is at `when`: wandering around home, or where it was moved."""
-    stamp = when.timestamp()
+    # a quiet tracker stands still, its fixes alike but for their time
+    stamp = device.value_time(when).timestamp()
     lat, lon = position(device, when)
-    if fixed_position(device, when) is not None:
+    if fixed_position(device, when) is not None or stamp < when.timestamp():
         speed, heading = 0.0, 0
     else:
         raw_lat, raw_lon = _wander(device, stamp)
@@ -717,7 +737,11 @@ ALERT_RULES = (
 
 
 def alerts(device: SimDevice, now: datetime) -> list[JSON]:
-    """Return the alerts a device currently raises: its rules', then raised ones."""
+    """Return the alerts a device currently raises: its rules', then raised ones.
+
+    A rule's alert carries the time of the answer (it ticks, quiet or not).
+    """
+    at = device.value_time(now)
     return [
         {
             "type": rule.type,
@@ -726,7 +750,7 @@ def alerts(device: SimDevice, now: datetime) -> list[JSON]:
             "timestamp": iso(now),
         }
         for rule in ALERT_RULES
-        if device.kind in rule.kinds and rule.raised(device, now)
+        if device.kind in rule.kinds and rule.raised(device, at)
     ] + [
         {
             "type": alert.type,
@@ -745,10 +769,11 @@ def alert_keys(device: SimDevice, now: datetime) -> dict[str, JSON]:
     A rule's alert is the same alert for as long as it holds; every raised alert
     is a new one. The values are what a device.alert webhook carries.
     """
+    at = device.value_time(now)
     keys = {
         f"rule:{rule.type}": {"type": rule.type, "message": rule.message}
         for rule in ALERT_RULES
-        if device.kind in rule.kinds and rule.raised(device, now)
+        if device.kind in rule.kinds and rule.raised(device, at)
     }
     keys |= {
         f"raised:{alert.serial}": {
@@ -763,20 +788,21 @@ def alert_keys(device: SimDevice, now: datetime) -> dict[str, JSON]:
 
 def kind_status(device: SimDevice, now: datetime) -> JSON:
     """Return the kind-specific `status` object of GET /status."""
+    at = device.value_time(now)  # readings; sessions run on real time
     match device.kind:
         case "feedingMachine":
             return {
                 "foodLevel": food_percentage(device),
-                "feedCount": feeds_today(device, now),
+                "feedCount": feeds_today(device, at),
                 "lastFeedTime": iso_or_none(device.last_feed_time),
-                "nextScheduledFeed": iso_or_none(next_feed(device, now)),
+                "nextScheduledFeed": iso_or_none(next_feed(device, at)),
                 "scheduledFeeds": len(enabled_meals(device)),
                 "scheduleStatus": "paused" if device.schedule_paused else "active",
             }
         case "waterFountain":
             return {
                 "waterLevel": device.water_level,
-                "filterStatus": filter_status(filter_life(device, now)),
+                "filterStatus": filter_status(filter_life(device, at)),
                 "lastMaintenance": iso_or_none(device.last_maintenance),
                 "pumpRunning": device.active("pump", now) is not None,
                 "cleaning": device.active("clean", now) is not None,
@@ -792,7 +818,7 @@ def kind_status(device: SimDevice, now: datetime) -> JSON:
         case "litterBox":
             return {
                 "litterLevel": device.litter_level,
-                "wasteLevel": waste_level(device, now),
+                "wasteLevel": waste_level(device, at),
                 "lastCleaned": iso_or_none(device.last_cleaned),
                 "odorControl": "active" if device.odor_control else "inactive",
                 "cleaning": device.active("clean", now) is not None,

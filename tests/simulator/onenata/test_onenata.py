@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 import io
 import itertools
@@ -209,6 +210,21 @@ def test_several_devices_per_kind() -> None:
     assert (second.serial, second.name) == ("ON-TOY-002", "Smart Toy 2")
     assert len(sim.devices) == 12
     assert OneNataSimulator(devices_per_kind=0).devices == {}
+
+
+def test_a_number_of_devices_takes_the_kinds_in_turn() -> None:
+    five = OneNataSimulator(devices=5)
+    assert [device.kind for device in five.devices.values()] == list(DEVICE_KINDS[:5])
+    assert list(five.devices) == [FEEDER, FOUNTAIN, TRACKER, CAMERA, LITTER]
+    fifty = OneNataSimulator(devices=50, devices_per_kind=3)
+    assert Counter(device.kind for device in fifty.devices.values()) == {
+        "feedingMachine": 9, "waterFountain": 9, "gpsTracker": 8,
+        "camera": 8, "litterBox": 8, "smartToy": 8,
+    }  # fmt: skip
+    assert list(fifty.devices)[6:8] == ["feeding_machine_002", "water_fountain_002"]
+    assert OneNataSimulator(devices=0).devices == {}
+    with pytest.raises(ValueError):
+        OneNataSimulator(devices=-1)
 
 
 def test_add_and_remove_devices(sim: OneNataSimulator) -> None:
@@ -1360,6 +1376,77 @@ async def test_tracker_commands_change_state(api: Api, sim: OneNataSimulator) ->
     assert tracker.fences[0]["radius"] == 250
     disabled = (await api.command(TRACKER, "enableSOS", enabled=False)).data
     assert disabled["status"] == "inactive"
+
+
+# What a device reports by itself; what stays is its check-in times.
+QUIET_READINGS = [
+    f"/devices/{device_id}/status"
+    for device_id in (FEEDER, FOUNTAIN, TRACKER, CAMERA, LITTER, TOY)
+] + [
+    f"/devices/{FEEDER}/food-level",
+    f"/devices/{FOUNTAIN}/water-quality",
+    f"/devices/{TRACKER}/location",
+    f"/devices/{LITTER}/usage-stats",
+    f"/devices/{TOY}/activity",
+]
+CHECK_IN_FIELDS = {"lastReportTime", "lastSeen", "timestamp", "lastTested"}
+
+
+async def _quiet_readings(api: Api) -> dict[str, dict[str, Any]]:
+    """Every reading of QUIET_READINGS but its check-in times, by path."""
+    readings = {}
+    for path in QUIET_READINGS:
+        data = (await api.get(path)).data
+        readings[path] = {k: v for k, v in data.items() if k not in CHECK_IN_FIELDS}
+    return readings
+
+
+async def test_a_quiet_home_only_checks_in(api: Api, sim: OneNataSimulator) -> None:
+    sim.clock.set(T0)  # 10:30: the feeder's 12:00 meal falls in the quiet
+    sim.quiet = True
+    assert sim.quiet is True
+    sim.clock.advance(30)  # the tracker's first fix since: it stands still
+    before = await _quiet_readings(api)
+    assert before[f"/devices/{TRACKER}/location"]["speed"] == 0
+    sim.clock.advance(3 * 3600)
+    sim.quiet = True  # again: changes nothing
+    assert await _quiet_readings(api) == before
+    status = await api.status(TRACKER)
+    assert (status["lastReportTime"], status["lastSeen"]) == (
+        "2024-01-15T13:30:00Z",
+        "2024-01-15T13:30:30Z",
+    )
+    location = (await api.get(f"/devices/{TRACKER}/location")).data
+    assert location["timestamp"] == "2024-01-15T13:30:30Z"
+    quality = (await api.get(f"/devices/{FOUNTAIN}/water-quality")).data
+    assert quality["lastTested"] == "2024-01-15T13:00:00Z"
+
+    # no longer quiet: the devices report what they did meanwhile
+    sim.quiet = False
+    after = await _quiet_readings(api)
+    feeder = after[f"/devices/{FEEDER}/status"]["status"]
+    assert feeder["lastFeedTime"] == "2024-01-15T12:00:00Z"
+    assert feeder["nextScheduledFeed"] == "2024-01-15T18:00:00Z"
+    assert after[f"/devices/{LITTER}/status"]["status"]["wasteLevel"] == 18
+    assert (
+        after[f"/devices/{TRACKER}/location"] != before[f"/devices/{TRACKER}/location"]
+    )
+
+
+async def test_a_quiet_home_still_does_what_it_is_told(
+    api: Api, sim: OneNataSimulator
+) -> None:
+    sim.clock.set(T0)
+    sim.quiet = True
+    await api.command(LITTER, "startClean", duration=180)
+    sim.clock.advance(181)
+    status = (await api.status(LITTER))["status"]
+    assert (status["cleaning"], status["wasteLevel"]) == (False, 0)
+    sim.move_tracker(TRACKER, 40.7, -74.0)
+    location = (await api.get(f"/devices/{TRACKER}/location")).data
+    assert (location["latitude"], location["longitude"]) == (40.7, -74.0)
+    added = sim.add_device("camera")
+    assert added.frozen_at is not None
 
 
 # --- standalone -----------------------------------------------------------------------------
