@@ -604,8 +604,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         throttled = [
             e for e in refresh.failed.values() if isinstance(e, RateLimitError)
         ]
-        paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         self._filling = bool(refresh.pending)
+        paused = self._plan_next_poll(utcnow, max(throttled, key=_wait, default=None))
         if self._filling and not throttled and paused is None:
             self._fill_soon()
         self._report_budget(paused)
@@ -897,6 +897,9 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                 interval = min(self._regular_interval * 2**self._backoff, MAX_BACKOFF)
         else:
             self._backoff = 0
+            if self._filling and plan.paused_until is None:
+                # the rest of a large account first (push may be healthy now)
+                interval = min(interval, FILL_GAP)
         self.update_interval = interval
         return plan.paused_until
 
