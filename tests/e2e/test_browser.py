@@ -304,7 +304,7 @@ async def test_device_pages_in_chromium(
                 "by Ninja Blocks",
                 "PetSmart Hub",
                 "ASTEALTHYNODE01",
-                "Last report",
+                "1 disabled entity",  # Last report: off until the user wants it
                 " m\n",
             )
             shots.append(await shoot(page, f"{stack.version}/ninjablocks-distance"))
