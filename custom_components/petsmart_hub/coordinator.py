@@ -656,14 +656,11 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
 
     @callback
     def _fill_soon(self) -> None:
-        """Read the rest of a large account soon (the next batch of devices).
+        """Read the rest of a large account soon though the entry does not poll.
 
-        With polling disabled for the entry, nothing else would read them.
+        (A polling entry's plan already has its next refresh a FILL_GAP away.)
         """
-        if not self.config_entry.pref_disable_polling:
-            self.update_interval = FILL_GAP
-            return
-        if self._cancel_fill is not None:
+        if not self.config_entry.pref_disable_polling or self._cancel_fill is not None:
             return
 
         @callback
