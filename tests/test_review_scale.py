@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.petsmart_hub import coordinator as coordinator_module
+from custom_components.petsmart_hub import compat, coordinator as coordinator_module
 from custom_components.petsmart_hub.const import DOMAIN
 from custom_components.petsmart_hub.model import Scenario
 from custom_components.petsmart_hub.vendors.base import DeviceUpdate
@@ -58,7 +58,9 @@ def _entities_of(
 ) -> list[str]:
     registry = er.async_get(hass)
     ident = f"{entry.entry_id}_{device_id}"
-    device = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, ident)})
+    device = compat.async_get_entry_device(
+        dr.async_get(hass), entry.entry_id, (DOMAIN, ident)
+    )
     assert device is not None
     return [
         entity.entity_id
