@@ -270,9 +270,13 @@ async def serving(
 
 def new_simulator(devices: int, api_key: str, seed: int) -> OneNataSimulator:
     """An account of `devices` devices of mixed kinds, answering LATENCY late."""
-    return OneNataSimulator(
+    sim = OneNataSimulator(
         api_key=api_key, devices=devices, seed=seed, latency=LATENCY
     )
+    # a request costs the simulator the same whatever the fleet (as a real
+    # cloud's would): it shares the machine with the hass it measures
+    sim.scale = True
+    return sim
 
 
 def mix(devices: int) -> str:
@@ -710,6 +714,8 @@ class Writes:
     reported: int
     #: the real changes by what changed (domain.translation key), most first
     changed_by: list[tuple[str, int]] = field(default_factory=list)
+    #: the unchanged writes (state_reported) by entity, most first
+    reported_by: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -772,6 +778,9 @@ def count_writes(
     mine = [w for w in writes if start <= w.at < end and w.entity_id in entities]
     kinds = Counter(w.kind for w in mine)
     changed_by = Counter(entities[w.entity_id] for w in mine if w.kind == "changed")
+    reported_by = Counter(
+        entities[w.entity_id] for w in mine if w.kind == "reported"
+    )
     return Writes(
         (end - start) / 60,
         polls,
@@ -779,6 +788,7 @@ def count_writes(
         kinds["same"],
         kinds["reported"],
         changed_by.most_common(),
+        reported_by.most_common(),
     )
 
 
@@ -1049,6 +1059,10 @@ def print_rates(rates: RateResult) -> None:
                 f"{kind} {count / writes.polls:g}"
                 for kind, count in writes.changed_by[:6]
             )
+            unchanged = ", ".join(
+                f"{kind} {count / writes.polls:g}"
+                for kind, count in writes.reported_by[:6]
+            )
             say(
                 f"  {account.label} {name}: {writes.polls} polls in "
                 f"{writes.minutes:.1f} min: {writes.changed} changed, {writes.same} "
@@ -1056,7 +1070,8 @@ def print_rates(rates: RateResult) -> None:
                 f"writes/min vs changes/min {writes_cell(writes, account.devices)}; "
                 f"recorded changes per device per poll "
                 f"{recorded(writes, account.devices)}; changes a poll by entity: "
-                f"{per_poll or 'none'}"
+                f"{per_poll or 'none'}; unchanged writes a poll by entity: "
+                f"{unchanged or 'none'}"
             )
 
 

@@ -302,6 +302,70 @@ async def test_a_command_does_not_delay_the_next_poll(
     assert sim.count("GET", STATUS) >= 5  # the poll came when it was due
 
 
+@pytest.mark.parametrize("devices_per_kind", [3])
+async def test_a_push_during_setup_is_kept_while_the_rest_fills_in(
+    hass: HomeAssistant,
+    onenata: Cloud,
+    config_entry: MockConfigEntry,
+    post: Callable[[Any], Awaitable[int]],
+) -> None:
+    """Push works from the start of a setup that fills in over several batches.
+
+    A push for a device already read is shown at once and kept by the batches
+    after it; one for a device not yet read answers 200 and the device comes
+    with the rest.
+    """
+    sim = onenata.sim
+    # a URL the cloud registers (its own deliveries are refused at once)
+    await async_process_ha_core_config(hass, {"external_url": "http://127.0.0.1:9"})
+    config_entry.add_to_hass(hass)
+    with patch.object(coordinator_module, "FILL_DEADLINE", 0.0):
+        assert await hass.config_entries.async_setup(config_entry.entry_id)
+        await hass.async_block_till_done()
+        coordinator = config_entry.runtime_data
+        assert sim.webhook is not None  # push registered during setup
+        read = set(coordinator.data.devices)
+        assert 0 < len(read) < len(sim.devices)  # setup returned after a batch
+        pushed_read = next(d for d in read if sim.devices[d].battery_level is not None)
+        pushed_unread = next(
+            d
+            for d in sim.devices
+            if d not in read and sim.devices[d].battery_level is not None
+        )
+        for device_id in (pushed_read, pushed_unread):
+            assert (
+                await post(
+                    {
+                        "event": "device.status.changed",
+                        "data": {"deviceId": device_id, "status": {"batteryLevel": 7}},
+                    }
+                )
+                == 200
+            )
+        assert coordinator.data.devices[pushed_read].battery == 7  # shown at once
+        for _ in range(50):
+            if len(coordinator.data.devices) == len(sim.devices):
+                break
+            async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=2))
+            await hass.async_block_till_done(wait_background_tasks=True)
+    assert set(coordinator.data.devices) == set(sim.devices)  # all filled in
+    # the batches after it read other devices: the push is kept
+    assert coordinator.data.devices[pushed_read].battery == 7
+    [battery] = [
+        entity.entity_id
+        for entity in er.async_entries_for_device(
+            er.async_get(hass), ha_device(hass, config_entry, pushed_read)
+        )
+        if entity.entity_id.startswith("sensor.")
+        and entity.entity_id.endswith("_battery")
+    ]
+    assert hass.states.get(battery).state == "7.0"
+    # the device not yet read came with the rest, with what the cloud says
+    assert coordinator.data.devices[pushed_unread].battery == (
+        sim.devices[pushed_unread].battery_level
+    )
+
+
 @pytest.fixture
 async def big_cloud(socket_enabled: None) -> AsyncGenerator[OneNataSimulator]:
     """A OneNata account of 204 devices, each request answered after 5 ms."""
@@ -312,16 +376,13 @@ async def big_cloud(socket_enabled: None) -> AsyncGenerator[OneNataSimulator]:
     await server.close()
 
 
-@pytest.mark.parametrize("push", [False])
 async def test_a_200_device_account_sets_up_in_batches(
-    hass: HomeAssistant, big_cloud: OneNataSimulator, push: bool
+    hass: HomeAssistant, big_cloud: OneNataSimulator
 ) -> None:
-    """Setup returns after one batch; the rest comes in batches a second apart,
-    whether or not push works from the start (its safety net waits for them)."""
-    if push:
-        await async_process_ha_core_config(
-            hass, {"external_url": "https://ha.example.com"}
-        )
+    """Setup returns after one batch; the rest comes in batches a second apart.
+
+    (With push working from the start: the test before.)
+    """
     entry = MockConfigEntry(
         domain=DOMAIN,
         version=2,
@@ -350,12 +411,9 @@ async def test_a_200_device_account_sets_up_in_batches(
     assert 0 < sizes[0] < 204, sizes  # setup returned after the first batch
     assert sizes[-1] == 204, sizes
     assert len(set(sizes)) >= 3  # filled in over several batches
-    # then polled, or push's safety net (push registered; a slow machine's long
-    # fill may see it judged missed, the simulator delivering nowhere)
-    assert (big_cloud.webhook is not None) is push
-    assert coordinator.update_interval == (
-        timedelta(minutes=15) if coordinator.push_healthy else timedelta(seconds=60)
-    )
+    # then polled
+    assert big_cloud.webhook is None
+    assert coordinator.update_interval == timedelta(seconds=60)
     devices = dr.async_entries_for_config_entry(dr.async_get(hass), entry.entry_id)
     assert len(devices) == 204
     battery = hass.states.get("sensor.smart_feeder_34_battery")

@@ -8,11 +8,12 @@ the camera media. What devices are and what the API answers live in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 import logging
 import re
+import time
 from typing import Any, ClassVar
 
 from aiohttp import WSMsgType, web
@@ -50,6 +51,9 @@ from .events import WEBHOOK_EVENTS, Look, changes, look
 _LOGGER = logging.getLogger(__name__)
 
 API_PREFIX = "/v1/"
+#: In scale mode, the whole fleet is settled (and looked at) at most this
+#: often (real seconds); in between only the device a request names.
+FLEET_SETTLE_EVERY = 1.0
 DEVICES_SHAPES = ("envelope_list", "envelope_object", "bare_list", "object")
 
 DEVICE_LIST_ROUTE = "/v1/devices"
@@ -120,6 +124,17 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         self._looks: dict[str, Look] = {}
         self._counters: Counter[str] = Counter()
         self._quiet = False
+        #: Scale mode, for accounts of hundreds of devices in real time (the
+        #: scale benchmark): a request or `update_device` settles and looks at
+        #: the device it names only, and the whole fleet at most every
+        #: FLEET_SETTLE_EVERY seconds, so the simulator's cost per request
+        #: does not grow with the fleet. Every device is still settled before
+        #: it is read or changed; another's timed changes (a meal served, a
+        #: fence crossed) are sent up to a second later. Off: every request
+        #: settles and looks at every device, as tests expect.
+        self.scale = False
+        #: when (monotonic) the whole fleet was last settled
+        self._fleet_settled = -float("inf")
         if devices is not None:
             for number in range(devices):
                 self.add_device(DEVICE_KINDS[number % len(DEVICE_KINDS)])
@@ -226,10 +241,11 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         known = {spec.name for spec in fields(SimDevice)}
         if unknown := set(changes) - known:
             raise AttributeError(f"SimDevice has no {', '.join(sorted(unknown))}")
-        self.settle()
+        scope = self._scope(device_id)
+        self.settle(scope)
         for name, value in changes.items():
             setattr(device, name, value)
-        self.notify_changes()
+        self.notify_changes(scope)
         return device
 
     def raise_alert(
@@ -341,38 +357,66 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
 
     # --- webhooks -----------------------------------------------------------
 
-    def settle(self) -> None:
-        """Bring every device up to now (see `SimDevice.settle`).
+    def settle(self, device_id: str | None = None) -> None:
+        """Bring every device up to now (see `SimDevice.settle`); or only one.
 
         Sessions end, feeders serve their scheduled meals, trackers check their
         fences. Runs before every API answer, whenever the clock moves (with or
         without a webhook) and in the helpers before they change a device.
         """
-        self._settle_at(self.clock.now())
+        self._settle_at(self.clock.now(), device_id)
 
-    def _settle_at(self, now: datetime) -> None:
-        """Bring every device up to `now`."""
-        for device in self.devices.values():
+    def _settle_at(self, now: datetime, device_id: str | None = None) -> None:
+        """Bring every device (or the one of `device_id`) up to `now`."""
+        if device_id is None:
+            self._fleet_settled = time.monotonic()
+            devices: Iterable[SimDevice] = self.devices.values()
+        else:
+            devices = [self.devices[device_id]] if device_id in self.devices else []
+        for device in devices:
             device.settle(now, self._alert_serial)
 
-    def notify_changes(self) -> None:
+    def _scope(self, device_id: str | None) -> str | None:
+        """Which devices a request or helper settles and looks at: None is all.
+
+        Every one, unless in scale mode (see `scale`) and the fleet was
+        settled less than FLEET_SETTLE_EVERY ago: then only `device_id`'s.
+        """
+        if (
+            self.scale
+            and device_id is not None
+            and time.monotonic() - self._fleet_settled < FLEET_SETTLE_EVERY
+        ):
+            return device_id
+        return None
+
+    def notify_changes(self, device_id: str | None = None) -> None:
         """Settle every device, look at it and send the events for what changed.
 
         Called after every API request, whenever the clock moves and by the
         helpers that change devices; a test that changes a device directly can
         call it too. Nothing is looked at or sent without a registered webhook.
+        With `device_id`, only that device is settled and looked at (scale
+        mode).
         """
         now = self.clock.now()
-        self._settle_at(now)
+        self._settle_at(now, device_id)
         if self.webhook is None:
             return
-        for device_id, device in self.devices.items():
+        looked = (
+            self.devices.items()
+            if device_id is None
+            else [(device_id, self.devices[device_id])]
+            if device_id in self.devices
+            else []
+        )
+        for looked_id, device in looked:
             after, status = look(device, now)
-            before = self._looks.get(device_id)
+            before = self._looks.get(looked_id)
             if before is None:
-                self._looks[device_id] = after
+                self._looks[looked_id] = after
                 continue
-            events, self._looks[device_id] = changes(before, after, status)
+            events, self._looks[looked_id] = changes(before, after, status)
             for event, data in events:
                 self.emit(event, data)
 
@@ -489,10 +533,12 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
     ) -> web.StreamResponse:
         """Check the API key, advance device state, and render ApiError."""
         api = request.path.startswith(API_PREFIX)
+        scope: str | None = None
         try:
             if api:
                 self._check_auth(request)
-                self.settle()
+                scope = self._scope(request.match_info.get("device_id"))
+                self.settle(scope)
             return await handler(request)
         except ApiError as err:
             return web.json_response(
@@ -500,7 +546,7 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
             )
         finally:
             if api:
-                self.notify_changes()
+                self.notify_changes(scope)
 
     def _check_auth(self, request: web.Request) -> None:
         """Require `Authorization: Bearer <api_key>`."""

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 import pytest
 
+from simulator import onenata as onenata_sim
 from simulator.core import start_server
 from simulator.delivery import WebhookSender
 from simulator.onenata import WEBHOOK_EVENTS, OneNataSimulator
@@ -269,6 +270,37 @@ async def test_a_direct_change_is_sent_on_notify(
     await sim.deliveries_idle()
     [body] = hooked.received
     assert body["data"]["status"]["batteryLevel"] == 60
+
+
+async def test_scale_mode_looks_at_the_named_device_and_the_fleet_each_second(
+    api: Api, sim: OneNataSimulator, hooked: Receiver
+) -> None:
+    """In scale mode a request settles and looks at its own device only.
+
+    The whole fleet still is, at most FLEET_SETTLE_EVERY apart: another
+    device's change goes out then, not lost.
+    """
+    sim.scale = True
+    await api.status(FEEDER)  # the fleet was never settled: all of it now
+    await sim.deliveries_idle()
+    assert hooked.received == []
+    sim.devices[TOY].battery_level = 60
+    sim.devices[FEEDER].battery_level = 61
+    await api.status(FEEDER)  # within the second: the feeder only
+    await sim.deliveries_idle()
+    assert hooked.events == [("device.status.changed", FEEDER)]
+    sim.update_device(FOUNTAIN, battery_level=62)  # a helper: that device only
+    await sim.deliveries_idle()
+    assert hooked.events[1:] == [("device.status.changed", FOUNTAIN)]
+    assert (await api.status(TOY))["batteryLevel"] == 60  # read: it is looked at
+    await sim.deliveries_idle()
+    assert hooked.events[2:] == [("device.status.changed", TOY)]
+
+    sim.devices[LITTER].battery_level = 63
+    sim._fleet_settled -= onenata_sim.FLEET_SETTLE_EVERY  # a second on
+    await api.status(FEEDER)
+    await sim.deliveries_idle()
+    assert hooked.events[3:] == [("device.status.changed", LITTER)]
 
 
 async def test_offline_and_back(
