@@ -448,3 +448,27 @@ def test_a_push_during_a_poll_keeps_its_changes_and_the_polls_readings() -> None
     assert pushed.feeder.food_remaining == 100
     other = Device(id=FEEDER, kind=DeviceKind.TOY, name="Toy", manufacturer="OneNata")
     assert merged_device(base, pushed, other) is pushed  # a kind change: the push
+
+
+async def test_a_devices_entities_share_one_registry_description(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry
+) -> None:
+    """Every entity of a device keeps the same DeviceInfo, not a copy of its own."""
+    coordinator = init_integration.runtime_data
+    device = coordinator.data.devices[FEEDER]
+    info = coordinator.device_info(device)
+    assert coordinator.device_info(copy.deepcopy(device)) is info
+    entities = [
+        entity
+        for platform in hass.data["entity_platform"][DOMAIN]
+        for entity in platform.entities.values()
+        if getattr(entity, "device_id", None) == FEEDER
+    ]
+    assert len(entities) > 5
+    assert all(entity.device_info is info for entity in entities)
+    # a device that changed gets a new description (and keeps it)
+    newer = copy.deepcopy(device)
+    newer.firmware = "9.9.9"
+    changed = coordinator.device_info(newer)
+    assert changed is not info and changed["sw_version"] == "9.9.9"
+    assert coordinator.device_info(newer) is changed

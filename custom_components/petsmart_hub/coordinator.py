@@ -334,6 +334,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self._suspects: set[str] = set()
         #: Device id -> listeners of that device's entities only (updates).
         self._device_listeners: dict[str, set[Callable[[], None]]] = {}
+        #: Each device's registry description, shared by all its entities.
+        self._device_infos: dict[str, DeviceInfo] = {}
         #: Devices whose entities the next update wakes (None: every device).
         self._wake: set[str] | None = set()
         #: Whether the account refreshed fine when entities were last woken.
@@ -470,6 +472,12 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
                     (DOMAIN, self.device_identifier(device.via_device)),
                 )
             )
+        # one object for every entity of the device (a 500-device account
+        # has thousands of entities, each of which keeps it)
+        held = self._device_infos.get(device.id)
+        if held == info:
+            return held
+        self._device_infos[device.id] = info
         return info
 
     def _register_devices(self, devices: Iterable[Device]) -> None:
@@ -991,6 +999,8 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
             del self._streams[device_id]
         for device_id in set(self._shapes) - present:
             del self._shapes[device_id]
+        for device_id in set(self._device_infos) - present:
+            del self._device_infos[device_id]
         if not gone:
             return
         doomed = {self.device_identifier(device_id) for device_id in gone}
@@ -1090,16 +1100,21 @@ class PetSmartHubCoordinator(DataUpdateCoordinator[HubData]):
         self, device_id: str, listener: Callable[[], None]
     ) -> Callable[[], None]:
         """Listen for updates of one device (a push wakes only its entities)."""
-        listeners = self._device_listeners.setdefault(device_id, set())
-        listeners.add(listener)
+        self._device_listeners.setdefault(device_id, set()).add(listener)
+        # (a partial, not a closure: thousands of entities each keep one)
+        return partial(self._remove_device_listener, device_id, listener)
 
-        @callback
-        def remove() -> None:
-            listeners.discard(listener)
-            if not listeners:
-                self._device_listeners.pop(device_id, None)
-
-        return remove
+    @callback
+    def _remove_device_listener(
+        self, device_id: str, listener: Callable[[], None]
+    ) -> None:
+        """Stop telling a listener of its device's updates."""
+        listeners = self._device_listeners.get(device_id)
+        if listeners is None:
+            return
+        listeners.discard(listener)
+        if not listeners:
+            del self._device_listeners[device_id]
 
     @callback
     def async_apply_update(self, update: DeviceUpdate) -> None:
