@@ -472,3 +472,38 @@ async def test_a_devices_entities_share_one_registry_description(
     changed = coordinator.device_info(newer)
     assert changed is not info and changed["sw_version"] == "9.9.9"
     assert coordinator.device_info(newer) is changed
+
+
+@FROZEN
+async def test_a_rotated_access_token_is_not_written_again(
+    hass: HomeAssistant, onenata: Cloud, init_integration: MockConfigEntry, tick: Tick
+) -> None:
+    """Home Assistant rotates (and writes) a camera's and an image's token itself.
+
+    When the camera's device changes next in a way neither shows, neither
+    writes its state again: the rotated token is not news.
+    """
+    sim = onenata.sim
+    camera = next(d for d in sim.devices.values() if d.kind == "camera")
+    rotated = [
+        entity
+        for platform in hass.data["entity_platform"][DOMAIN]
+        for entity in platform.entities.values()
+        if entity.entity_id
+        in {"camera.pet_camera_1", "image.pet_camera_1_latest_photo"}
+    ]
+    assert len(rotated) == 2
+    writes = Writes(hass, init_integration)
+    for entity in rotated:  # what Home Assistant does every 5 minutes
+        before = hass.states.get(entity.entity_id).attributes["access_token"]
+        entity.async_update_token()
+        entity.async_write_ha_state()
+        after = hass.states.get(entity.entity_id).attributes["access_token"]
+        assert after != before
+    writes.seen.clear()
+    sim.update_device(camera.device_id, night_vision=not camera.night_vision)
+    await tick(MINUTE)
+    coordinator = init_integration.runtime_data
+    held = coordinator.data.devices[camera.device_id].camera
+    assert held is not None and held.night_vision is camera.night_vision  # read
+    assert writes.entities() & {entity.entity_id for entity in rotated} == set()

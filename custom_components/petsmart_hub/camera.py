@@ -58,6 +58,7 @@ class PetSmartCamera(PetSmartEntity, Camera):
     """A camera with a signed HLS stream that is renewed before it expires."""
 
     entity_description: PetSmartCameraEntityDescription
+    _rewritten_by_ha = frozenset({"access_token", "entity_picture"})
 
     def __init__(
         self,

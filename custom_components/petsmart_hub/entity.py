@@ -56,6 +56,11 @@ class PetSmartEntity(Entity):
     _unrecorded_attributes = frozenset(
         {"polling_paused_until", "data_updated_at", "data_age_minutes"}
     )
+    #: What Home Assistant itself rewrites and writes (a camera's and an
+    #: image's access token, rotated every 5 minutes, and the picture URL
+    #: that carries it): left out of what is compared, so that a rotation is
+    #: not taken for news at the device's next update (a write of nothing new).
+    _rewritten_by_ha: frozenset[str] = frozenset()
     entity_description: PetSmartEntityDescription
 
     def __init__(
@@ -106,15 +111,19 @@ class PetSmartEntity(Entity):
         """Availability, state and attributes, as the state machine gets them."""
         if not self.available:
             return (False,)
+        attributes = self.state_attributes
+        ignored = self._rewritten_by_ha
+        if ignored and attributes:
+            attributes = {k: v for k, v in attributes.items() if k not in ignored}
         return (
             True,
             self.state,
-            self.state_attributes,
+            attributes,
             self.extra_state_attributes,
             self.capability_attributes,
             self.supported_features,
             self.icon,
-            self.entity_picture,
+            None if "entity_picture" in ignored else self.entity_picture,
         )
 
     @property

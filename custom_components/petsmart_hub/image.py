@@ -75,6 +75,7 @@ class LatestPhoto(JournalEntity, ImageEntity):
 
     entity_description: PetSmartImageEntityDescription
     _attr_content_type = "image/jpeg"
+    _rewritten_by_ha = frozenset({"access_token", "entity_picture"})
 
     def __init__(
         self,
