@@ -501,9 +501,20 @@ async def test_a_rotated_access_token_is_not_written_again(
         after = hass.states.get(entity.entity_id).attributes["access_token"]
         assert after != before
     writes.seen.clear()
+    coordinator = init_integration.runtime_data
+    woken: list[object] = []
+    listeners = coordinator._device_listeners[camera.device_id]
+    for listener in list(listeners):  # count the wakes of the camera's entities
+        listeners.discard(listener)
+
+        def counted(listener: Callable[[], None] = listener) -> None:
+            woken.append(listener)
+            listener()
+
+        listeners.add(counted)
     sim.update_device(camera.device_id, night_vision=not camera.night_vision)
     await tick(MINUTE)
-    coordinator = init_integration.runtime_data
     held = coordinator.data.devices[camera.device_id].camera
     assert held is not None and held.night_vision is camera.night_vision  # read
+    assert len(woken) == len(listeners) > 2  # its entities looked at it
     assert writes.entities() & {entity.entity_id for entity in rotated} == set()
