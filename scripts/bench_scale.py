@@ -270,9 +270,7 @@ async def serving(
 
 def new_simulator(devices: int, api_key: str, seed: int) -> OneNataSimulator:
     """An account of `devices` devices of mixed kinds, answering LATENCY late."""
-    sim = OneNataSimulator(
-        api_key=api_key, devices=devices, seed=seed, latency=LATENCY
-    )
+    sim = OneNataSimulator(api_key=api_key, devices=devices, seed=seed, latency=LATENCY)
     # a request costs the simulator the same whatever the fleet (as a real
     # cloud's would): it shares the machine with the hass it measures
     sim.scale = True
@@ -778,9 +776,7 @@ def count_writes(
     mine = [w for w in writes if start <= w.at < end and w.entity_id in entities]
     kinds = Counter(w.kind for w in mine)
     changed_by = Counter(entities[w.entity_id] for w in mine if w.kind == "changed")
-    reported_by = Counter(
-        entities[w.entity_id] for w in mine if w.kind == "reported"
-    )
+    reported_by = Counter(entities[w.entity_id] for w in mine if w.kind == "reported")
     return Writes(
         (end - start) / 60,
         polls,
