@@ -1030,6 +1030,11 @@ def recorded(writes: Writes | None, devices: int) -> str:
     return f"{(writes.changed + writes.same) / devices / writes.polls:.2f}"
 
 
+def by_entity(counts: Sequence[tuple[str, int]], polls: int) -> str:
+    """The six most written entities (what they are), per poll."""
+    return ", ".join(f"{kind} {count / polls:g}" for kind, count in counts[:6])
+
+
 def print_rates(rates: RateResult) -> None:
     """Requests per device-hour by route, and the write windows, per account."""
     say(f"\nRequests per device-hour over {rates.minutes:g} min (polling, defaults):")
@@ -1051,14 +1056,8 @@ def print_rates(rates: RateResult) -> None:
             if writes is None:
                 say(f"  {account.label} {name}: not enough polls in the window")
                 continue
-            per_poll = ", ".join(
-                f"{kind} {count / writes.polls:g}"
-                for kind, count in writes.changed_by[:6]
-            )
-            unchanged = ", ".join(
-                f"{kind} {count / writes.polls:g}"
-                for kind, count in writes.reported_by[:6]
-            )
+            per_poll = by_entity(writes.changed_by, writes.polls)
+            unchanged = by_entity(writes.reported_by, writes.polls)
             say(
                 f"  {account.label} {name}: {writes.polls} polls in "
                 f"{writes.minutes:.1f} min: {writes.changed} changed, {writes.same} "

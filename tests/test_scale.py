@@ -40,6 +40,7 @@ from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
 from simulator.core import start_server
 from simulator.onenata import OneNataSimulator
@@ -123,6 +124,15 @@ def ha_device(hass: HomeAssistant, entry: MockConfigEntry, device_id: str) -> st
     device = find_device(hass, f"onenata_{device_id}")
     assert device is not None, device_id
     return device.id
+
+
+def entity_objects(hass: HomeAssistant) -> list[Entity]:
+    """The integration's entity objects, every platform's."""
+    return [
+        entity
+        for platform in hass.data["entity_platform"][DOMAIN]
+        for entity in platform.entities.values()
+    ]
 
 
 @FROZEN
@@ -460,8 +470,7 @@ async def test_a_devices_entities_share_one_registry_description(
     assert coordinator.device_info(copy.deepcopy(device)) is info
     entities = [
         entity
-        for platform in hass.data["entity_platform"][DOMAIN]
-        for entity in platform.entities.values()
+        for entity in entity_objects(hass)
         if getattr(entity, "device_id", None) == FEEDER
     ]
     assert len(entities) > 5
@@ -487,8 +496,7 @@ async def test_a_rotated_access_token_is_not_written_again(
     camera = next(d for d in sim.devices.values() if d.kind == "camera")
     rotated = [
         entity
-        for platform in hass.data["entity_platform"][DOMAIN]
-        for entity in platform.entities.values()
+        for entity in entity_objects(hass)
         if entity.entity_id
         in {"camera.pet_camera_1", "image.pet_camera_1_latest_photo"}
     ]

@@ -370,11 +370,15 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         """Bring every device (or the one of `device_id`) up to `now`."""
         if device_id is None:
             self._fleet_settled = time.monotonic()
-            devices: Iterable[SimDevice] = self.devices.values()
-        else:
-            devices = [self.devices[device_id]] if device_id in self.devices else []
-        for device in devices:
+        for _device_id, device in self._in_scope(device_id):
             device.settle(now, self._alert_serial)
+
+    def _in_scope(self, device_id: str | None) -> Iterable[tuple[str, SimDevice]]:
+        """Every device by id, or only the one of `device_id` (if it still exists)."""
+        if device_id is None:
+            return self.devices.items()
+        device = self.devices.get(device_id)
+        return [] if device is None else [(device_id, device)]
 
     def _scope(self, device_id: str | None) -> str | None:
         """Which devices a request or helper settles and looks at: None is all.
@@ -403,14 +407,7 @@ class OneNataSimulator(DeliversWebhooks, BaseSimulator):
         self._settle_at(now, device_id)
         if self.webhook is None:
             return
-        looked = (
-            self.devices.items()
-            if device_id is None
-            else [(device_id, self.devices[device_id])]
-            if device_id in self.devices
-            else []
-        )
-        for looked_id, device in looked:
+        for looked_id, device in self._in_scope(device_id):
             after, status = look(device, now)
             before = self._looks.get(looked_id)
             if before is None:
