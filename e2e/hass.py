@@ -69,62 +69,13 @@ history:
 logbook:
 """
 
-#: A benchmark's probe (not part of the product): Home Assistant forwards
-#: `state_reported` (a state written unchanged) to no websocket subscription
-#: without an event filter, so this small integration subscribes with one and
-#: forwards each write's entity id (see `HassProcess.state_writes_probe`).
-PROBE_DOMAIN = "state_writes_probe"
-PROBE_MANIFEST = {
-    "domain": PROBE_DOMAIN,
-    "name": "State writes probe (benchmarks)",
-    "version": "1.0.0",
-    "documentation": "https://example.invalid/state_writes_probe",
-    "codeowners": [],
-    "dependencies": ["websocket_api"],
-    "requirements": [],
-    "iot_class": "local_push",
-}
-PROBE_SOURCE = f'''"""Forward state_reported events over the websocket (benchmarks only)."""
-
-from typing import Any
-
-import voluptuous as vol
-
-from homeassistant.components import websocket_api
-from homeassistant.const import EVENT_STATE_REPORTED
-from homeassistant.core import Event, HomeAssistant, callback
-
-DOMAIN = "{PROBE_DOMAIN}"
-
-
-@callback
-def _every(data: Any) -> bool:
-    return True
-
-
-@websocket_api.websocket_command({{vol.Required("type"): f"{{DOMAIN}}/reported"}})
-@callback
-def _subscribe(
-    hass: HomeAssistant, connection: websocket_api.ActiveConnection, msg: dict[str, Any]
-) -> None:
-    @callback
-    def forward(event: Event[Any]) -> None:
-        connection.send_message(
-            websocket_api.event_message(
-                msg["id"], {{"entity_id": event.data["entity_id"]}}
-            )
-        )
-
-    connection.subscriptions[msg["id"]] = hass.bus.async_listen(
-        EVENT_STATE_REPORTED, forward, event_filter=_every
-    )
-    connection.send_result(msg["id"])
-
-
-async def async_setup(hass: HomeAssistant, config: Any) -> bool:
-    websocket_api.async_register_command(hass, _subscribe)
-    return True
-'''
+#: The benchmarks' probe (not part of the product, `e2e/bench_probe`): it
+#: forwards `state_reported` (a state written unchanged, which Home Assistant
+#: forwards to no websocket subscription without an event filter), counts the
+#: devices filled in without caching JSON copies of every state, and adds plain
+#: sensors (Home Assistant's own cost per entity). See `HassProcess.bench_probe`.
+PROBE_DOMAIN = "bench_probe"
+PROBE_PACKAGE = REPO / "e2e" / PROBE_DOMAIN
 
 #: A record's first line. Home Assistant 2026.x adds the UTC offset to the time
 #: (`2026-11-22 12:15:24.553+00:00`); 2025.4 writes `2025-11-22 12:15:24.553`.
@@ -287,8 +238,10 @@ class HassProcess:
     time_zone: str = "UTC"
     history: bool = True
     #: Load the benchmarks' probe (`PROBE_DOMAIN`): `state_reported` over the
-    #: websocket with `HassWebSocket.subscribe(f"{PROBE_DOMAIN}/reported")`.
-    state_writes_probe: bool = False
+    #: websocket with `HassWebSocket.subscribe(f"{PROBE_DOMAIN}/reported")`,
+    #: devices filled in with `HassWebSocket.command(f"{PROBE_DOMAIN}/filled")`,
+    #: plain sensors from a config flow of its own.
+    bench_probe: bool = False
     #: The interpreter that runs Home Assistant (`PETSMART_E2E_HASS`, or this one).
     python: str = field(default_factory=hass_python)
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
@@ -326,19 +279,20 @@ class HassProcess:
                 time_zone=self.time_zone,
                 history=HISTORY_YAML if self.history else "",
             )
-            + (f"{PROBE_DOMAIN}:\n" if self.state_writes_probe else "")
+            + (f"{PROBE_DOMAIN}:\n" if self.bench_probe else "")
         )
         custom = self.config_dir / "custom_components"
         custom.mkdir(exist_ok=True)
-        link = custom / DOMAIN
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(INTEGRATION, target_is_directory=True)
-        if self.state_writes_probe:
-            probe_dir = custom / PROBE_DOMAIN
-            probe_dir.mkdir(exist_ok=True)
-            (probe_dir / "manifest.json").write_text(json.dumps(PROBE_MANIFEST))
-            (probe_dir / "__init__.py").write_text(PROBE_SOURCE)
+        links = {
+            DOMAIN: INTEGRATION,
+            PROBE_DOMAIN: PROBE_PACKAGE if self.bench_probe else None,
+        }
+        for domain, target in links.items():
+            link = custom / domain
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            if target is not None:
+                link.symlink_to(target, target_is_directory=True)
 
     def write_http_store(self, store: dict[str, Any]) -> None:
         """Our port and address as the confirmed (stable) HTTP settings.

@@ -57,7 +57,7 @@ recorder (``--no-recorder``: without).
    - state writes: ``state_changed`` over the websocket, and
      ``state_reported`` (a state written unchanged, which HA forwards to no
      plain subscription) through a small probe integration loaded in that
-     hass only (``e2e.hass.PROBE_SOURCE``). Writes = both; changes =
+     hass (``e2e/bench_probe``, in every hass of the benchmark). Writes = both; changes =
      state_changed events whose state or attributes differ; recorded
      changes = every state_changed (the recorder writes each one), per
      device per poll. First a quiet home (``OneNataSimulator.quiet``:
@@ -74,7 +74,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 import contextlib
 from dataclasses import dataclass, field
@@ -235,10 +235,10 @@ class RssSampler:
 
 @contextlib.asynccontextmanager
 async def home_assistant(
-    config_dir: Path, *, recorder: bool, probe: bool = False
+    config_dir: Path, *, recorder: bool
 ) -> AsyncIterator[tuple[HassProcess, HassClient]]:
-    """A started, onboarded hass and a signed-in client; stopped on exit."""
-    hass = HassProcess(config_dir, history=recorder, state_writes_probe=probe)
+    """A started, onboarded hass with the probe, a signed-in client; stopped on exit."""
+    hass = HassProcess(config_dir, history=recorder, bench_probe=True)
     try:
         await hass.start()
         # no total timeout: a big account's config flow takes a while
@@ -306,35 +306,19 @@ class Setup:
 
 
 async def filled_in(
-    client: HassClient, ws: HassWebSocket, entry_ids: Sequence[str]
+    ws: HassWebSocket, entry_ids: Sequence[str]
 ) -> dict[str, tuple[int, int]]:
     """Per entry: its devices whose entities all have a state (not unavailable).
 
-    And how many entities it has (the enabled ones, on a device).
+    And how many entities it has (the enabled ones, on a device). The probe
+    works it out inside hass: reading every state and registry entry over
+    the API once a second would leave a cached JSON copy of each in the
+    process (about 0.09 MB per device at 500 devices), memory of the
+    benchmark's, not of the account's.
     """
-    registry = await ws.entities()
-    states = {
-        state["entity_id"]: state["state"] for state in await client.get("/api/states")
-    }
-    by_device: dict[str, dict[str, list[str]]] = {
-        e: defaultdict(list) for e in entry_ids
-    }
-    for entity in registry:
-        devices = by_device.get(entity["config_entry_id"])
-        if devices is not None and entity["device_id"] and not entity["disabled_by"]:
-            devices[entity["device_id"]].append(entity["entity_id"])
+    found = await ws.command(f"{PROBE_DOMAIN}/filled", entry_ids=list(entry_ids))
     return {
-        entry_id: (
-            sum(
-                1
-                for entity_ids in devices.values()
-                if all(
-                    states.get(e, "unavailable") != "unavailable" for e in entity_ids
-                )
-            ),
-            sum(map(len, devices.values())),
-        )
-        for entry_id, devices in by_device.items()
+        entry_id: (found[entry_id][0], found[entry_id][1]) for entry_id in entry_ids
     }
 
 
@@ -367,7 +351,7 @@ async def wait_filled_in(client: HassClient, setups: Sequence[Setup]) -> None:
     waiting = list(setups)
     async with client.websocket() as ws:
         while waiting:
-            found = await filled_in(client, ws, [setup.entry_id for setup in waiting])
+            found = await filled_in(ws, [setup.entry_id for setup in waiting])
             for setup in list(waiting):
                 setup.filled_devices, setup.entities = found[setup.entry_id]
                 elapsed = time.monotonic() - setup.submitted
@@ -687,6 +671,78 @@ async def measure_push(
         result.push_state = str(diagnostics["data"]["push"]["state"])
 
 
+# --- Home Assistant's own floor -----------------------------------------------------
+
+
+@dataclass
+class Floor:
+    """Plain sensors on plain devices: what Home Assistant itself costs for them."""
+
+    devices: int
+    per_device: int
+    setup: Setup | None = None
+    rss: float | None = None
+    error: str | None = None
+
+
+async def add_plain_sensors(
+    client: HassClient, devices: int, per_device: int, within: float
+) -> Setup:
+    """Add the probe's entry of `devices` devices of `per_device` sensors."""
+    form = await client.start_flow(PROBE_DOMAIN)
+    submitted = time.monotonic()
+    result = await client.flow_step(
+        form["flow_id"], {"devices": devices, "per_device": per_device}
+    )
+    if result.get("type") != "create_entry":
+        raise BenchError(f"the plain sensors' flow created no entry: {result}")
+    flow = time.monotonic() - submitted
+    return Setup(result["result"]["entry_id"], devices, submitted, flow, within)
+
+
+async def measure_floor(
+    devices: int, per_device: int, args: argparse.Namespace
+) -> Floor:
+    """RSS of a fresh hass with as many devices of as many plain sensors."""
+    floor = Floor(devices, per_device)
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        async with home_assistant(Path(tmp) / "config", recorder=args.recorder) as (
+            hass,
+            client,
+        ):
+            try:
+                await asyncio.sleep(args.settle)
+                setup = await add_plain_sensors(
+                    client, devices, per_device, setup_within(devices, args)
+                )
+                await wait_filled_in(client, [setup])
+                floor.setup = setup
+                with RssSampler(pid_of(hass)) as rss:
+                    await asyncio.sleep(args.floor_seconds)
+                floor.rss = rss.median
+            except FAILURES as err:
+                floor.error = f"{type(err).__name__}: {err}"
+    return floor
+
+
+def per_entity_kb(rss: float, empty: Empty, entities: int) -> float:
+    """RSS above the empty hass per entity, in kB (2^10 bytes)."""
+    return (rss - empty.rss) * 1024 / entities
+
+
+def describe_floor(floor: Floor, empty: Empty | None) -> str:
+    """The floor's setup and RSS."""
+    if floor.error is not None or floor.setup is None or floor.rss is None:
+        return f"FAILED: {floor.error}"
+    parts = [f"setup {describe_setup(floor.setup)}", f"RSS {floor.rss:.0f} MB"]
+    if empty is not None and floor.setup.entities:
+        parts.append(
+            f"{(floor.rss - empty.rss) / floor.devices:.3f} MB per device, "
+            f"{per_entity_kb(floor.rss, empty, floor.setup.entities):.1f} kB per entity"
+        )
+    return "; ".join(parts)
+
+
 # --- every size at once: request rate and state writes -----------------------------
 
 
@@ -832,9 +888,7 @@ async def measure_rates(sizes: Sequence[int], args: argparse.Namespace) -> RateR
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         async with (
             serving(sims) as servers,
-            home_assistant(
-                Path(tmp) / "config", recorder=args.recorder, probe=True
-            ) as (
+            home_assistant(Path(tmp) / "config", recorder=args.recorder) as (
                 hass,
                 client,
             ),
@@ -1074,6 +1128,7 @@ def print_table(
     empty: Empty | None,
     results: Sequence[SizeResult],
     rates: RateResult | None,
+    floor: Floor | None = None,
 ) -> None:
     """The final markdown table."""
     by_label = {a.label: a for a in rates.accounts} if rates is not None else {}
@@ -1155,6 +1210,7 @@ def print_table(
                 if b > a
             )
         )
+    print_floor(empty, results, floor)
     cpus = {r.devices: r.push_cpu for r in results if r.push_cpu is not None}
     if len(cpus) >= 2:
         small, big = min(cpus), max(cpus)
@@ -1162,6 +1218,28 @@ def print_table(
             f"CPU per push event, {big} vs {small} devices: "
             f"{cpus[big] / cpus[small]:.2f}x (target <= 1.5x)"
         )
+
+
+def print_floor(
+    empty: Empty | None, results: Sequence[SizeResult], floor: Floor | None
+) -> None:
+    """The account's RSS beside Home Assistant's own for as many entities."""
+    if empty is None or floor is None or floor.rss is None or floor.setup is None:
+        return
+    say(
+        f"Home Assistant's floor, {floor.devices} devices of {floor.per_device} plain "
+        f"sensors: {(floor.rss - empty.rss) / floor.devices:.3f} MB per device, "
+        f"{per_entity_kb(floor.rss, empty, floor.setup.entities):.1f} kB per entity"
+    )
+    for result in results:
+        if result.devices == floor.devices and result.rss and result.setup:
+            entities = result.setup.entities
+            say(
+                f"The account of {result.devices} devices ({entities / result.devices:.1f} "
+                f"entities a device): {(result.rss - empty.rss) / result.devices:.3f} MB "
+                f"per device, {per_entity_kb(result.rss, empty, entities):.1f} kB per "
+                "entity"
+            )
 
 
 # --- main --------------------------------------------------------------------------
@@ -1194,6 +1272,9 @@ async def run(args: argparse.Namespace) -> None:
             f"\n{size} devices, a hass of their own ({time.monotonic() - started:.0f} s in):"
         )
         results.append(await measure_size(size, args))
+    floor = await floor_like(results, args) if args.floor else None
+    if floor is not None:
+        say(f"  {describe_floor(floor, empty)}")
     rates: RateResult | None = None
     if args.minutes > 0:
         say(
@@ -1202,8 +1283,25 @@ async def run(args: argparse.Namespace) -> None:
         )
         rates = await measure_rates(args.sizes, args)
         print_rates(rates)
-    print_table(empty, results, rates)
+    print_table(empty, results, rates, floor)
     say(f"\n(the run took {(time.monotonic() - started) / 60:.1f} min)")
+
+
+async def floor_like(
+    results: Sequence[SizeResult], args: argparse.Namespace
+) -> Floor | None:
+    """The floor for the biggest account set up: as many devices and entities."""
+    measured = [r for r in results if r.setup is not None and r.setup.entities]
+    if not measured:
+        return None
+    biggest = max(measured, key=lambda r: r.devices)
+    assert biggest.setup is not None
+    per_device = max(1, round(biggest.setup.entities / biggest.devices))
+    say(
+        f"\nHome Assistant's own floor: {biggest.devices} plain devices of "
+        f"{per_device} plain sensors each, a hass of their own:"
+    )
+    return await measure_floor(biggest.devices, per_device, args)
 
 
 def sizes(text: str) -> list[int]:
@@ -1264,6 +1362,15 @@ def main() -> None:
     parser.add_argument("--setup-timeout-per-device", type=float, default=0.15)
     parser.add_argument(
         "--recorder", action=argparse.BooleanOptionalAction, default=True
+    )
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="measure plain sensors as many as the biggest account's entities",
+    )
+    parser.add_argument(
+        "--floor-seconds", type=float, default=120, help="the floor's RSS window"
     )
     args = parser.parse_args()
     if args.polls < 1 or args.quiet_polls < 1 or args.pushes < 1 or args.push_rate <= 0:
