@@ -29,8 +29,9 @@ recorder (``--no-recorder``: without).
      of the same hass between refreshes over as long; the median refresh's,
      and per device (each refresh's is printed: one that meets Home
      Assistant's own work every 5 minutes, the statistics it compiles for
-     every sensor, is one of several, not a share of an average). Also printed: the CPU from the first refresh's start to the
-     start of the one after the last, minus the idle before the entry was
+     every sensor, is one of several, not a share of an average). Also
+     printed: the CPU from the first refresh's start to the start of the one
+     after the last, minus the idle before the entry was
      added (the recorder's work every 5 minutes lands in it, or not). A few
      devices make a few ticks: their number is rough. Its RSS (VmRSS of
      /proc/<pid>/status, the median of samples every 2 s) minus the empty
@@ -47,6 +48,12 @@ recorder (``--no-recorder``: without).
      pushed to HA's webhook; CPU (minus idle) per event delivered (per
      event, not per device: the target is 500 devices <= 1.5 x 5 devices).
 
+   Then Home Assistant's own floor (``--no-floor``: skipped): a fresh hass
+   with the probe's plain sensors, as many devices as the biggest account
+   and as many sensors a device as its entities a device, never changing;
+   its RSS minus the empty one's over ``--floor-seconds``, per device and
+   per entity, printed beside the account's.
+
 3. Request rate and state writes of every size at once: ONE more hass with
    one account per size (each its own simulator, API key and port) and a
    one-feeder home, over one window of ``--minutes`` that starts once every
@@ -58,9 +65,9 @@ recorder (``--no-recorder``: without).
      window of 30 minutes gives the true rate, 15 a close one;
    - state writes: ``state_changed`` over the websocket, and
      ``state_reported`` (a state written unchanged, which HA forwards to no
-     plain subscription) through a small probe integration loaded in that
-     hass (``e2e/bench_probe``, in every hass of the benchmark). Writes = both; changes =
-     state_changed events whose state or attributes differ; recorded
+     plain subscription) through the benchmark's probe integration
+     (``e2e/bench_probe``, loaded in every hass of the benchmark). Writes =
+     both; changes = state_changed events whose state or attributes differ; recorded
      changes = every state_changed (the recorder writes each one), per
      device per poll. First a quiet home (``OneNataSimulator.quiet``:
      nothing changes but the devices' check-in times) for ``--quiet-polls``
@@ -328,16 +335,29 @@ async def add_account(
     client: HassClient, server: RunningSimulator, sim: OneNataSimulator, within: float
 ) -> Setup:
     """Add the account as a user does; time its last step."""
-    devices = len(sim.devices)
     menu = await client.start_flow(DOMAIN)
     form = await client.flow_step(menu["flow_id"], {"next_step_id": "onenata"})
+    return await last_step(
+        client,
+        form["flow_id"],
+        {"api_key": sim.api_key, "advanced": {"base_url": f"{server.url}/v1"}},
+        len(sim.devices),
+        within,
+    )
+
+
+async def last_step(
+    client: HassClient,
+    flow_id: str,
+    data: dict[str, Any],
+    devices: int,
+    within: float,
+) -> Setup:
+    """Submit a flow's last step, which creates the entry; time it."""
     submitted = time.monotonic()
     try:
         async with asyncio.timeout(within):
-            result = await client.flow_step(
-                form["flow_id"],
-                {"api_key": sim.api_key, "advanced": {"base_url": f"{server.url}/v1"}},
-            )
+            result = await client.flow_step(flow_id, data)
     except TimeoutError:
         raise BenchError(
             f"the config flow of {devices} devices did not return in {within:.0f} s"
@@ -693,14 +713,13 @@ async def add_plain_sensors(
 ) -> Setup:
     """Add the probe's entry of `devices` devices of `per_device` sensors."""
     form = await client.start_flow(PROBE_DOMAIN)
-    submitted = time.monotonic()
-    result = await client.flow_step(
-        form["flow_id"], {"devices": devices, "per_device": per_device}
+    return await last_step(
+        client,
+        form["flow_id"],
+        {"devices": devices, "per_device": per_device},
+        devices,
+        within,
     )
-    if result.get("type") != "create_entry":
-        raise BenchError(f"the plain sensors' flow created no entry: {result}")
-    flow = time.monotonic() - submitted
-    return Setup(result["result"]["entry_id"], devices, submitted, flow, within)
 
 
 async def measure_floor(
@@ -728,9 +747,12 @@ async def measure_floor(
     return floor
 
 
-def per_entity_kb(rss: float, empty: Empty, entities: int) -> float:
-    """RSS above the empty hass per entity, in kB (2^10 bytes)."""
-    return (rss - empty.rss) * 1024 / entities
+def rss_per(rss: float, empty: Empty, devices: int, entities: int) -> str:
+    """RSS above the empty hass per device (MB) and per entity (kB, 2^10 bytes)."""
+    return (
+        f"{(rss - empty.rss) / devices:.3f} MB per device, "
+        f"{(rss - empty.rss) * 1024 / entities:.1f} kB per entity"
+    )
 
 
 def describe_floor(floor: Floor, empty: Empty | None) -> str:
@@ -739,10 +761,7 @@ def describe_floor(floor: Floor, empty: Empty | None) -> str:
         return f"FAILED: {floor.error}"
     parts = [f"setup {describe_setup(floor.setup)}", f"RSS {floor.rss:.0f} MB"]
     if empty is not None and floor.setup.entities:
-        parts.append(
-            f"{(floor.rss - empty.rss) / floor.devices:.3f} MB per device, "
-            f"{per_entity_kb(floor.rss, empty, floor.setup.entities):.1f} kB per entity"
-        )
+        parts.append(rss_per(floor.rss, empty, floor.devices, floor.setup.entities))
     return "; ".join(parts)
 
 
@@ -1233,17 +1252,15 @@ def print_floor(
         return
     say(
         f"Home Assistant's floor, {floor.devices} devices of {floor.per_device} plain "
-        f"sensors: {(floor.rss - empty.rss) / floor.devices:.3f} MB per device, "
-        f"{per_entity_kb(floor.rss, empty, floor.setup.entities):.1f} kB per entity"
+        f"sensors: {rss_per(floor.rss, empty, floor.devices, floor.setup.entities)}"
     )
     for result in results:
         if result.devices == floor.devices and result.rss and result.setup:
             entities = result.setup.entities
             say(
-                f"The account of {result.devices} devices ({entities / result.devices:.1f} "
-                f"entities a device): {(result.rss - empty.rss) / result.devices:.3f} MB "
-                f"per device, {per_entity_kb(result.rss, empty, entities):.1f} kB per "
-                "entity"
+                f"The account of {result.devices} devices "
+                f"({entities / result.devices:.1f} entities a device): "
+                f"{rss_per(result.rss, empty, result.devices, entities)}"
             )
 
 
