@@ -6,7 +6,8 @@
   changed), the slow tier keeps its interval and is spread over it, a GPS
   tracker (two requests a reading) is read every other poll;
 - a command does not push the account's next poll back;
-- a large account sets up in batches without timeouts.
+- a large account sets up in batches without timeouts;
+- an account imports only its own vendor's code.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import copy
 from datetime import timedelta
 from itertools import pairwise
 import json
+from pathlib import Path
+import subprocess
+import sys
 from typing import Any
 from unittest.mock import patch
 
@@ -36,6 +40,7 @@ from custom_components.petsmart_hub.const import (
 )
 from custom_components.petsmart_hub.model import Device, DeviceKind, merged_device
 from custom_components.petsmart_hub.vendors.descriptor import account_unique_id
+from custom_components.petsmart_hub.vendors.registry import VENDOR_PACKAGES, Vendors
 from homeassistant.const import CONF_WEBHOOK_ID
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.core_config import async_process_ha_core_config
@@ -526,3 +531,55 @@ async def test_a_rotated_access_token_is_not_written_again(
     assert held is not None and held.night_vision is camera.night_vision  # read
     assert len(woken) == len(listeners) > 2  # its entities looked at it
     assert writes.entities() & {entity.entity_id for entity in rotated} == set()
+
+
+@pytest.fixture
+def fresh_vendors(monkeypatch: pytest.MonkeyPatch) -> Vendors:
+    """A registry that has imported no vendor yet, for the entry set up next."""
+    vendors = Vendors(VENDOR_PACKAGES)
+    monkeypatch.setattr(coordinator_module, "VENDORS", vendors)
+    return vendors
+
+
+async def test_an_account_loads_only_its_vendors_code(
+    hass: HomeAssistant,
+    fresh_vendors: Vendors,
+    onenata: Cloud,
+    init_integration: MockConfigEntry,
+) -> None:
+    """A OneNata account set up: OneNata's package is loaded, no other vendor's."""
+    assert hass.states.get("sensor.smart_feeder_1_food_level") is not None
+    assert fresh_vendors.loaded() == ["onenata"]
+
+
+def test_the_integrations_modules_import_no_vendor_package() -> None:
+    """Home Assistant loading the integration (every platform, the flows) imports
+    no vendor's code; looking a vendor up imports that vendor's alone."""
+    code = """
+import importlib, json, pkgutil, sys
+import custom_components.petsmart_hub as ours
+for module in pkgutil.iter_modules(ours.__path__):
+    if module.name != "vendors":
+        importlib.import_module(f"{ours.__name__}.{module.name}")
+from custom_components.petsmart_hub.vendors.registry import VENDOR_PACKAGES, VENDORS
+def loaded():
+    return sorted(p for p in VENDOR_PACKAGES if f"{ours.__name__}.vendors.{p}" in sys.modules)
+before = loaded()
+menu = list(VENDORS)
+VENDORS["netro"]
+print(json.dumps([before, menu, loaded(), VENDORS.loaded()]))
+"""
+    root = Path(__file__).parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    before, menu, after, loaded = json.loads(result.stdout.splitlines()[-1])
+    assert before == []
+    assert menu == list(VENDOR_PACKAGES)
+    assert after == loaded == ["netro"]

@@ -15,10 +15,11 @@ from homeassistant.helpers import (
 from homeassistant.helpers.typing import ConfigType
 
 from .compat import device_config_entry_ids
-from .const import CONF_BASE_URL, DOMAIN, LOGGER, REMOVED_OPTIONS
+from .const import CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER, REMOVED_OPTIONS
 from .coordinator import (
     PetSmartHubConfigEntry,
     PetSmartHubCoordinator,
+    async_vendor,
     device_identifier,
     entry_credentials,
     oauth2_token_getter,
@@ -71,8 +72,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     if entry.version > 2:
         return False  # a downgrade: we cannot read what a newer version wrote
     if entry.version == 1:
+        descriptor = await async_vendor(hass, entry.data[CONF_VENDOR])
         await _async_migrate_ids_v1(hass, entry)
-        descriptor = vendor_of(entry)
         hass.config_entries.async_update_entry(
             entry,
             unique_id=descriptor.unique_id(
@@ -139,7 +140,7 @@ async def _async_migrate_ids_v1(hass: HomeAssistant, entry: ConfigEntry) -> None
 
 async def async_setup_entry(hass: HomeAssistant, entry: PetSmartHubConfigEntry) -> bool:
     """Open the vendor account, make the first refresh, start it and set up platforms."""
-    descriptor = vendor_of(entry)
+    descriptor = await async_vendor(hass, entry.data[CONF_VENDOR])
     token = client_secret = None
     if descriptor.sign_in is SignIn.OAUTH2:
         try:

@@ -16,23 +16,25 @@ from .vendors.descriptor import OAuth2Endpoints, SignIn
 from .vendors.registry import VENDORS
 
 
-def _endpoints() -> OAuth2Endpoints:
+async def _async_endpoints(hass: HomeAssistant) -> OAuth2Endpoints:
     """The OAuth2 vendor's endpoints.
 
     Application credentials belong to a domain, not to one of its vendors:
     Netatmo is our one OAuth2 vendor (a second one would bring its own
-    implementation through ``async_get_auth_implementation``).
+    implementation through ``async_get_auth_implementation``). Finding it
+    imports every vendor's package, in the import executor.
     """
+    descriptors = await hass.async_add_import_executor_job(list, VENDORS.values())
     return next(
         descriptor.oauth2
-        for descriptor in VENDORS.values()
+        for descriptor in descriptors
         if descriptor.sign_in is SignIn.OAUTH2 and descriptor.oauth2 is not None
     )
 
 
 async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationServer:
     """Where the user's app authorizes and gets its tokens."""
-    endpoints = _endpoints()
+    endpoints = await _async_endpoints(hass)
     return AuthorizationServer(
         authorize_url=endpoints.authorize_url, token_url=endpoints.token_url
     )
@@ -41,6 +43,6 @@ async def async_get_authorization_server(hass: HomeAssistant) -> AuthorizationSe
 async def async_get_description_placeholders(hass: HomeAssistant) -> dict[str, str]:
     """Where the user makes an app, for the credentials form's description."""
     return {
-        "apps_url": _endpoints().apps_url or "",
+        "apps_url": (await _async_endpoints(hass)).apps_url or "",
         "redirect_url": "https://my.home-assistant.io/redirect/oauth",
     }

@@ -33,6 +33,7 @@ from homeassistant.helpers.selector import (
 
 from .const import CONF_ADVANCED, CONF_BASE_URL, CONF_VENDOR, DOMAIN, LOGGER
 from .coordinator import (
+    async_vendor,
     entry_credentials,
     entry_device_ids,
     open_account,
@@ -155,8 +156,16 @@ class PetSmartHubConfigFlow(
         """
         vendor = name.removeprefix("async_step_")
         if name.startswith("async_step_") and vendor in VENDORS:
-            return partial(self._async_step_sign_in, VENDORS[vendor])
+            return partial(self._async_step_vendor, vendor)
         raise AttributeError(f"{type(self).__name__!r} has no attribute {name!r}")
+
+    async def _async_step_vendor(
+        self, vendor: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """The vendor's sign-in, its package imported when first picked."""
+        return await self._async_step_sign_in(
+            await async_vendor(self.hass, vendor), user_input
+        )
 
     async def _async_step_sign_in(
         self, descriptor: VendorDescriptor, user_input: dict[str, Any] | None
@@ -330,10 +339,12 @@ class PetSmartHubConfigFlow(
         """HA's OAuth2 steps got a token: ask the cloud who the account is."""
         if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
             entry = self._get_reauth_or_reconfigure_entry()
-            descriptor = vendor_of(entry)
+            descriptor = await async_vendor(self.hass, entry.data[CONF_VENDOR])
         else:
             entry = None
-            descriptor = self._descriptor or VENDORS[data.get(CONF_VENDOR, "")]
+            descriptor = self._descriptor or await async_vendor(
+                self.hass, data.get(CONF_VENDOR, "")
+            )
         data = {CONF_VENDOR: descriptor.key, **data}
         if self._base_url:
             data[CONF_BASE_URL] = self._base_url
@@ -374,7 +385,7 @@ class PetSmartHubConfigFlow(
     ) -> ConfigFlowResult:
         """Ask for new credentials of the same account; nothing is deleted."""
         entry = self._get_reauth_entry()
-        descriptor = vendor_of(entry)
+        descriptor = await async_vendor(self.hass, entry.data[CONF_VENDOR])
         self._descriptor = descriptor
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -400,7 +411,7 @@ class PetSmartHubConfigFlow(
     ) -> ConfigFlowResult:
         """Change the credentials or the API URL of an account."""
         entry = self._get_reconfigure_entry()
-        descriptor = vendor_of(entry)
+        descriptor = await async_vendor(self.hass, entry.data[CONF_VENDOR])
         self._descriptor = descriptor
         if descriptor.sign_in is SignIn.OAUTH2:
             self._base_url = entry.data.get(CONF_BASE_URL)
@@ -484,7 +495,7 @@ class PetSmartHubOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Show and store the options."""
-        descriptor = vendor_of(self.config_entry)
+        descriptor = await async_vendor(self.hass, self.config_entry.data[CONF_VENDOR])
         pushes = descriptor.push is not Push.NONE
         if user_input is not None:
             switches = (OPT_PUSH, OPT_TAKE_OVER)

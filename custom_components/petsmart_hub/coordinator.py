@@ -165,8 +165,20 @@ def entry_device_ids(hass: HomeAssistant, entry_id: str) -> set[str]:
 
 
 def vendor_of(entry: ConfigEntry) -> VendorDescriptor:
-    """The descriptor of an entry's vendor."""
+    """The descriptor of an entry's vendor, already imported (``async_vendor``)."""
     return VENDORS[entry.data[CONF_VENDOR]]
+
+
+async def async_vendor(hass: HomeAssistant, key: str) -> VendorDescriptor:
+    """The vendor's descriptor, its package imported in the import executor.
+
+    A vendor's package is imported the first time one of its accounts is
+    set up or a flow signs in to it, never in the event loop; afterwards
+    ``vendor_of`` finds it.
+    """
+    if key in VENDORS.loaded():
+        return VENDORS[key]
+    return await hass.async_add_import_executor_job(VENDORS.__getitem__, key)
 
 
 def entry_credentials(

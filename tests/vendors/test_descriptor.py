@@ -87,6 +87,24 @@ def test_an_option_takes_its_range_and_default_from_the_table() -> None:
 
 def test_the_registry_lists_every_vendor_package_in_order() -> None:
     assert list(registry.VENDORS) == list(registry.VENDOR_PACKAGES)
+    assert len(registry.VENDORS) == len(registry.VENDOR_PACKAGES)
+    # a vendor's key is its package's name
+    assert all(registry.VENDORS[key].key == key for key in registry.VENDOR_PACKAGES)
+    assert "nobody" not in registry.VENDORS
+    with pytest.raises(KeyError):
+        registry.VENDORS["nobody"]
+
+
+def test_the_registry_takes_and_drops_vendors_of_a_test() -> None:
+    vendors = registry.Vendors(["onenata"])
+    netro = registry.VENDORS["netro"]
+    vendors["netro"] = netro
+    assert list(vendors) == ["onenata", "netro"]
+    assert vendors.loaded() == ["netro"]
+    del vendors["onenata"]
+    assert list(vendors) == ["netro"] and vendors["netro"] is netro
+    with pytest.raises(KeyError):
+        del vendors["onenata"]
 
 
 def test_the_registry_refuses_a_package_without_a_descriptor(
